@@ -1,0 +1,60 @@
+"""The demo world's fixed vocabulary, shared by the warehouse, the Prometheus history and the live
+exporter so that names line up across SQL and PromQL (a `service` label equals `incidents.service`)."""
+
+from __future__ import annotations
+
+SEED = 20261122
+
+# Services that serve HTTP traffic: their routes and their share of total traffic.
+SERVICES: dict[str, dict] = {
+    "api": {"routes": ["/api/orders", "/api/products", "/api/cart", "/api/users"], "share": 0.35},
+    "web": {"routes": ["/", "/product", "/category", "/search"], "share": 0.25},
+    "checkout": {"routes": ["/checkout", "/checkout/confirm"], "share": 0.10},
+    "payments": {"routes": ["/payments/charge", "/payments/refund"], "share": 0.08},
+    "auth": {"routes": ["/login", "/logout", "/token"], "share": 0.10},
+    "search": {"routes": ["/search/query", "/search/suggest"], "share": 0.07},
+    "audio-enhancer": {"routes": ["/enhance", "/jobs"], "share": 0.05},
+}
+
+# Who calls whom (for the node graph): (source, destination, share of source traffic).
+SERVICE_CALLS: list[tuple[str, str, float]] = [
+    ("web", "api", 0.8),
+    ("web", "search", 0.3),
+    ("api", "checkout", 0.15),
+    ("api", "auth", 0.25),
+    ("checkout", "payments", 0.9),
+    ("api", "audio-enhancer", 0.05),
+]
+
+STATUS_CODES = ["200", "201", "304", "400", "404", "429", "500", "503"]
+
+# Scrape jobs that the status map shows; one of them is down for part of the demo.
+JOBS = ["api", "web", "checkout", "payments", "auth", "search", "audio-enhancer", "postgres", "redis"]
+
+CONTAINERS = [
+    "api-1", "api-2", "web-1", "web-2", "checkout-1", "payments-1", "auth-1",
+    "search-1", "audio-enhancer-1", "postgres-1", "redis-1",
+]
+
+FEATURES = ["dashboard", "upload", "enhance", "share", "export", "search", "comments", "billing"]
+
+REGIONS: dict[str, list[str]] = {
+    "EU": ["DEU", "FRA", "GBR", "ESP", "ITA", "NLD", "POL", "SWE"],
+    "NA": ["USA", "CAN", "MEX"],
+    "APAC": ["JPN", "AUS", "IND", "SGP", "KOR"],
+    "LATAM": ["BRA", "ARG", "CHL", "COL"],
+}
+
+DB_QUERIES = ["select_orders", "insert_order", "update_inventory", "select_products", "report_sales"]
+
+MIGRATION_COMPONENTS = ["users", "orders", "payments", "inventory", "search-index", "media"]
+
+AUTH_SOURCES = ["10.0.1.15", "10.0.2.33", "192.0.2.10", "198.51.100.7", "203.0.113.42"]
+
+TLS_CERTIFICATES = {
+    "api.example.internal": 62,
+    "web.example.internal": 41,
+    "payments.example.internal": 9,
+    "auth.example.internal": 120,
+    "grafana.example.internal": 3,
+}
