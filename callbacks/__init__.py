@@ -1,0 +1,13 @@
+"""The app's few generic callbacks. Each module has `register(app)`: callbacks are bound to one app
+explicitly (not `dash.callback`'s global list, which only the first app in a process receives)."""
+
+from dash import Dash
+
+from callbacks import status
+
+MODULES = [status]
+
+
+def register_all(app: Dash) -> None:
+    for module in MODULES:
+        module.register(app)

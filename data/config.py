@@ -20,7 +20,9 @@ def _float(env: dict[str, str], name: str, default: float) -> float:
     try:
         return float(raw)
     except ValueError:
-        raise SystemExit(f"{name}={raw!r} is not a number; set it to seconds, e.g. {name}={default:g}")
+        raise SystemExit(
+            f"{name}={raw!r} is not a number; set it to seconds, e.g. {name}={default:g}"
+        ) from None
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,48 @@
+"""The Dash app: `create_app(settings)` assembles the data layer, pages, callbacks and routes.
+
+`gunicorn app:server` serves the module-level app, configured from the environment.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dash import Dash
+
+import callbacks
+from components.shell import shell
+from data import runtime
+from data.cache import make_cache
+from data.config import Settings
+from data.datasources import DataLayer, build_sources
+from routes import health, timing
+
+HERE = Path(__file__).resolve().parent
+
+
+def create_app(settings: Settings | None = None) -> Dash:
+    settings = settings or Settings.from_env()
+    app = Dash(
+        __name__,
+        use_pages=True,
+        pages_folder=str(HERE / "pages"),
+        assets_folder=str(HERE / "assets"),
+        title="Teamdash",
+        update_title=None,
+        suppress_callback_exceptions=True,
+        serve_locally=True,
+    )
+    layer = DataLayer(build_sources(settings), make_cache(settings))
+    runtime.install(app.server, settings, layer)
+    app.server.register_blueprint(health.blueprint)
+    timing.install(app.server, app.config.routes_pathname_prefix + "_dash-update-component")
+    callbacks.register_all(app)
+    app.layout = shell
+    return app
+
+
+app = create_app()
+server = app.server
+
+if __name__ == "__main__":
+    app.run(host="127.0.0.1", port=8050, debug=False)

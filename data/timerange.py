@@ -1,0 +1,151 @@
+"""Time ranges as Grafana writes them (`now-24h`, `now/d`, epoch milliseconds, ISO dates) and the
+query window a Prometheus range query uses: step, aligned start/end and `$__rate_interval`.
+
+The step follows Grafana: max(min interval, range / max points), rounded up to a "nice" interval so
+axis ticks and cache keys are stable; start and end are aligned down to a multiple of the step so
+every viewer of "the last 24 hours" within the same step shares one cache key.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+MAX_POINTS_PER_SERIES = 11_000
+DEFAULT_MAX_POINTS = 1000
+
+UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 604_800, "M": 2_592_000, "y": 31_536_000}
+# Steps a user reads easily; the computed step is rounded up to the next one.
+NICE_STEPS = [
+    1, 2, 5, 10, 15, 20, 30, 60, 120, 300, 600, 900, 1200, 1800, 3600, 7200, 10_800, 21_600,
+    43_200, 86_400, 172_800, 604_800,
+]  # fmt: skip
+
+_RELATIVE = re.compile(r"^now(?:-(\d+)([smhdwMy]))?(?:/([smhdw]))?$")
+_DURATION = re.compile(r"^(\d+)([smhdwMy])$")
+
+
+class TimeRangeError(ValueError):
+    """A time range or duration the user typed (or put in a URL) that cannot be read."""
+
+
+def parse_duration(text: str) -> int:
+    """`5m` -> 300. Only whole numbers with one unit (s, m, h, d, w, M, y)."""
+    match = _DURATION.match(text.strip())
+    if not match:
+        raise TimeRangeError(
+            f"{text!r} is not a duration; write a number and a unit, e.g. 30s, 5m, 24h, 7d"
+        )
+    return int(match.group(1)) * UNITS[match.group(2)]
+
+
+def parse_time(text: str, now: float | None = None) -> float:
+    """One end of a range -> unix seconds. Accepts `now`, `now-6h`, `now/d` (start of the day, UTC),
+    `now-1d/d`, epoch milliseconds (Grafana's absolute URLs) and ISO 8601 dates."""
+    now = time.time() if now is None else now
+    text = str(text).strip()
+    match = _RELATIVE.match(text)
+    if match:
+        amount, unit, round_to = match.groups()
+        ts = now - (int(amount) * UNITS[unit] if amount else 0)
+        if round_to:
+            size = UNITS[round_to]
+            # Weeks start on Monday like Grafana's default; the epoch fell on a Thursday.
+            offset = 3 * 86_400 if round_to == "w" else 0
+            ts = (ts + offset) // size * size - offset
+        return float(ts)
+    if text.isdigit():
+        return int(text) / 1000
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise TimeRangeError(
+            f"{text!r} is not a time; use now, now-24h, now/d, epoch milliseconds or an ISO date"
+        ) from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.timestamp()
+
+
+@dataclass(frozen=True)
+class TimeRange:
+    """A resolved range in unix seconds, with the text it came from (kept for URLs and titles)."""
+
+    start: float
+    end: float
+    raw_from: str = ""
+    raw_to: str = ""
+
+    @classmethod
+    def parse(cls, from_: str = "now-24h", to: str = "now", now: float | None = None) -> TimeRange:
+        now = time.time() if now is None else now
+        start, end = parse_time(from_, now), parse_time(to, now)
+        if start >= end:
+            raise TimeRangeError(f"the range {from_} to {to} is empty: 'from' must be before 'to'")
+        return cls(start, end, str(from_), str(to))
+
+    @property
+    def seconds(self) -> float:
+        return self.end - self.start
+
+    def shifted(self, seconds: float) -> TimeRange:
+        """The same range moved back by `seconds` (a panel's "compare with previous period")."""
+        return TimeRange(self.start - seconds, self.end - seconds, self.raw_from, self.raw_to)
+
+
+@dataclass(frozen=True)
+class QueryWindow:
+    """What a range query is sent with; all whole seconds, so the window can be a cache key."""
+
+    start: int
+    end: int
+    step: int
+    rate_interval: int
+
+    @property
+    def points(self) -> int:
+        return (self.end - self.start) // self.step + 1
+
+    def cache_key(self) -> str:
+        return f"{self.start}:{self.end}:{self.step}"
+
+
+def nice_step(seconds: float) -> int:
+    for step in NICE_STEPS:
+        if step >= seconds:
+            return step
+    return math.ceil(seconds / NICE_STEPS[-1]) * NICE_STEPS[-1]
+
+
+def query_window(
+    time_range: TimeRange,
+    *,
+    scrape_interval: float = 15,
+    max_points: int = DEFAULT_MAX_POINTS,
+    min_interval: float | None = None,
+) -> QueryWindow:
+    """The Grafana step for this range, with start and end aligned down to it."""
+    if max_points < 1:
+        raise TimeRangeError(f"max points must be at least 1, got {max_points}")
+    max_points = min(max_points, MAX_POINTS_PER_SERIES)
+    floor = min_interval if min_interval is not None else scrape_interval
+    step = max(math.ceil(floor), nice_step(time_range.seconds / max_points))
+    # Rounding to a nice step can only lower the number of points, never exceed max points.
+    start = int(time_range.start // step * step)
+    end = int(time_range.end // step * step)
+    if end <= start:
+        end = start + step
+    scrape = math.ceil(scrape_interval)
+    return QueryWindow(start, end, step, max(step + scrape, 4 * scrape))
+
+
+def format_duration(seconds: float) -> str:
+    """300 -> `5m`, the way PromQL range selectors want it."""
+    seconds = int(seconds)
+    for unit in ("w", "d", "h", "m"):
+        if seconds % UNITS[unit] == 0 and seconds >= UNITS[unit]:
+            return f"{seconds // UNITS[unit]}{unit}"
+    return f"{seconds}s"

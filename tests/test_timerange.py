@@ -1,0 +1,84 @@
+"""Time ranges and the Grafana step: what a user picks becomes one cacheable window."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from data.timerange import (
+    MAX_POINTS_PER_SERIES,
+    TimeRange,
+    TimeRangeError,
+    format_duration,
+    parse_duration,
+    parse_time,
+    query_window,
+)
+
+NOW = datetime(2026, 11, 22, 14, 37, 21, tzinfo=UTC).timestamp()
+
+
+def test_tr001_relative_times_like_grafana():
+    assert parse_time("now", NOW) == NOW
+    assert parse_time("now-24h", NOW) == NOW - 86_400
+    assert parse_time("now-7d", NOW) == NOW - 7 * 86_400
+    assert parse_time("now/d", NOW) == datetime(2026, 11, 22, tzinfo=UTC).timestamp()
+    assert parse_time("now-1d/d", NOW) == datetime(2026, 11, 21, tzinfo=UTC).timestamp()
+    # Weeks start on Monday: 2026-11-22 is a Sunday.
+    assert parse_time("now/w", NOW) == datetime(2026, 11, 16, tzinfo=UTC).timestamp()
+
+
+def test_tr002_absolute_times_epoch_ms_and_iso():
+    assert parse_time("1795357758000") == 1_795_357_758
+    assert parse_time("2026-11-22T10:00:00Z") == datetime(2026, 11, 22, 10, tzinfo=UTC).timestamp()
+    assert parse_time("2026-11-22 10:00") == datetime(2026, 11, 22, 10, tzinfo=UTC).timestamp()
+
+
+@pytest.mark.parametrize("bad", ["yesterday", "now-5x", "now+1h", "", "now-1h; drop"])
+def test_tr003_unreadable_time_is_a_clear_error(bad):
+    with pytest.raises(TimeRangeError, match="is not a time"):
+        parse_time(bad, NOW)
+
+
+def test_tr004_empty_range_rejected():
+    with pytest.raises(TimeRangeError, match="'from' must be before 'to'"):
+        TimeRange.parse("now", "now-1h", NOW)
+
+
+def test_tr005_step_is_max_of_scrape_interval_and_range_over_points():
+    short = query_window(TimeRange.parse("now-5m", "now", NOW), scrape_interval=15)
+    assert short.step == 15
+    day = query_window(TimeRange.parse("now-24h", "now", NOW), scrape_interval=15)
+    # 86400 / 1000 = 86.4 s, rounded up to the next nice step.
+    assert day.step == 120
+    assert day.points <= 1000
+    week = query_window(TimeRange.parse("now-7d", "now", NOW), max_points=200)
+    assert week.step == 3600 and week.points <= 201
+
+
+def test_tr006_start_and_end_aligned_so_viewers_share_a_key():
+    a = query_window(TimeRange.parse("now-24h", "now", NOW))
+    b = query_window(TimeRange.parse("now-24h", "now", NOW + 30))
+    assert a.start % a.step == 0 and a.end % a.step == 0
+    assert a.cache_key() == b.cache_key()
+
+
+def test_tr007_never_more_than_11000_points():
+    year = TimeRange.parse("now-365d", "now", NOW)
+    window = query_window(year, scrape_interval=1, max_points=1_000_000)
+    assert window.points <= MAX_POINTS_PER_SERIES + 1
+
+
+def test_tr008_rate_interval_like_grafana():
+    # max(step + scrape, 4 x scrape)
+    assert query_window(TimeRange.parse("now-5m", "now", NOW)).rate_interval == 60
+    day = query_window(TimeRange.parse("now-24h", "now", NOW))
+    assert day.rate_interval == 135
+
+
+def test_tr009_durations():
+    assert parse_duration("5m") == 300
+    assert format_duration(300) == "5m"
+    assert format_duration(135) == "135s"
+    assert format_duration(86_400) == "1d"
+    with pytest.raises(TimeRangeError, match="not a duration"):
+        parse_duration("5 minutes")
