@@ -4,6 +4,5 @@ once per session: Prometheus, PostgreSQL, Redis, the demo warehouse)."""
 from pathlib import Path
 
 pytest_plugins = sorted(
-    f"tests.fixtures.{path.stem}"
-    for path in (Path(__file__).parent / "fixtures").glob("[a-z]*.py")
+    f"tests.fixtures.{path.stem}" for path in (Path(__file__).parent / "fixtures").glob("[a-z]*.py")
 )
