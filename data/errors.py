@@ -27,5 +27,13 @@ class DataSourceError(Exception):
         self.datasource = datasource
         self.kind = kind
 
+    def __reduce__(self):
+        # Errors travel through the cache to callers waiting on the same query.
+        return _rebuild, (self.message, self.datasource, str(self.kind))
+
     def to_dict(self) -> dict[str, str]:
         return {"datasource": self.datasource, "kind": str(self.kind), "message": self.message}
+
+
+def _rebuild(message: str, datasource: str, kind: str) -> DataSourceError:
+    return DataSourceError(message, datasource=datasource, kind=ErrorKind(kind))
