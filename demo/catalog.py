@@ -1,5 +1,5 @@
 """The demo world's fixed vocabulary, shared by the warehouse, the Prometheus history and the live
-exporter so that names line up across SQL and PromQL (a `service` label equals `incidents.service`)."""
+exporter so that names line up across SQL and PromQL (`service` label = `incidents.service`)."""
 
 from __future__ import annotations
 
@@ -29,11 +29,30 @@ SERVICE_CALLS: list[tuple[str, str, float]] = [
 STATUS_CODES = ["200", "201", "304", "400", "404", "429", "500", "503"]
 
 # Scrape jobs that the status map shows; one of them is down for part of the demo.
-JOBS = ["api", "web", "checkout", "payments", "auth", "search", "audio-enhancer", "postgres", "redis"]
+JOBS = [
+    "api",
+    "web",
+    "checkout",
+    "payments",
+    "auth",
+    "search",
+    "audio-enhancer",
+    "postgres",
+    "redis",
+]
 
 CONTAINERS = [
-    "api-1", "api-2", "web-1", "web-2", "checkout-1", "payments-1", "auth-1",
-    "search-1", "audio-enhancer-1", "postgres-1", "redis-1",
+    "api-1",
+    "api-2",
+    "web-1",
+    "web-2",
+    "checkout-1",
+    "payments-1",
+    "auth-1",
+    "search-1",
+    "audio-enhancer-1",
+    "postgres-1",
+    "redis-1",
 ]
 
 FEATURES = ["dashboard", "upload", "enhance", "share", "export", "search", "comments", "billing"]
@@ -45,7 +64,13 @@ REGIONS: dict[str, list[str]] = {
     "LATAM": ["BRA", "ARG", "CHL", "COL"],
 }
 
-DB_QUERIES = ["select_orders", "insert_order", "update_inventory", "select_products", "report_sales"]
+DB_QUERIES = [
+    "select_orders",
+    "insert_order",
+    "update_inventory",
+    "select_products",
+    "report_sales",
+]
 
 MIGRATION_COMPONENTS = ["users", "orders", "payments", "inventory", "search-index", "media"]
 
