@@ -12,11 +12,12 @@ import sqlite3
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import bindparam, create_engine, event, text
+from sqlalchemy import DateTime, bindparam, create_engine, event, text
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 
@@ -107,6 +108,9 @@ class SQLSource:
             if isinstance(value, list | tuple):
                 statement = statement.bindparams(bindparam(key, expanding=True))
                 params[key] = list(value)
+            elif isinstance(value, datetime):
+                # Typed, so each dialect stores and compares times its own way (SQLite: text).
+                statement = statement.bindparams(bindparam(key, type_=DateTime()))
         started = time.perf_counter()
         outcome = "error"
         try:

@@ -1,0 +1,703 @@
+"""The demo warehouse: 90 days of a shop, a rental business, an audio-enhancement product and a
+platform migration, as SQL tables the dashboards query (SQLite by default, PostgreSQL by URL).
+
+Every table comes from one seeded generator, vectorised with numpy. Orders follow the same daily
+and weekly rhythm as the Prometheus series, grow slowly, and dip while an incident of the checkout
+or payments service lasts, when payment failures rise: the `incidents` table holds exactly
+`demo.incidents.incidents_between(start, end)`, so SQL and PromQL tell one story.
+
+    python -m demo.warehouse [--url URL] [--days 90] [--force]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    create_engine,
+    inspect,
+    select,
+    text,
+)
+from sqlalchemy.engine import Engine, make_url
+
+from demo.catalog import FEATURES, MIGRATION_COMPONENTS, REGIONS, SEED, SERVICES
+from demo.incidents import incidents_between
+
+SCHEMA_VERSION = 1
+HOUR = 3600
+ORDERS_PER_HOUR = 52.0  # at the 90-day window's start; ~110k orders over 90 days with growth
+
+meta = MetaData()
+
+
+def _table(name: str, *columns, indexes: tuple[tuple[str, ...], ...] = ()) -> Table:
+    table = Table(name, meta, *columns)
+    for cols in indexes:
+        Index(f"ix_{name}_{'_'.join(cols)}", *(table.c[c] for c in cols))
+    return table
+
+
+def _id() -> Column:
+    return Column("id", Integer, primary_key=True)
+
+
+TABLES = [
+    _table("warehouse_meta", Column("key", String(40), primary_key=True), Column("value", String)),
+    _table("regions", Column("code", String(8), primary_key=True), Column("name", String)),
+    _table("countries", Column("iso3", String(3), primary_key=True), Column("name", String),
+           Column("region", String(8))),
+    _table("categories", _id(), Column("name", String)),
+    _table("products", _id(), Column("name", String), Column("category_id", Integer),
+           Column("price", Float)),
+    _table("marketing_channels", _id(), Column("name", String)),
+    _table("campaigns", _id(), Column("name", String), Column("channel_id", Integer),
+           Column("started_at", DateTime), Column("ended_at", DateTime), Column("budget", Float),
+           Column("spend", Float)),
+    _table("customers", _id(), Column("signup_at", DateTime), Column("country", String(3)),
+           Column("region", String(8)), Column("segment", String), Column("channel_id", Integer),
+           indexes=(("signup_at",),)),
+    _table("orders", _id(), Column("customer_id", Integer), Column("created_at", DateTime),
+           Column("status", String), Column("total", Float), Column("country", String(3)),
+           Column("region", String(8)), Column("channel_id", Integer),
+           Column("campaign_id", Integer),
+           indexes=(("created_at",), ("created_at", "region"), ("customer_id",))),
+    _table("order_items", _id(), Column("order_id", Integer), Column("product_id", Integer),
+           Column("quantity", Integer), Column("unit_price", Float),
+           indexes=(("order_id",), ("product_id",))),
+    _table("payments", _id(), Column("order_id", Integer), Column("created_at", DateTime),
+           Column("method", String), Column("status", String), Column("failure_reason", String),
+           Column("amount", Float), indexes=(("created_at",), ("created_at", "status"))),
+    _table("chargebacks", _id(), Column("payment_id", Integer), Column("created_at", DateTime),
+           Column("reason", String), Column("amount", Float), indexes=(("created_at",),)),
+    _table("funnel_hourly", Column("hour", DateTime), Column("channel", String),
+           Column("region", String(8)), Column("visits", Integer), Column("cart_adds", Integer),
+           Column("checkout_starts", Integer), Column("orders", Integer),
+           indexes=(("hour",),)),
+    _table("signup_funnel", Column("cohort_day", DateTime), Column("registered", Integer),
+           Column("first_login", Integer), Column("first_upload", Integer),
+           Column("feature_use", Integer), Column("retained_7d", Integer),
+           indexes=(("cohort_day",),)),
+    _table("retention_cohorts", Column("cohort_week", DateTime), Column("week_offset", Integer),
+           Column("cohort_size", Integer), Column("active", Integer),
+           indexes=(("cohort_week",),)),
+    _table("daily_active_users", Column("day", DateTime, primary_key=True),
+           Column("users", Integer), Column("target", Integer)),
+    _table("feature_usage", Column("day", DateTime), Column("hour", Integer),
+           Column("feature", String), Column("uses", Integer), indexes=(("day",),)),
+    _table("support_tickets", _id(), Column("created_at", DateTime),
+           Column("resolved_at", DateTime), Column("priority", String), Column("category", String),
+           Column("status", String), Column("customer_id", Integer), indexes=(("created_at",),)),
+    _table("rental_contracts", _id(), Column("customer_id", Integer),
+           Column("started_at", DateTime), Column("ends_at", DateTime),
+           Column("monthly_rent", Float), Column("status", String), Column("region", String(8))),
+    _table("rental_payments", _id(), Column("contract_id", Integer), Column("due_date", DateTime),
+           Column("paid_at", DateTime), Column("amount", Float), Column("days_late", Integer),
+           indexes=(("due_date",),)),
+    _table("deployments", _id(), Column("service", String), Column("version", String),
+           Column("deployed_at", DateTime), Column("status", String), Column("author", String),
+           indexes=(("deployed_at",), ("service", "deployed_at"))),
+    _table("incidents", _id(), Column("service", String), Column("severity", String),
+           Column("title", String), Column("started_at", DateTime), Column("ended_at", DateTime),
+           Column("revenue_impact", Float),
+           indexes=(("started_at",), ("service", "started_at"))),
+    _table("migration_phases", _id(), Column("name", String), Column("started_at", DateTime),
+           Column("ends_at", DateTime), Column("status", String), Column("progress", Float)),
+    _table("migration_milestones", _id(), Column("phase_id", Integer), Column("name", String),
+           Column("due_at", DateTime), Column("done_at", DateTime), Column("status", String)),
+    _table("migration_components", _id(), Column("name", String), Column("status", String),
+           Column("progress", Float), Column("owner", String)),
+    _table("migration_test_runs", _id(), Column("suite", String), Column("component", String),
+           Column("ran_at", DateTime), Column("passed", Integer), Column("failed", Integer),
+           Column("duration_seconds", Float), indexes=(("ran_at",),)),
+    _table("migration_issues", _id(), Column("component", String), Column("severity", String),
+           Column("status", String), Column("title", String), Column("opened_at", DateTime),
+           Column("closed_at", DateTime), indexes=(("opened_at",),)),
+    _table("audio_jobs", _id(), Column("created_at", DateTime), Column("model", String),
+           Column("audio_seconds", Float), Column("processing_seconds", Float),
+           Column("quality_score", Float), Column("cost", Float), Column("status", String),
+           indexes=(("created_at",),)),
+]  # fmt: skip
+
+COUNTRY_NAMES = {
+    "DEU": "Germany", "FRA": "France", "GBR": "United Kingdom", "ESP": "Spain", "ITA": "Italy",
+    "NLD": "Netherlands", "POL": "Poland", "SWE": "Sweden", "USA": "United States",
+    "CAN": "Canada", "MEX": "Mexico", "JPN": "Japan", "AUS": "Australia", "IND": "India",
+    "SGP": "Singapore", "KOR": "South Korea", "BRA": "Brazil", "ARG": "Argentina",
+    "CHL": "Chile", "COL": "Colombia",
+}  # fmt: skip
+REGION_NAMES = {"EU": "Europe", "NA": "North America", "APAC": "Asia Pacific",
+                "LATAM": "Latin America"}  # fmt: skip
+REGION_WEIGHTS = {"EU": 0.42, "NA": 0.33, "APAC": 0.17, "LATAM": 0.08}
+CHANNELS = ["organic", "paid_search", "social", "email", "affiliate", "direct"]
+CHANNEL_WEIGHTS = [0.3, 0.22, 0.16, 0.12, 0.08, 0.12]
+CATEGORIES = ["Electronics", "Home", "Books", "Garden", "Toys", "Sports", "Fashion", "Beauty"]
+PAYMENT_METHODS = ["card", "paypal", "bank_transfer", "apple_pay"]
+FAILURE_REASONS = ["insufficient_funds", "card_declined", "expired_card", "fraud_suspected",
+                   "gateway_timeout"]  # fmt: skip
+AUTHORS = ["alice", "bob", "chen", "dana", "emeka", "farah"]
+
+
+@dataclass
+class WarehouseInfo:
+    url: str
+    days: int
+    start: datetime
+    end: datetime
+    rows: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+    reused: bool = False
+
+
+def _naive(ts: datetime) -> datetime:
+    return ts.astimezone(UTC).replace(tzinfo=None)
+
+
+def _hours(start: datetime, end: datetime) -> pd.DatetimeIndex:
+    return pd.date_range(_naive(start), _naive(end), freq="h", inclusive="left")
+
+
+def _rhythm(hours: pd.DatetimeIndex) -> np.ndarray:
+    """Relative activity per hour: a daily wave peaking mid-afternoon UTC, quieter weekends."""
+    hour = hours.hour.to_numpy() + hours.minute.to_numpy() / 60
+    daily = 1 + 0.55 * np.sin(2 * np.pi * (hour - 9) / 24)
+    weekday = hours.day_of_week.to_numpy()
+    weekly = np.where(weekday >= 5, 0.72, 1.0) * np.where(weekday == 1, 1.08, 1.0)
+    return daily * weekly
+
+
+class _Builder:
+    def __init__(self, start: datetime, end: datetime) -> None:
+        self.rng = np.random.default_rng(SEED)
+        self.start, self.end = start, end
+        self.hours = _hours(start, end)
+        self.incidents = incidents_between(start, end)
+        self.frames: dict[str, pd.DataFrame] = {}
+
+    def _incident_hours(self, services: set[str]) -> np.ndarray:
+        """Per hour, the strongest error factor of an incident of `services` active in it."""
+        factor = np.ones(len(self.hours))
+        starts = self.hours.to_numpy()
+        for incident in self.incidents:
+            if incident.service not in services:
+                continue
+            begin = np.datetime64(_naive(incident.started_at))
+            stop = np.datetime64(_naive(incident.ended_at))
+            hit = (starts + np.timedelta64(1, "h") > begin) & (starts < stop)
+            factor[hit] = np.maximum(factor[hit], incident.error_factor)
+        return factor
+
+    def _times_in_hours(self, counts: np.ndarray) -> np.ndarray:
+        base = np.repeat(self.hours.to_numpy(), counts)
+        offsets = self.rng.integers(0, HOUR, size=len(base)).astype("timedelta64[s]")
+        return np.sort(base + offsets)
+
+    def build(self) -> dict[str, pd.DataFrame]:
+        self._reference()
+        self._customers()
+        self._orders()
+        self._funnels()
+        self._engagement()
+        self._support_and_rentals()
+        self._operations()
+        self._migration()
+        self._audio()
+        return self.frames
+
+    def _reference(self) -> None:
+        rng = self.rng
+        self.frames["regions"] = pd.DataFrame(
+            {"code": list(REGION_NAMES), "name": list(REGION_NAMES.values())}
+        )
+        countries = [(iso, COUNTRY_NAMES[iso], region) for region, isos in REGIONS.items()
+                     for iso in isos]  # fmt: skip
+        self.frames["countries"] = pd.DataFrame(countries, columns=["iso3", "name", "region"])
+        self.frames["categories"] = pd.DataFrame(
+            {"id": range(1, len(CATEGORIES) + 1), "name": CATEGORIES}
+        )
+        n_products = 240
+        category = rng.integers(1, len(CATEGORIES) + 1, n_products)
+        self.frames["products"] = pd.DataFrame(
+            {
+                "id": np.arange(1, n_products + 1),
+                "name": [f"{CATEGORIES[c - 1]} item {i + 1}" for i, c in enumerate(category)],
+                "category_id": category,
+                "price": np.round(rng.lognormal(3.3, 0.8, n_products), 2),
+            }
+        )
+        self.frames["marketing_channels"] = pd.DataFrame(
+            {"id": range(1, len(CHANNELS) + 1), "name": CHANNELS}
+        )
+        rows = []
+        campaign_start = _naive(self.start)
+        for i in range(24):
+            channel = 2 + i % 4  # paid search, social, email, affiliate run campaigns
+            begins = campaign_start + timedelta(days=int(rng.integers(0, 80)))
+            budget = float(np.round(rng.uniform(5_000, 60_000), 2))
+            rows.append((i + 1, f"{CHANNELS[channel - 1]} campaign {i + 1}", channel, begins,
+                         begins + timedelta(days=int(rng.integers(7, 30))), budget,
+                         round(budget * float(rng.uniform(0.5, 1.05)), 2)))  # fmt: skip
+        self.frames["campaigns"] = pd.DataFrame(
+            rows, columns=["id", "name", "channel_id", "started_at", "ended_at", "budget", "spend"]
+        )
+
+    def _pick_countries(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        regions = np.array(list(REGION_WEIGHTS))
+        region = self.rng.choice(regions, size=n, p=list(REGION_WEIGHTS.values()))
+        country = np.empty(n, dtype=object)
+        for code in regions:
+            mask = region == code
+            country[mask] = self.rng.choice(REGIONS[code], size=mask.sum())
+        return region, country
+
+    def _customers(self) -> None:
+        rng = self.rng
+        existing = 30_000
+        per_hour = rng.poisson(3.2 * _rhythm(self.hours))
+        signup_new = self._times_in_hours(per_hour)
+        signup_old = np.datetime64(_naive(self.start)) - rng.integers(
+            1, 720 * HOUR, existing
+        ).astype("timedelta64[s]")
+        signup = np.concatenate([np.sort(signup_old), signup_new])
+        n = len(signup)
+        region, country = self._pick_countries(n)
+        self.frames["customers"] = pd.DataFrame(
+            {
+                "id": np.arange(1, n + 1),
+                "signup_at": signup.astype("datetime64[us]"),
+                "country": country,
+                "region": region,
+                "segment": rng.choice(["consumer", "smb", "enterprise"], n, p=[0.8, 0.16, 0.04]),
+                "channel_id": rng.choice(np.arange(1, 7), n, p=CHANNEL_WEIGHTS),
+            }
+        )
+
+    def _orders(self) -> None:
+        rng = self.rng
+        days_in = (self.hours - self.hours[0]).total_seconds().to_numpy() / 86_400
+        growth = 1 + 0.35 * days_in / 90
+        shop_incident = self._incident_hours({"checkout", "payments"})
+        # An incident of checkout or payments loses orders in proportion to its strength.
+        loss = 1 / (1 + 0.08 * (shop_incident - 1))
+        per_hour = rng.poisson(ORDERS_PER_HOUR * _rhythm(self.hours) * growth * loss)
+        self.orders_per_hour = per_hour
+        created = self._times_in_hours(per_hour)
+        n = len(created)
+        customers = self.frames["customers"]
+        signup = customers["signup_at"].to_numpy()
+        # A customer orders only after signing up: pick among those signed up by then.
+        eligible = np.searchsorted(signup, created, side="right")
+        customer_idx = np.minimum((eligible * rng.power(0.6, n)).astype(int), eligible - 1)
+        customer_id = customers["id"].to_numpy()[customer_idx]
+        items_per_order = rng.choice([1, 2, 3, 4], n, p=[0.45, 0.3, 0.17, 0.08])
+        order_of_item = np.repeat(np.arange(1, n + 1), items_per_order)
+        products = self.frames["products"]
+        product = rng.integers(1, len(products) + 1, len(order_of_item))
+        price = products["price"].to_numpy()[product - 1]
+        quantity = rng.choice([1, 1, 1, 2, 3], len(order_of_item))
+        self.frames["order_items"] = pd.DataFrame(
+            {
+                "id": np.arange(1, len(order_of_item) + 1),
+                "order_id": order_of_item,
+                "product_id": product,
+                "quantity": quantity,
+                "unit_price": price,
+            }
+        )
+        totals = np.bincount(order_of_item, weights=price * quantity, minlength=n + 1)[1:]
+        hour_index = ((created - self.hours.to_numpy()[0]) // np.timedelta64(1, "h")).astype(int)
+        fail_p = np.clip(0.03 * shop_incident[hour_index], 0, 0.6)
+        failed = rng.random(n) < fail_p
+        refunded = ~failed & (rng.random(n) < 0.02)
+        status = np.where(failed, "failed", np.where(refunded, "refunded", "completed"))
+        campaigns = self.frames["campaigns"]
+        campaign = np.where(rng.random(n) < 0.25, rng.integers(1, len(campaigns) + 1, n), 0)
+        created_us = created.astype("datetime64[us]")
+        self.frames["orders"] = pd.DataFrame(
+            {
+                "id": np.arange(1, n + 1),
+                "customer_id": customer_id,
+                "created_at": created_us,
+                "status": status,
+                "total": np.round(totals, 2),
+                "country": customers["country"].to_numpy()[customer_idx],
+                "region": customers["region"].to_numpy()[customer_idx],
+                "channel_id": customers["channel_id"].to_numpy()[customer_idx],
+                "campaign_id": pd.array(np.where(campaign > 0, campaign, 0)).astype("Int64"),
+            }
+        )
+        self.frames["orders"].loc[campaign == 0, "campaign_id"] = pd.NA
+        method = rng.choice(PAYMENT_METHODS, n, p=[0.58, 0.24, 0.08, 0.10])
+        reason = np.where(failed, rng.choice(FAILURE_REASONS, n, p=[0.3, 0.3, 0.1, 0.1, 0.2]),
+                          None)  # fmt: skip
+        pay_status = np.where(failed, "failed", np.where(refunded, "refunded", "succeeded"))
+        self.frames["payments"] = pd.DataFrame(
+            {
+                "id": np.arange(1, n + 1),
+                "order_id": np.arange(1, n + 1),
+                "created_at": created_us + rng.integers(1, 30, n).astype("timedelta64[s]"),
+                "method": method,
+                "status": pay_status,
+                "failure_reason": reason,
+                "amount": np.round(totals, 2),
+            }
+        )
+        charged = np.flatnonzero((pay_status == "succeeded") & (rng.random(n) < 0.004))
+        self.frames["chargebacks"] = pd.DataFrame(
+            {
+                "id": np.arange(1, len(charged) + 1),
+                "payment_id": charged + 1,
+                "created_at": created_us[charged]
+                + rng.integers(2, 40, len(charged)).astype("timedelta64[D]"),
+                "reason": rng.choice(
+                    ["fraud", "not_received", "not_as_described", "duplicate"], len(charged)
+                ),  # fmt: skip
+                "amount": np.round(totals[charged], 2),
+            }
+        )
+
+    def _funnels(self) -> None:
+        rng = self.rng
+        rows = []
+        share = np.array(CHANNEL_WEIGHTS)
+        region_share = np.array(list(REGION_WEIGHTS.values()))
+        orders = self.orders_per_hour
+        for c, channel in enumerate(CHANNELS):
+            for r, region in enumerate(REGION_WEIGHTS):
+                part = orders * share[c] * region_share[r]
+                ordered = rng.poisson(part)
+                checkout = ordered + rng.poisson(part * 0.9)
+                carts = checkout + rng.poisson(part * 2.4)
+                visits = carts + rng.poisson(part * 22 + 1)
+                rows.append(pd.DataFrame({"hour": self.hours, "channel": channel,
+                                          "region": region, "visits": visits,
+                                          "cart_adds": carts, "checkout_starts": checkout,
+                                          "orders": ordered}))  # fmt: skip
+        self.frames["funnel_hourly"] = pd.concat(rows, ignore_index=True)
+
+    def _engagement(self) -> None:
+        rng = self.rng
+        days = pd.date_range(_naive(self.start), _naive(self.end), freq="D", inclusive="left")
+        n = len(days)
+        registered = rng.poisson(75 * np.where(days.day_of_week >= 5, 0.8, 1.0))
+        login = rng.binomial(registered, 0.82)
+        upload = rng.binomial(login, 0.61)
+        feature = rng.binomial(upload, 0.74)
+        retained = rng.binomial(feature, 0.58)
+        self.frames["signup_funnel"] = pd.DataFrame(
+            {"cohort_day": days, "registered": registered, "first_login": login,
+             "first_upload": upload, "feature_use": feature, "retained_7d": retained}
+        )  # fmt: skip
+        trend = 5200 * (1 + 0.3 * np.arange(n) / 90)
+        weekly = np.where(days.day_of_week >= 5, 0.78, 1.0)
+        users = rng.normal(trend * weekly, 160).round().astype(int)
+        self.frames["daily_active_users"] = pd.DataFrame(
+            {"day": days, "users": users, "target": np.full(n, 6000)}
+        )
+        hours = np.arange(24)
+        hourly = 1 + 0.6 * np.sin(2 * np.pi * (hours - 9) / 24)
+        usage = []
+        for f, name in enumerate(FEATURES):
+            popularity = 900 / (1 + f * 0.6)
+            lam = popularity * np.outer(weekly, hourly) / 24
+            uses = rng.poisson(lam)
+            usage.append(pd.DataFrame({"day": np.repeat(days, 24), "hour": np.tile(hours, n),
+                                       "feature": name, "uses": uses.ravel()}))  # fmt: skip
+        self.frames["feature_usage"] = pd.concat(usage, ignore_index=True)
+        weeks = pd.date_range(_naive(self.start), _naive(self.end), freq="W-MON")
+        cohorts = []
+        for w, week in enumerate(weeks):
+            size = int(rng.poisson(520))
+            for offset in range(len(weeks) - w):
+                keep = 1.0 if offset == 0 else 0.42 * offset**-0.35
+                cohorts.append((week, offset, size, int(rng.binomial(size, keep))))
+        self.frames["retention_cohorts"] = pd.DataFrame(
+            cohorts, columns=["cohort_week", "week_offset", "cohort_size", "active"]
+        )
+
+    def _support_and_rentals(self) -> None:
+        rng = self.rng
+        per_hour = rng.poisson(1.6 * _rhythm(self.hours))
+        created = self._times_in_hours(per_hour)
+        n = len(created)
+        hours_open = rng.gamma(1.4, 14, n)
+        resolved = created + (hours_open * 3600).astype("timedelta64[s]")
+        open_now = resolved > np.datetime64(_naive(self.end))
+        self.frames["support_tickets"] = pd.DataFrame(
+            {
+                "id": np.arange(1, n + 1),
+                "created_at": created.astype("datetime64[us]"),
+                "resolved_at": pd.Series(resolved.astype("datetime64[us]")).where(~open_now),
+                "priority": rng.choice(["low", "normal", "high", "urgent"], n,
+                                       p=[0.3, 0.48, 0.17, 0.05]),
+                "category": rng.choice(["billing", "delivery", "account", "bug", "other"], n),
+                "status": np.where(open_now, "open", "resolved"),
+                "customer_id": rng.integers(1, len(self.frames["customers"]) + 1, n),
+            }
+        )  # fmt: skip
+        contracts = 1_400
+        start = np.datetime64(_naive(self.start)) - rng.integers(0, 400, contracts).astype(
+            "timedelta64[D]"
+        )
+        months = rng.choice([6, 12, 24], contracts)
+        ends = start + (months * 30).astype("timedelta64[D]")
+        region, _ = self._pick_countries(contracts)
+        rent = np.round(rng.uniform(450, 2400, contracts), 2)
+        window_end = np.datetime64(_naive(self.end))
+        self.frames["rental_contracts"] = pd.DataFrame(
+            {
+                "id": np.arange(1, contracts + 1),
+                "customer_id": rng.integers(1, 30_001, contracts),
+                "started_at": start.astype("datetime64[us]"),
+                "ends_at": ends.astype("datetime64[us]"),
+                "monthly_rent": rent,
+                "status": np.where(ends < window_end, "ended", "active"),
+                "region": region,
+            }
+        )
+        due_rows = []
+        window_start = np.datetime64(_naive(self.start))
+        for cid in range(contracts):
+            due = start[cid] + np.arange(0, months[cid]) * np.timedelta64(30, "D")
+            due = due[(due >= window_start) & (due < window_end)]
+            if len(due):
+                due_rows.append(pd.DataFrame({"contract_id": cid + 1, "due_date": due,
+                                              "amount": rent[cid]}))  # fmt: skip
+        pay = pd.concat(due_rows, ignore_index=True)
+        late = np.where(rng.random(len(pay)) < 0.14, rng.integers(1, 45, len(pay)), 0)
+        paid = pay["due_date"].to_numpy() + late.astype("timedelta64[D]")
+        unpaid = paid > window_end
+        pay.insert(0, "id", np.arange(1, len(pay) + 1))
+        pay["due_date"] = pay["due_date"].astype("datetime64[us]")
+        pay["paid_at"] = pd.Series(paid.astype("datetime64[us]")).where(~unpaid)
+        pay["days_late"] = late
+        self.frames["rental_payments"] = pay
+
+    def _operations(self) -> None:
+        rng = self.rng
+        rows = []
+        versions = dict.fromkeys(SERVICES, 0)
+        for day in pd.date_range(_naive(self.start), _naive(self.end), freq="D",
+                                 inclusive="left"):  # fmt: skip
+            if day.day_of_week >= 5:
+                continue
+            for service in rng.choice(list(SERVICES), int(rng.integers(1, 5)), replace=False):
+                versions[service] += 1
+                at = day + timedelta(hours=int(rng.integers(8, 18)), minutes=int(rng.integers(60)))
+                ok = rng.random() > 0.07
+                rows.append((service, f"1.{versions[service] // 10}.{versions[service] % 10}",
+                             at, "succeeded" if ok else "rolled_back",
+                             str(rng.choice(AUTHORS))))  # fmt: skip
+        # Some incidents are bad deploys: a deployment of that service shortly before.
+        for incident in self.incidents:
+            if "bad deploy" in incident.title:
+                versions[incident.service] += 1
+                rows.append((incident.service, f"1.{versions[incident.service] // 10}."
+                             f"{versions[incident.service] % 10}",
+                             _naive(incident.started_at) - timedelta(minutes=4), "rolled_back",
+                             str(rng.choice(AUTHORS))))  # fmt: skip
+        deployments = pd.DataFrame(
+            rows, columns=["service", "version", "deployed_at", "status", "author"]
+        ).sort_values("deployed_at", ignore_index=True)
+        deployments.insert(0, "id", np.arange(1, len(deployments) + 1))
+        self.frames["deployments"] = deployments
+        self.frames["incidents"] = pd.DataFrame(
+            [(i.id, i.service, i.severity, i.title, _naive(i.started_at), _naive(i.ended_at),
+              i.revenue_impact) for i in self.incidents],
+            columns=["id", "service", "severity", "title", "started_at", "ended_at",
+                     "revenue_impact"],
+        )  # fmt: skip
+
+    def _migration(self) -> None:
+        rng = self.rng
+        begin = _naive(self.start)
+        now = _naive(self.end)
+        phases = [
+            ("Discovery", 0, 14),
+            ("Schema design", 10, 30),
+            ("Data copy", 25, 70),
+            ("Dual writes", 55, 95),
+            ("Cutover", 90, 110),
+            ("Decommission", 105, 130),
+        ]
+        rows, milestones = [], []
+        for i, (name, a, b) in enumerate(phases, start=1):
+            started, ends = begin + timedelta(days=a), begin + timedelta(days=b)
+            progress = float(np.clip((now - started) / (ends - started), 0, 1))
+            status = "done" if progress >= 1 else ("in_progress" if progress > 0 else "planned")
+            rows.append((i, name, started, ends, status, round(progress * 100, 1)))
+            for m in range(2):
+                due = started + (ends - started) * (m + 1) / 2
+                done = due + timedelta(days=int(rng.integers(-3, 6)))
+                milestones.append((len(milestones) + 1, i, f"{name}: milestone {m + 1}", due,
+                                   done if done <= now else None,
+                                   "done" if done <= now else "open"))  # fmt: skip
+        self.frames["migration_phases"] = pd.DataFrame(
+            rows, columns=["id", "name", "started_at", "ends_at", "status", "progress"]
+        )
+        self.frames["migration_milestones"] = pd.DataFrame(
+            milestones, columns=["id", "phase_id", "name", "due_at", "done_at", "status"]
+        )
+        progress = [100.0, 100.0, 82.5, 64.0, 35.0, 12.0]
+        self.frames["migration_components"] = pd.DataFrame(
+            {
+                "id": range(1, len(MIGRATION_COMPONENTS) + 1),
+                "name": MIGRATION_COMPONENTS,
+                "status": ["done" if p >= 100 else "in_progress" for p in progress],
+                "progress": progress,
+                "owner": [AUTHORS[i % len(AUTHORS)] for i in range(len(MIGRATION_COMPONENTS))],
+            }
+        )
+        runs = []
+        for day in pd.date_range(begin, now, freq="D", inclusive="left"):
+            for component in MIGRATION_COMPONENTS:
+                for suite in ("unit", "integration", "parity"):
+                    total = {"unit": 400, "integration": 120, "parity": 60}[suite]
+                    days_in = (day - begin).days
+                    fail_rate = max(0.005, 0.12 * np.exp(-days_in / 30))
+                    failed = int(rng.binomial(total, fail_rate))
+                    runs.append((suite, component, day + timedelta(hours=2), total - failed,
+                                 failed, round(float(rng.gamma(4, total / 20)), 1)))  # fmt: skip
+        test_runs = pd.DataFrame(
+            runs, columns=["suite", "component", "ran_at", "passed", "failed", "duration_seconds"]
+        )
+        test_runs.insert(0, "id", np.arange(1, len(test_runs) + 1))
+        self.frames["migration_test_runs"] = test_runs
+        n = 160
+        opened = np.datetime64(begin) + rng.integers(0, int((now - begin).total_seconds()),
+                                                     n).astype("timedelta64[s]")  # fmt: skip
+        closed = opened + rng.gamma(1.5, 4, n).astype("timedelta64[D]")
+        still_open = closed > np.datetime64(now)
+        self.frames["migration_issues"] = pd.DataFrame(
+            {
+                "id": np.arange(1, n + 1),
+                "component": rng.choice(MIGRATION_COMPONENTS, n),
+                "severity": rng.choice(["blocker", "major", "minor"], n, p=[0.1, 0.35, 0.55]),
+                "status": np.where(still_open, "open", "closed"),
+                "title": [f"Migration issue {i + 1}" for i in range(n)],
+                "opened_at": opened.astype("datetime64[us]"),
+                "closed_at": pd.Series(closed.astype("datetime64[us]")).where(~still_open),
+            }
+        )
+
+    def _audio(self) -> None:
+        rng = self.rng
+        audio_incident = self._incident_hours({"audio-enhancer"})
+        per_hour = rng.poisson(9 * _rhythm(self.hours))
+        created = self._times_in_hours(per_hour)
+        n = len(created)
+        hour_index = ((created - self.hours.to_numpy()[0]) // np.timedelta64(1, "h")).astype(int)
+        models = np.array(["denoise-v2", "denoise-v3", "studio-xl"])
+        model = rng.choice(models, n, p=[0.35, 0.5, 0.15])
+        quality_base = np.select([model == m for m in models], [82.0, 88.0, 93.0])
+        audio = rng.lognormal(4.6, 0.7, n)
+        speed = np.select([model == m for m in models], [0.08, 0.12, 0.35])
+        slowdown = audio_incident[hour_index]
+        cost_rate = np.select([model == m for m in models], [0.004, 0.007, 0.02])
+        failed = rng.random(n) < 0.01 * slowdown
+        self.frames["audio_jobs"] = pd.DataFrame(
+            {
+                "id": np.arange(1, n + 1),
+                "created_at": created.astype("datetime64[us]"),
+                "model": model,
+                "audio_seconds": np.round(audio, 1),
+                "processing_seconds": np.round(audio * speed * slowdown, 2),
+                "quality_score": np.round(
+                    np.clip(rng.normal(quality_base, 3.5) - 4 * (slowdown - 1), 0, 100), 1
+                ),
+                "cost": np.round(audio / 60 * cost_rate * 60 * (1 + 0.1 * (slowdown - 1)), 4),
+                "status": np.where(failed, "failed", "done"),
+            }
+        )
+
+
+def _meta_of(engine: Engine) -> dict[str, str]:
+    if not inspect(engine).has_table("warehouse_meta"):
+        return {}
+    with engine.connect() as conn:
+        table = meta.tables["warehouse_meta"]
+        return {k: v for k, v in conn.execute(select(table.c.key, table.c.value))}
+
+
+def _writable_engine(url: str) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    return create_engine(parsed)
+
+
+def build_warehouse(
+    url: str, *, days: int = 90, end: datetime | None = None, force: bool = False
+) -> WarehouseInfo:
+    """Build (or reuse) the demo warehouse at `url`; covers [end - days, end)."""
+    started = time.perf_counter()
+    end = end or datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    start = end - timedelta(days=days)
+    engine = _writable_engine(url)
+    try:
+        current = _meta_of(engine)
+        if not force and current.get("seed") == str(SEED) and current.get("days") == str(days) \
+                and current.get("schema") == str(SCHEMA_VERSION):  # fmt: skip
+            built_end = datetime.fromisoformat(current["end"])
+            if abs((end - built_end).total_seconds()) < 86_400:
+                rows = {k.removeprefix("rows."): int(v) for k, v in current.items()
+                        if k.startswith("rows.")}  # fmt: skip
+                built_start = datetime.fromisoformat(current["start"])
+                took = time.perf_counter() - started
+                return WarehouseInfo(url, days, built_start, built_end, rows, took, reused=True)
+        frames = _Builder(start, end).build()
+        meta.drop_all(engine)
+        meta.create_all(engine)
+        rows = {}
+        with engine.begin() as conn:
+            for name, frame in frames.items():
+                types = {c.name: c.type for c in meta.tables[name].columns}
+                frame.to_sql(name, conn, if_exists="append", index=False, chunksize=50_000,
+                             dtype=types)  # fmt: skip
+                rows[name] = len(frame)
+            info = {"seed": SEED, "days": days, "schema": SCHEMA_VERSION,
+                    "start": start.isoformat(), "end": end.isoformat(),
+                    **{f"rows.{k}": v for k, v in rows.items()}}  # fmt: skip
+            conn.execute(
+                meta.tables["warehouse_meta"].insert(),
+                [{"key": k, "value": str(v)} for k, v in info.items()],
+            )
+            if engine.dialect.name == "postgresql":
+                conn.execute(text("ANALYZE"))
+        return WarehouseInfo(url, days, start, end, rows, time.perf_counter() - started)
+    finally:
+        engine.dispose()
+
+
+def main() -> None:
+    from data.config import Settings
+
+    parser = argparse.ArgumentParser(description="Build the demo warehouse.")
+    parser.add_argument("--url", default=None, help="SQLAlchemy URL (default: DATABASE_URL)")
+    parser.add_argument("--days", type=int, default=90)
+    parser.add_argument("--force", action="store_true", help="rebuild even if it is current")
+    args = parser.parse_args()
+    url = args.url or Settings.from_env().database_url
+    info = build_warehouse(url, days=args.days, force=args.force)
+    verb = "reused" if info.reused else "built"
+    total = sum(info.rows.values())
+    print(f"{verb} {url}: {len(info.rows)} tables, {total:,} rows, "
+          f"{info.rows.get('orders', 0):,} orders, {info.seconds:.1f} s")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
