@@ -1,0 +1,86 @@
+"""The app as a user and a monitoring system meet it: /healthz, /metrics, the home page in a
+real browser."""
+
+from __future__ import annotations
+
+import pytest
+
+from app import create_app
+from data.config import Settings
+
+
+def settings_for(prometheus, warehouse, tmp_path, **changes) -> Settings:
+    return Settings(
+        var_dir=tmp_path,
+        cache_dir=tmp_path / "cache",
+        prometheus_url=prometheus.url,
+        prometheus_scrape_interval=prometheus.step,
+        database_url=warehouse.url,
+        **changes,
+    )
+
+
+@pytest.fixture
+def client(prometheus, warehouse_sqlite, tmp_path):
+    app = create_app(settings_for(prometheus, warehouse_sqlite, tmp_path))
+    return app.server.test_client()
+
+
+def test_app001_healthz_all_up(client, prometheus):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["status"] == "ok"
+    assert body["datasources"]["prometheus"] == {
+        "ok": True,
+        "kind": "prometheus",
+        "url": prometheus.url,
+        "latency_ms": body["datasources"]["prometheus"]["latency_ms"],
+    }
+    assert body["datasources"]["warehouse"]["ok"] is True
+    assert body["cache"]["ok"] is True
+
+
+def test_app002_healthz_503_names_what_is_down(warehouse_sqlite, prometheus, tmp_path):
+    settings = settings_for(prometheus, warehouse_sqlite, tmp_path).with_(
+        prometheus_url="http://127.0.0.1:9"
+    )
+    response = create_app(settings).server.test_client().get("/healthz")
+    assert response.status_code == 503
+    body = response.get_json()
+    assert body["status"] == "degraded"
+    down = body["datasources"]["prometheus"]
+    assert down["ok"] is False
+    assert "Prometheus unreachable at http://127.0.0.1:9: connection refused" in down["error"]
+    assert body["datasources"]["warehouse"]["ok"] is True
+
+
+def test_app003_metrics_count_upstream_queries_and_callbacks(client):
+    client.get("/healthz")
+    update = {
+        "output": "home-status.children",
+        "outputs": {"id": "home-status", "property": "children"},
+        "inputs": [{"id": "home-status", "property": "id", "value": "home-status"}],
+        "changedPropIds": [],
+        "state": [],
+    }
+    assert client.post("/_dash-update-component", json=update).status_code == 200
+    text = client.get("/metrics").get_data(as_text=True)
+    assert 'dashboard_upstream_queries_total{datasource="prometheus",outcome="ok"}' in text
+    assert 'dashboard_upstream_queries_total{datasource="warehouse",outcome="ok"}' in text
+    assert 'dashboard_callback_duration_seconds_count{callback="home-status.children"}' in text
+    assert "dashboard_cache_requests_total" in text
+
+
+@pytest.mark.browser
+def test_app004_home_page_renders_with_status_and_no_console_errors(
+    dash_duo, prometheus, warehouse_sqlite, tmp_path
+):
+    app = create_app(settings_for(prometheus, warehouse_sqlite, tmp_path))
+    dash_duo.start_server(app)
+    dash_duo.wait_for_text_to_equal("h2", "Dashboards")
+    dash_duo.wait_for_element("#status-table tr[data-status='up']")
+    rows = dash_duo.find_elements("#status-table tbody tr")
+    assert [row.get_attribute("data-status") for row in rows] == ["up", "up", "up"]
+    assert dash_duo.find_element(".navbar-brand").text == "Teamdash"
+    assert dash_duo.get_logs() == []
