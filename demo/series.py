@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import cache
 
@@ -32,6 +32,8 @@ from demo.catalog import (
 )
 from demo.incidents import Incident, incidents_between
 
+# Bump when a series' labels or shape change: `make run` then rebuilds its Prometheus history.
+MODEL_VERSION = 2
 ORIGIN = datetime(2026, 1, 1, tzinfo=UTC).timestamp()
 DAY, WEEK = 86_400, 604_800
 OMEGA_DAY, OMEGA_WEEK = 2 * math.pi / DAY, 2 * math.pi / WEEK
@@ -410,7 +412,20 @@ def families() -> list[Family]:
                                     0.85 - 0.11 * i, 0.0, 0.05, 0.01))  # fmt: skip
         target.series.append(Series(target.name, "gauge", (("service", service),),
                                     0.999 if i < 4 else 0.995, 0, 0, 0))  # fmt: skip
+    for fam in fams:
+        fam.series = [_with_exporter_labels(s) for s in fam.series]
     return fams
+
+
+# Series without their own job carry the labels the live exporter's scrape would give them, so
+# the backfilled history and the live samples are one series (the scrape uses honor_labels).
+EXPORTER_LABELS = (("instance", "demo-exporter"), ("job", "demo"))
+
+
+def _with_exporter_labels(s: Series) -> Series:
+    if any(k == "job" for k, _ in s.labels):
+        return s
+    return replace(s, labels=tuple(sorted((*s.labels, *EXPORTER_LABELS))))
 
 
 @cache

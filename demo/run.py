@@ -1,0 +1,175 @@
+"""`make run`: build the demo data, start the demo stack and the app, stop everything on Ctrl-C.
+
+Processes: Prometheus (14 days of backfilled history, then live scrapes), the demo exporter that
+continues the same series, this host's node_exporter, and the app on 127.0.0.1:8050. Running it
+again reuses the warehouse and the TSDB, backfilling only the hours the stack was not running.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from contextlib import ExitStack
+from pathlib import Path
+from urllib.parse import urlparse
+
+from data.config import Settings
+from demo.backfill import backfill
+from demo.promstack import PrometheusServer, write_config
+from demo.series import MODEL_VERSION
+from demo.warehouse import build_warehouse
+
+HERE = Path(__file__).resolve().parent
+APP_HOST, APP_PORT = "127.0.0.1", 8050
+EXPORTER_PORT = 9101
+NODE_EXPORTER_PORT = 9100
+HISTORY_DAYS = 14
+MINUTE = 60
+
+
+def say(message: str) -> None:
+    print(f"[demo] {message}", flush=True)
+
+
+def port_in_use(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def wait_for_port(port: int, what: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not port_in_use(port):
+        if time.monotonic() > deadline:
+            raise SystemExit(f"{what} did not start listening on 127.0.0.1:{port}")
+        time.sleep(0.1)
+
+
+def fill_history(tsdb: Path) -> None:
+    """Backfill the minutes between the last run (or 14 days ago) and now."""
+    state_file = tsdb.parent / "backfill.json"
+    state = json.loads(state_file.read_text()) if state_file.exists() else {}
+    if state.get("model") != MODEL_VERSION:
+        # The series model changed: history written by the old one would not line up.
+        shutil.rmtree(tsdb, ignore_errors=True)
+        tsdb.mkdir(parents=True)
+        state = {}
+    end = int(time.time()) // MINUTE * MINUTE
+    start = max(state.get("until", 0), end - HISTORY_DAYS * 86_400)
+    if end - start < 5 * MINUTE:
+        say("Prometheus history is up to date")
+        return
+    say(f"backfilling {(end - start) / 3600:.1f} h of Prometheus history (promtool)...")
+    started = time.perf_counter()
+    backfill(tsdb, start, end)
+    state_file.write_text(json.dumps({"until": end, "model": MODEL_VERSION}))
+    say(f"backfilled in {time.perf_counter() - started:.1f} s")
+
+
+def start_process(stack: ExitStack, args: list[str], log: Path, **kwargs) -> subprocess.Popen:
+    handle = log.open("ab")
+    proc = subprocess.Popen(args, stdout=handle, stderr=subprocess.STDOUT, **kwargs)
+
+    def stop() -> None:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        handle.close()
+
+    stack.callback(stop)
+    return proc
+
+
+def main() -> None:
+    os.environ.setdefault("DEMO_MODE", "1")
+    settings = Settings.from_env()
+    var = settings.var_dir
+    logs = var / "log"
+    logs.mkdir(parents=True, exist_ok=True)
+
+    info = build_warehouse(settings.database_url)
+    say(f"warehouse: {info.url} ({'reused' if info.reused else 'built'})")
+
+    prom_port = urlparse(settings.prometheus_url).port or 9090
+    for port, what in ((prom_port, "Prometheus"), (EXPORTER_PORT, "the demo exporter"),
+                       (APP_PORT, "the app")):  # fmt: skip
+        if port_in_use(port):
+            raise SystemExit(
+                f"port {port} for {what} is already in use: stop whatever listens there "
+                "(a previous `make run`? a system service?) and try again"
+            )
+
+    tsdb = var / "prometheus" / "data"
+    tsdb.mkdir(parents=True, exist_ok=True)
+    fill_history(tsdb)
+
+    with ExitStack() as stack:
+        # Ctrl-C and `kill` both stop every process started here (even when a parent shell
+        # made this process ignore SIGINT, as background jobs do).
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+        start_process(
+            stack,
+            [sys.executable, "-m", "demo.exporter", "--port", str(EXPORTER_PORT)],
+            logs / "exporter.log",
+        )
+        targets = {
+            "demo": [f"127.0.0.1:{EXPORTER_PORT}"],
+            "app": [f"{APP_HOST}:{APP_PORT}"],
+        }
+        if port_in_use(NODE_EXPORTER_PORT):
+            say(f"node_exporter already listening on :{NODE_EXPORTER_PORT}, scraping that one")
+        else:
+            start_process(
+                stack,
+                [
+                    "prometheus-node-exporter",
+                    f"--web.listen-address=127.0.0.1:{NODE_EXPORTER_PORT}",
+                ],
+                logs / "node-exporter.log",
+            )
+        targets["node"] = [f"127.0.0.1:{NODE_EXPORTER_PORT}"]
+        config = var / "prometheus" / "prometheus.yml"
+        write_config(
+            config,
+            scrape_interval=settings.prometheus_scrape_interval,
+            targets=targets,
+            rules_files=[HERE / "rules.yml"],
+        )
+        prometheus = PrometheusServer(tsdb, config, prom_port)
+        prometheus.start()
+        stack.callback(prometheus.stop)
+        say(f"Prometheus: {prometheus.url}")
+
+        # The app runs as it would in production: gunicorn workers sharing one cache, their
+        # /metrics added up through prometheus_client's multiprocess directory.
+        metrics_dir = var / "metrics"
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+        metrics_dir.mkdir()
+        app = start_process(
+            stack,
+            [sys.executable, "-m", "gunicorn", "--bind", f"{APP_HOST}:{APP_PORT}",
+             "--workers", "2", "--threads", "8", "--timeout", "60", "app:server"],
+            logs / "app.log",
+            env={**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)},
+        )  # fmt: skip
+        wait_for_port(APP_PORT, "the app", timeout=60)
+        say(f"app: http://{APP_HOST}:{APP_PORT}   (logs under {logs}; Ctrl-C stops everything)")
+        try:
+            app.wait()
+            say(f"the app stopped (exit code {app.returncode}); see {logs / 'app.log'}")
+        except KeyboardInterrupt:
+            say("stopping...")
+    say("stopped")
+
+
+if __name__ == "__main__":
+    main()
