@@ -59,16 +59,18 @@ def fill_history(tsdb: Path) -> None:
         shutil.rmtree(tsdb, ignore_errors=True)
         tsdb.mkdir(parents=True)
         state = {}
-    end = int(time.time()) // MINUTE * MINUTE
-    start = max(state.get("until", 0), end - HISTORY_DAYS * 86_400)
-    if end - start < 5 * MINUTE:
-        say("Prometheus history is up to date")
-        return
-    say(f"backfilling {(end - start) / 3600:.1f} h of Prometheus history (promtool)...")
-    started = time.perf_counter()
-    backfill(tsdb, start, end)
-    state_file.write_text(json.dumps({"until": end, "model": MODEL_VERSION}))
-    say(f"backfilled in {time.perf_counter() - started:.1f} s")
+    # A long backfill leaves a gap of its own duration: go round until the gap is under a minute.
+    while True:
+        end = int(time.time()) // MINUTE * MINUTE
+        start = max(state.get("until", 0), end - HISTORY_DAYS * 86_400)
+        if end - start < MINUTE:
+            return
+        say(f"backfilling {(end - start) / 3600:.1f} h of Prometheus history (promtool)...")
+        started = time.perf_counter()
+        backfill(tsdb, start, end)
+        state = {"until": end, "model": MODEL_VERSION}
+        state_file.write_text(json.dumps(state))
+        say(f"backfilled in {time.perf_counter() - started:.1f} s")
 
 
 def start_process(stack: ExitStack, args: list[str], log: Path, **kwargs) -> subprocess.Popen:
