@@ -1,7 +1,7 @@
 """Benchmark of the data layer (prints figures; no assertions).
 
 One panel query over 7 days (`sum by (service) (rate(http_requests_total[$__rate_interval]))`,
-1000 points max: step 10 min, 7 series) against a real Prometheus holding 7 days of demo history:
+1000 points max: step 15 min, 7 series) against a real Prometheus holding 7 days of demo history:
 raw HTTP query vs the data layer on a miss vs on a hit, medians of many runs; then 50 concurrent
 identical requests on a cold key: upstream queries made and wall time. Both cache backends.
 
