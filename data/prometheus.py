@@ -20,6 +20,7 @@ from prometheus_api_client import PrometheusApiClientException, PrometheusConnec
 from requests.adapters import HTTPAdapter
 
 from data.errors import DataSourceError, ErrorKind
+from data.health import probe
 from data.metrics import UPSTREAM_LATENCY, UPSTREAM_QUERIES
 from data.timerange import QueryWindow
 
@@ -167,13 +168,7 @@ class PrometheusSource:
         return sorted(self._call(self._client.get_label_values, label, params=params))
 
     def health(self) -> dict:
-        started = time.perf_counter()
-        try:
-            self.query("vector(1)")
-        except DataSourceError as exc:
-            return {"ok": False, "kind": self.kind, "url": self.url, "error": exc.message}
-        latency = (time.perf_counter() - started) * 1000
-        return {"ok": True, "kind": self.kind, "url": self.url, "latency_ms": round(latency, 1)}
+        return probe(self.kind, self.url, lambda: self.query("vector(1)"))
 
 
 def _root_reason(exc: BaseException) -> str:

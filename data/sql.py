@@ -22,6 +22,7 @@ from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 
 from data.errors import DataSourceError, ErrorKind
+from data.health import probe
 from data.metrics import UPSTREAM_LATENCY, UPSTREAM_QUERIES
 
 
@@ -160,13 +161,7 @@ class SQLSource:
         return "error", ErrorKind.SQL, f"SQL error in {self.name}: {text_}"
 
     def health(self) -> dict:
-        started = time.perf_counter()
-        try:
-            self.query("SELECT 1")
-        except DataSourceError as exc:
-            return {"ok": False, "kind": self.kind, "url": self.url, "error": exc.message}
-        latency = (time.perf_counter() - started) * 1000
-        return {"ok": True, "kind": self.kind, "url": self.url, "latency_ms": round(latency, 1)}
+        return probe(self.kind, self.url, lambda: self.query("SELECT 1"))
 
     def close(self) -> None:
         self.engine.dispose()

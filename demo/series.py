@@ -126,15 +126,19 @@ def _all_incidents(start: datetime, end: datetime) -> tuple[Incident, ...]:
     return tuple(incidents_between(start, horizon))
 
 
+def _incidents_until(s: Series, t: np.ndarray):
+    """(incident, start, end) of the series' service, for incidents starting by the last t."""
+    for incident in _incidents(s.incident_service) if s.incident_service else ():
+        begin, end = incident.started_at.timestamp(), incident.ended_at.timestamp()
+        if begin > t[-1]:
+            return
+        yield incident, begin, end
+
+
 def _incident_extra(s: Series, t: np.ndarray) -> np.ndarray:
     """The counter's extra increase from incidents that started before t."""
     extra = np.zeros_like(t)
-    if not s.incident_service:
-        return extra
-    for incident in _incidents(s.incident_service):
-        begin, end = incident.started_at.timestamp(), incident.ended_at.timestamp()
-        if begin > t[-1]:
-            break
+    for incident, begin, end in _incidents_until(s, t):
         if s.share_during_incident is not None:
             # A histogram bucket: the share of requests under `le` changes while it lasts.
             factor = s.share_during_incident / s.base_share if s.base_share else 0.0
@@ -147,12 +151,7 @@ def _incident_extra(s: Series, t: np.ndarray) -> np.ndarray:
 
 def _active_factor(s: Series, t: np.ndarray) -> np.ndarray:
     factor = np.ones_like(t)
-    if not s.incident_service:
-        return factor
-    for incident in _incidents(s.incident_service):
-        begin, end = incident.started_at.timestamp(), incident.ended_at.timestamp()
-        if begin > t[-1]:
-            break
+    for incident, begin, end in _incidents_until(s, t):
         factor = np.where((t >= begin) & (t < end), getattr(incident, s.incident_factor), factor)
     return factor
 
