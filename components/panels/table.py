@@ -1,0 +1,82 @@
+"""Table panels on dash-ag-grid: sort, filter, values in the panel's unit, threshold colours."""
+
+from __future__ import annotations
+
+import dash_ag_grid as dag
+import pandas as pd
+
+from components.panels.common import latest_by_series
+from components.theme import color
+from components.units import format_value, threshold_color
+from data.panel_data import PanelData
+
+
+def _rows(data: PanelData) -> pd.DataFrame:
+    """SQL: the rows as returned. PromQL: one row per series (its labels and last value)."""
+    frame = data.frames[0]
+    if frame.query.sql:
+        return frame.raw.copy()
+    if len(data.frames) > 1:
+        # Several PromQL queries: one column per query (by ref), joined on the series name.
+        table = None
+        for query_frame in data.frames:
+            last = latest_by_series(query_frame.tidy)[["series", "value"]]
+            last = last.rename(columns={"value": query_frame.query.ref})
+            table = last if table is None else table.merge(last, on="series", how="outer")
+        return table if table is not None else pd.DataFrame()
+    last = latest_by_series(frame.tidy)
+    return last.drop(columns=["x"], errors="ignore")
+
+
+def table(data: PanelData):
+    panel = data.panel
+    rows = _rows(data)
+    columns = panel.options.get("columns") or list(rows.columns)
+    units = panel.options.get("units", {})
+    colored = set(panel.options.get("color_columns", []))
+    labels = panel.options.get("labels", {})
+    shown = pd.DataFrame()
+    defs = []
+    for column in columns:
+        if column not in rows:
+            continue
+        values = rows[column]
+        unit = units.get(column)
+        if unit is None and pd.api.types.is_numeric_dtype(values) and column not in ("id",):
+            unit = (
+                panel.unit if column in colored or len(units) == 0 and column == "value" else None
+            )
+        if pd.api.types.is_datetime64_any_dtype(values):
+            shown[column] = values.dt.strftime("%Y-%m-%d %H:%M")
+        else:
+            shown[column] = values
+        definition = {
+            "field": column,
+            "headerName": labels.get(column, column.replace("_", " ")),
+            "sortable": True,
+            "filter": True,
+            "resizable": True,
+        }
+        if unit is not None and pd.api.types.is_numeric_dtype(values):
+            shown[f"{column}__text"] = [format_value(v, unit, panel.decimals) for v in values]
+            definition["valueFormatter"] = {"function": f"params.data['{column}__text']"}
+            definition["type"] = "rightAligned"
+        if column in colored:
+            shown[f"{column}__color"] = [
+                color(threshold_color(v, panel.thresholds, "inherit")) for v in values
+            ]
+            definition["cellStyle"] = {
+                "function": f"({{color: params.data['{column}__color'], fontWeight: 600}})"
+            }
+        defs.append(definition)
+    sort = panel.options.get("sort")
+    if sort and sort.lstrip("-") in shown:
+        shown = shown.sort_values(sort.lstrip("-"), ascending=not sort.startswith("-"))
+    return dag.AgGrid(
+        rowData=shown.head(int(panel.options.get("limit", 500))).to_dict("records"),
+        columnDefs=defs,
+        defaultColDef={"flex": 1, "minWidth": 90},
+        dashGridOptions={"domLayout": "normal", "animateRows": False},
+        style={"height": f"{panel.height}px"},
+        className="ag-theme-alpine",
+    )

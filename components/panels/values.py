@@ -1,0 +1,188 @@
+"""Single-value panels: stat, KPI card, gauge, bar gauge."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+from dash import dcc, html
+
+from components.panels.common import GRAPH_CONFIG, graph, latest_by_series
+from components.theme import NEUTRAL, base_layout, color
+from components.units import apply_mapping, format_value, threshold_color
+from data.panel_data import PanelData, QueryFrame
+
+
+def reduce_value(data: PanelData, frames: list[QueryFrame]) -> float | None:
+    """One number from the first query: the sum of each series' last value, or a reducer named in
+    options.reduce (mean, max, min, sum over all points)."""
+    if not frames or frames[0].tidy.empty:
+        return None
+    tidy = frames[0].tidy
+    how = data.panel.options.get("reduce", "last")
+    if how == "last":
+        last = latest_by_series(tidy)
+        return float(pd.to_numeric(last["value"], errors="coerce").sum())
+    values = pd.to_numeric(tidy["value"], errors="coerce").dropna()
+    return float(getattr(values, how)()) if not values.empty else None
+
+
+def _sparkline(data: PanelData, tint: str) -> dcc.Graph | None:
+    tidy = data.frames[0].tidy if data.frames else None
+    if tidy is None or tidy.empty or tidy["x"].nunique() < 3:
+        return None
+    series = tidy.groupby("x", sort=True)["value"].sum()
+    figure = go.Figure(
+        go.Scatter(
+            x=series.index,
+            y=series.values,
+            mode="lines",
+            fill="tozeroy",
+            line={"color": tint, "width": 1.5},
+            hoverinfo="skip",
+        )
+    )
+    figure.update_layout(
+        margin={"l": 0, "r": 0, "t": 0, "b": 0},
+        height=48,
+        showlegend=False,
+        xaxis={"visible": False},
+        yaxis={"visible": False},
+        paper_bgcolor="rgba(0,0,0,0)",
+        plot_bgcolor="rgba(0,0,0,0)",
+    )
+    return dcc.Graph(figure=figure, config=GRAPH_CONFIG, style={"height": "48px"})
+
+
+def _shown(data: PanelData, value: float | None) -> tuple[str, str]:
+    """The text and colour of a value: a value mapping first, else unit and thresholds."""
+    panel = data.panel
+    mapping = apply_mapping(value, panel.mappings)
+    if mapping is not None:
+        return mapping.text, color(mapping.color or NEUTRAL)
+    tint = color(threshold_color(value, panel.thresholds, NEUTRAL))
+    return format_value(value, panel.unit, panel.decimals), tint
+
+
+def _change(data: PanelData, value: float | None) -> html.Span | None:
+    previous = reduce_value(data, data.previous)
+    if value is None or previous in (None, 0):
+        return None
+    change = (value - previous) / abs(previous) * 100
+    lower_better = data.panel.options.get("lower_is_better", False)
+    good = (change <= 0) if lower_better else (change >= 0)
+    arrow = "▲" if change >= 0 else "▼"
+    return html.Span(
+        f"{arrow} {abs(change):.1f}% vs {data.panel.time_shift} earlier",
+        className=f"panel-change small {'text-success' if good else 'text-danger'}",
+    )
+
+
+def stat(data: PanelData):
+    value = reduce_value(data, data.frames)
+    text, tint = _shown(data, value)
+    children = [html.Div(text, className="stat-value", style={"color": tint})]
+    change = _change(data, value)
+    if change is not None:
+        children.append(change)
+    if data.panel.options.get("sparkline", True):
+        spark = _sparkline(data, tint)
+        if spark is not None:
+            children.append(spark)
+    return html.Div(children, className="stat-panel")
+
+
+def kpi(data: PanelData):
+    """Value, change with arrow, progress to options.target, sparkline."""
+    value = reduce_value(data, data.frames)
+    text, tint = _shown(data, value)
+    children = [html.Div(text, className="stat-value", style={"color": tint})]
+    change = _change(data, value)
+    if change is not None:
+        children.append(change)
+    target = data.panel.options.get("target")
+    if target and value is not None:
+        share = max(0.0, min(1.0, value / float(target)))
+        children.append(
+            html.Div(
+                [
+                    html.Div(
+                        className="kpi-bar",
+                        style={"width": f"{share * 100:.0f}%", "background": tint},
+                    ),
+                    html.Small(
+                        f"{share * 100:.0f}% of target "
+                        f"{format_value(target, data.panel.unit, data.panel.decimals)}",
+                        className="text-muted",
+                    ),
+                ],
+                className="kpi-progress",
+            )
+        )
+    spark = _sparkline(data, tint)
+    if spark is not None:
+        children.append(spark)
+    return html.Div(children, className="stat-panel")
+
+
+def gauge(data: PanelData):
+    panel = data.panel
+    value = reduce_value(data, data.frames)
+    low = panel.min if panel.min is not None else 0
+    high = panel.max if panel.max is not None else max(100.0, (value or 0) * 1.2)
+    steps = []
+    bounds = [t.value if t.value is not None else low for t in panel.thresholds] + [high]
+    for step, upper in zip(panel.thresholds, bounds[1:], strict=False):
+        lower = step.value if step.value is not None else low
+        steps.append({"range": [lower, upper], "color": color(step.color), "thickness": 0.25})
+    tint = color(threshold_color(value, panel.thresholds, NEUTRAL))
+    figure = go.Figure(
+        go.Indicator(
+            mode="gauge+number",
+            value=value if value is not None else 0,
+            number={
+                "valueformat": f".{panel.decimals if panel.decimals is not None else 1}f",
+                "suffix": _suffix(panel.unit),
+                "font": {"color": tint},
+            },
+            gauge={
+                "axis": {"range": [low, high]},
+                "bar": {"color": tint, "thickness": 0.6},
+                "steps": steps,
+                "borderwidth": 0,
+            },
+        )
+    )
+    figure.update_layout(**base_layout(panel.height), margin={"l": 24, "r": 24, "t": 24, "b": 8})
+    return graph(figure, data)
+
+
+def _suffix(unit: str) -> str:
+    return {"percent": "%", "s": " s", "ms": " ms", "days": " d"}.get(unit, "")
+
+
+def bargauge(data: PanelData):
+    """One horizontal bar per series, coloured by thresholds, labelled in the unit."""
+    panel = data.panel
+    last = latest_by_series(data.tidy).sort_values("value", ascending=False)
+    values = pd.to_numeric(last["value"], errors="coerce")
+    colors = [color(threshold_color(v, panel.thresholds, NEUTRAL)) for v in values]
+    labels = [format_value(v, panel.unit, panel.decimals) for v in values]
+    figure = go.Figure(
+        go.Bar(
+            x=values,
+            y=last["series"],
+            orientation="h",
+            marker_color=colors,
+            text=labels,
+            textposition="auto",
+            hoverinfo="y+text",
+        )
+    )
+    layout = base_layout(panel.height)
+    layout["yaxis"] = {"autorange": "reversed"}
+    layout["xaxis"] = {
+        "range": [panel.min or 0, panel.max] if panel.max is not None else None,
+        "showticklabels": False,
+    }
+    figure.update_layout(**layout, showlegend=False)
+    return graph(figure, data)

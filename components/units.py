@@ -1,0 +1,110 @@
+"""Values formatted the way Grafana users read them: 1.2K, 340 ms, 1.5 GiB, 12.3%, $1.2M."""
+
+from __future__ import annotations
+
+import math
+
+from data.spec import Threshold, ValueMapping
+
+_SHORT = [(1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")]
+_BYTES = [(2**50, "PiB"), (2**40, "TiB"), (2**30, "GiB"), (2**20, "MiB"), (2**10, "KiB")]
+
+
+def _num(value: float, decimals: int | None, default: int = 1) -> str:
+    places = default if decimals is None else decimals
+    text = f"{value:,.{places}f}"
+    if decimals is None and "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
+def _scaled(value: float, scales, decimals, suffix_space: str = "") -> str:
+    for size, suffix in scales:
+        if abs(value) >= size:
+            return f"{_num(value / size, decimals)}{suffix_space}{suffix}"
+    return _num(value, decimals, 0 if float(value).is_integer() else 2)
+
+
+def _duration(seconds: float, decimals: int | None) -> str:
+    magnitude = abs(seconds)
+    if magnitude == 0:
+        return "0 s"
+    if magnitude < 1e-3:
+        return f"{_num(seconds * 1e6, decimals)} µs"
+    if magnitude < 1:
+        return f"{_num(seconds * 1e3, decimals)} ms"
+    if magnitude < 60:
+        return f"{_num(seconds, decimals, 2)} s"
+    if magnitude < 3600:
+        return f"{_num(seconds / 60, decimals)} min"
+    if magnitude < 86_400:
+        return f"{_num(seconds / 3600, decimals)} h"
+    return f"{_num(seconds / 86_400, decimals)} d"
+
+
+def format_value(value: float | None, unit: str = "short", decimals: int | None = None) -> str:
+    """One value in a unit: short, none, percent (0-100), percentunit (0-1), s, ms, bytes, Bps,
+    reqps, ops, currency:USD/EUR, days, or any other text used as a suffix."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    value = float(value)
+    if unit == "none":
+        return _num(value, decimals, 2)
+    if unit == "short":
+        return _scaled(value, _SHORT, decimals)
+    if unit == "percent":
+        return f"{_num(value, decimals)}%"
+    if unit == "percentunit":
+        return f"{_num(value * 100, decimals)}%"
+    if unit == "s":
+        return _duration(value, decimals)
+    if unit == "ms":
+        return _duration(value / 1000, decimals)
+    if unit == "bytes":
+        return _scaled(value, _BYTES, decimals, " ") + ("" if abs(value) >= 1024 else " B")
+    if unit == "Bps":
+        return (_scaled(value, _BYTES, decimals, " ") + ("" if abs(value) >= 1024 else " B")) + "/s"
+    if unit == "reqps":
+        return f"{_scaled(value, _SHORT, decimals)} req/s"
+    if unit == "ops":
+        return f"{_scaled(value, _SHORT, decimals)} ops/s"
+    if unit.startswith("currency:"):
+        symbol = {"USD": "$", "EUR": "€", "GBP": "£"}.get(unit.split(":", 1)[1], unit[9:] + " ")
+        sign = "-" if value < 0 else ""
+        return f"{sign}{symbol}{_scaled(abs(value), _SHORT, 2 if decimals is None else decimals)}"
+    if unit == "days":
+        return f"{_num(value, decimals)} d"
+    return f"{_scaled(value, _SHORT, decimals)} {unit}"
+
+
+def threshold_color(value: float | None, thresholds: list[Threshold], default: str) -> str:
+    """The colour of the highest step at or below `value`."""
+    color = default
+    if value is None or not thresholds:
+        return color
+    for step in thresholds:
+        if step.value is None or value >= step.value:
+            color = step.color
+    return color
+
+
+def apply_mapping(value, mappings: list[ValueMapping]) -> ValueMapping | None:
+    for mapping in mappings:
+        if mapping.range is not None:
+            low, high = mapping.range
+            if value is not None and low <= float(value) <= high:
+                return mapping
+        elif mapping.value is not None and (
+            value == mapping.value
+            or str(value) == str(mapping.value)
+            or _close(value, mapping.value)
+        ):
+            return mapping
+    return None
+
+
+def _close(a, b) -> bool:
+    try:
+        return math.isclose(float(a), float(b))
+    except (TypeError, ValueError):
+        return False

@@ -1,0 +1,145 @@
+"""Fetch what one panel shows: run its queries through the data layer for a time range and
+variable values, and hand back tidy frames (x, series, value, plus labels or SQL columns)."""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from data.datasources import DataLayer
+from data.errors import DataSourceError
+from data.spec import Dashboard, Panel, Query
+from data.sql import SQLSource
+from data.timerange import TimeRange, parse_duration
+
+_MACRO = re.compile(r"\$__(timeFilter|timeGroup)\(\s*([A-Za-z_][A-Za-z0-9_.]*)\s*\)")
+
+
+def render_sql(sql: str, dialect: str) -> str:
+    """Grafana's SQL macros, for the column named in the spec (never from the browser):
+    `$__timeFilter(col)` -> col >= :start AND col < :end; `$__timeGroup(col)` -> col floored to
+    :bucket seconds, in this database's dialect."""
+
+    def expand(match: re.Match) -> str:
+        macro, column = match.groups()
+        if macro == "timeFilter":
+            return f"{column} >= :start AND {column} < :end"
+        if dialect == "postgresql":
+            return f"to_timestamp(floor(extract(epoch from {column}) / :bucket) * :bucket)"
+        epoch = f"CAST(strftime('%s', {column}) AS INTEGER)"
+        return f"datetime(({epoch} / :bucket) * :bucket, 'unixepoch')"
+
+    return _MACRO.sub(expand, sql)
+
+
+@dataclass
+class QueryFrame:
+    query: Query
+    tidy: pd.DataFrame  # x, series, value (+ labels for PromQL)
+    raw: pd.DataFrame  # as the datasource returned it (tables show these columns)
+
+
+@dataclass
+class PanelData:
+    panel: Panel
+    frames: list[QueryFrame] = field(default_factory=list)
+    previous: list[QueryFrame] = field(default_factory=list)  # the time-shifted period
+    status: str = "ok"  # ok | empty | stale | error
+    error: str | None = None
+    computed_at: float | None = None
+    truncated: bool = False
+
+    @property
+    def tidy(self) -> pd.DataFrame:
+        frames = [f.tidy for f in self.frames if not f.tidy.empty]
+        return pd.concat(frames, ignore_index=True) if frames else _empty()
+
+
+def _empty() -> pd.DataFrame:
+    return pd.DataFrame({"x": [], "series": [], "value": []})
+
+
+def _tidy_sql(query: Query, frame: pd.DataFrame) -> pd.DataFrame:
+    if frame.empty:
+        return _empty()
+    x = query.x or frame.columns[0]
+    ys = query.y_columns or [c for c in frame.columns if c not in (x, query.series)][:1]
+    parts = []
+    for y in ys:
+        part = pd.DataFrame({"x": frame[x], "value": pd.to_numeric(frame[y], errors="coerce")})
+        if query.series:
+            part["series"] = frame[query.series].astype(str)
+        else:
+            part["series"] = query.legend if (query.legend and len(ys) == 1) else y
+        parts.append(part)
+    tidy = pd.concat(parts, ignore_index=True)
+    if tidy["x"].dtype == object:
+        as_time = pd.to_datetime(tidy["x"], errors="coerce", utc=True, format="mixed")
+        if as_time.notna().all():
+            tidy["x"] = as_time
+    return tidy
+
+
+def _run(
+    layer: DataLayer, panel: Panel, query: Query, tr: TimeRange, values: dict, ttl: float
+) -> tuple[QueryFrame, float, bool, DataSourceError | None]:
+    datasource = query.datasource or panel.datasource
+    max_points = int(panel.options.get("max_points", 1000))
+    if query.expr:
+        if query.instant:
+            result = layer.prometheus_instant(datasource, query.expr, tr, variables=values,
+                                              legend=query.legend, ttl=ttl)  # fmt: skip
+        else:
+            result = layer.prometheus_range(datasource, query.expr, tr, variables=values,
+                                            legend=query.legend, max_points=max_points,
+                                            ttl=ttl)  # fmt: skip
+        raw = result.value
+        tidy = raw.rename(columns={"timestamp": "x"})
+        truncated = False
+    else:
+        source: SQLSource = layer.source(datasource, SQLSource)
+        sql = render_sql(query.sql, source.engine.dialect.name)
+        params = {k: v for k, v in values.items() if f":{k}" in sql}
+        result = layer.sql(datasource, sql, tr, params=params, max_points=max_points, ttl=ttl)
+        raw = result.value.frame
+        tidy = _tidy_sql(query, raw)
+        truncated = result.value.truncated
+    return QueryFrame(query, tidy, raw), result.computed_at, truncated, result.error
+
+
+def fetch_panel(
+    layer: DataLayer, dashboard: Dashboard, panel: Panel, tr: TimeRange, values: dict,
+    *, ttl: float = 30.0,
+) -> PanelData:  # fmt: skip
+    """Every query of the panel (and of its previous period when it has a time shift)."""
+    data = PanelData(panel)
+    if panel.type == "text":
+        return data
+    computed, stale_errors = [], []
+    shifts = [(0, data.frames)]
+    if panel.time_shift:
+        shifts.append((parse_duration(panel.time_shift), data.previous))
+    try:
+        for shift, target in shifts:
+            window = tr.shifted(shift) if shift else tr
+            for query in panel.queries:
+                frame, at, truncated, error = _run(layer, panel, query, window, values, ttl)
+                target.append(frame)
+                computed.append(at)
+                data.truncated |= truncated
+                if error is not None:
+                    stale_errors.append(error)
+    except DataSourceError as exc:
+        data.status, data.error = "error", exc.message
+        return data
+    data.computed_at = min(computed) if computed else time.time()
+    if stale_errors:
+        data.status = "stale"
+        shown = time.strftime("%H:%M", time.gmtime(data.computed_at))
+        data.error = f"{stale_errors[0].message}; showing data from {shown} UTC"
+    elif data.tidy.empty:
+        data.status = "empty"
+    return data

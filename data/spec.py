@@ -1,0 +1,205 @@
+"""The dashboard spec: what one YAML file in dashboards/ may say, as pydantic models.
+
+The spec is the single source of truth for a panel: the page layout, the panel-data callback, the
+exports and the embeds all read the same `Panel` object.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from data.timerange import TimeRangeError, parse_duration, parse_time
+
+TEAMS = ("executive", "sre", "developer", "dba", "security", "sales", "finance", "product",
+         "migration")  # fmt: skip
+PANEL_TYPES = (
+    "stat", "kpi", "gauge", "bargauge", "timeseries", "bar", "pie", "table", "heatmap",
+    "histogram", "geomap", "funnel", "state_timeline", "status_map", "node_graph", "gantt",
+    "treemap", "text",
+)  # fmt: skip
+REFRESH_CHOICES = ("off", "5s", "15s", "30s", "1m", "5m", "15m")
+SLUG = r"^[a-z0-9][a-z0-9-]*$"
+NAME = r"^[a-z_][a-z0-9_]*$"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Threshold(Strict):
+    """A step: from `value` upwards the colour is `color` (the first step has value None)."""
+
+    value: float | None
+    color: str
+
+
+class ValueMapping(Strict):
+    """Show `text` in `color` instead of the value when it equals `value` (or lies in from..to)."""
+
+    value: float | str | None = None
+    range: tuple[float, float] | None = None
+    text: str
+    color: str | None = None
+
+
+class Query(Strict):
+    """One query of a panel. PromQL (`expr`) or SQL (`sql`), never both."""
+
+    ref: str = "A"
+    expr: str | None = None
+    legend: str | None = None
+    instant: bool = False
+    sql: str | None = None
+    x: str | None = None  # SQL column for the x axis (time or category)
+    y: list[str] | str | None = None  # SQL value column(s)
+    series: str | None = None  # SQL column whose values split series
+    datasource: str | None = None  # overrides the panel's
+
+    @model_validator(mode="after")
+    def _one_language(self) -> Query:
+        if bool(self.expr) == bool(self.sql):
+            raise ValueError("a query needs exactly one of expr (PromQL) or sql")
+        return self
+
+    @property
+    def y_columns(self) -> list[str]:
+        if self.y is None:
+            return []
+        return [self.y] if isinstance(self.y, str) else list(self.y)
+
+
+class Panel(Strict):
+    id: str = Field(pattern=SLUG)
+    type: Literal[PANEL_TYPES]  # type: ignore[valid-type]
+    title: str
+    description: str = ""
+    datasource: str = "prometheus"
+    queries: list[Query] = []
+    width: int = Field(default=6, ge=1, le=12)
+    height: int = Field(default=300, ge=80, le=1200)
+    unit: str = "short"
+    decimals: int | None = Field(default=None, ge=0, le=6)
+    min: float | None = None
+    max: float | None = None
+    thresholds: list[Threshold] = []
+    mappings: list[ValueMapping] = []
+    time_shift: str | None = None  # e.g. "7d": also query the previous period, for comparison
+    options: dict = {}
+    content: str = ""  # text panels: Markdown
+
+    @field_validator("time_shift")
+    @classmethod
+    def _shift(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                parse_duration(value)
+            except TimeRangeError as exc:
+                raise ValueError(str(exc)) from None
+        return value
+
+    @model_validator(mode="after")
+    def _needs_queries(self) -> Panel:
+        if self.type != "text" and not self.queries:
+            raise ValueError(f"a {self.type} panel needs at least one query")
+        values = [t.value for t in self.thresholds]
+        if values and values[0] is not None:
+            raise ValueError("the first threshold is the base colour: its value must be null")
+        if any(v is None for v in values[1:]):
+            raise ValueError("only the first threshold may have a null value")
+        steps = [v for v in values[1:] if v is not None]
+        if steps != sorted(steps):
+            raise ValueError("threshold values must ascend")
+        return self
+
+
+class Row(Strict):
+    title: str | None = None
+    panels: list[Panel]
+
+
+class Variable(Strict):
+    """A dashboard variable, `$name` in queries and `var-name` in the URL."""
+
+    name: str = Field(pattern=NAME)
+    label: str | None = None
+    type: Literal["label_values", "sql", "custom"]
+    datasource: str | None = None
+    label_name: str | None = None  # label_values: the label
+    match: str | None = None  # label_values: a series selector, may use earlier variables
+    sql: str | None = None  # sql: the first column gives the options
+    values: list[str] = []  # custom
+    multi: bool = False
+    include_all: bool = False
+    default: str | list[str] | None = None
+
+    @model_validator(mode="after")
+    def _source(self) -> Variable:
+        needs = {"label_values": self.label_name, "sql": self.sql, "custom": self.values}
+        if not needs[self.type]:
+            field_name = {"label_values": "label_name", "sql": "sql", "custom": "values"}
+            raise ValueError(f"a {self.type} variable needs `{field_name[self.type]}`")
+        return self
+
+
+class Link(Strict):
+    title: str
+    dashboard: str = Field(pattern=SLUG)
+
+
+class Annotation(Strict):
+    """Markers on time-series panels: rows of a SQL query (time, text[, end]) or a PromQL series."""
+
+    name: str
+    datasource: str = "warehouse"
+    sql: str | None = None
+    expr: str | None = None
+    color: str = "#8e44ad"
+
+
+class Dashboard(Strict):
+    slug: str = Field(pattern=SLUG)
+    title: str
+    description: str = ""
+    teams: list[Literal[TEAMS]] = Field(min_length=1)  # type: ignore[valid-type]
+    landing_for: list[Literal[TEAMS]] = []  # type: ignore[valid-type]
+    time_from: str = "now-24h"
+    time_to: str = "now"
+    refresh: Literal[REFRESH_CHOICES] = "1m"  # type: ignore[valid-type]
+    variables: list[Variable] = []
+    rows: list[Row] = Field(min_length=1)
+    links: list[Link] = []
+    annotations: list[Annotation] = []
+
+    @field_validator("time_from", "time_to")
+    @classmethod
+    def _time(cls, value: str) -> str:
+        try:
+            parse_time(value)
+        except TimeRangeError as exc:
+            raise ValueError(str(exc)) from None
+        return value
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> Dashboard:
+        seen: set[str] = set()
+        for panel in self.panels:
+            if panel.id in seen:
+                raise ValueError(f"panel id {panel.id!r} is used twice")
+            seen.add(panel.id)
+        names = [v.name for v in self.variables]
+        if len(names) != len(set(names)):
+            raise ValueError("variable names must be unique")
+        return self
+
+    @property
+    def panels(self) -> list[Panel]:
+        return [panel for row in self.rows for panel in row.panels]
+
+    def panel(self, panel_id: str) -> Panel | None:
+        return next((p for p in self.panels if p.id == panel_id), None)
+
+
+def refresh_seconds(choice: str) -> int | None:
+    return None if choice == "off" else parse_duration(choice)
