@@ -14,6 +14,7 @@ from components.shell import shell
 from data import runtime
 from data.cache import make_cache
 from data.config import Settings
+from data.dashboards import SpecError, load_all
 from data.datasources import DataLayer, build_sources
 from routes import health, timing
 
@@ -32,12 +33,16 @@ def create_app(settings: Settings | None = None) -> Dash:
         suppress_callback_exceptions=True,
         serve_locally=True,
     )
+    try:
+        dashboards = load_all(settings.dashboards_dir)
+    except SpecError as exc:
+        raise SystemExit(f"Dashboards could not be loaded:\n{exc}") from None
     layer = DataLayer(build_sources(settings), make_cache(settings))
-    runtime.install(app.server, settings, layer)
+    runtime.install(app.server, settings, layer, dashboards)
     app.server.register_blueprint(health.blueprint)
     timing.install(app.server, app.config.routes_pathname_prefix + "_dash-update-component")
     callbacks.register_all(app)
-    app.layout = shell
+    app.layout = lambda: shell(list(runtime.dashboards().values()))
     return app
 
 

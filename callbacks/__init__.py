@@ -3,9 +3,9 @@ explicitly (not `dash.callback`'s global list, which only the first app in a pro
 
 from dash import Dash
 
-from callbacks import status
+from callbacks import panels, status, toolbar
 
-MODULES = [status]
+MODULES = [status, panels, toolbar]
 
 
 def register_all(app: Dash) -> None:

@@ -6,10 +6,30 @@ import hashlib
 
 import plotly.graph_objects as go
 
-PALETTE = ["#3274d9", "#56a64b", "#f2a93b", "#e02f44", "#8f3bb8", "#1f9fa8", "#fa6400",
-           "#a16d3b", "#d683ce", "#6e7079", "#96d98d", "#8ab8ff"]  # fmt: skip
-NAMED = {"green": "#56a64b", "red": "#e02f44", "orange": "#fa6400", "yellow": "#f2cc0c",
-         "blue": "#3274d9", "purple": "#8f3bb8", "grey": "#6e7079", "gray": "#6e7079"}  # fmt: skip
+PALETTE = [
+    "#3274d9",
+    "#56a64b",
+    "#f2a93b",
+    "#e02f44",
+    "#8f3bb8",
+    "#1f9fa8",
+    "#fa6400",
+    "#a16d3b",
+    "#d683ce",
+    "#6e7079",
+    "#96d98d",
+    "#8ab8ff",
+]
+NAMED = {
+    "green": "#56a64b",
+    "red": "#e02f44",
+    "orange": "#fa6400",
+    "yellow": "#f2cc0c",
+    "blue": "#3274d9",
+    "purple": "#8f3bb8",
+    "grey": "#6e7079",
+    "gray": "#6e7079",
+}
 OK, WARN, BAD, NEUTRAL = NAMED["green"], NAMED["orange"], NAMED["red"], "#3274d9"
 
 

@@ -36,6 +36,7 @@ class Settings:
     redis_url: str | None = None
     secret_key: str | None = None
     datasources_file: Path | None = None
+    dashboards_dir: Path = ROOT / "dashboards"
     query_timeout: float = 10.0
     sql_row_limit: int = 100_000
     demo_mode: bool = False
@@ -61,6 +62,7 @@ class Settings:
             redis_url=env.get("REDIS_URL") or None,
             secret_key=env.get("SECRET_KEY") or None,
             datasources_file=Path(datasources) if datasources else None,
+            dashboards_dir=Path(env.get("DASHBOARDS_DIR") or ROOT / "dashboards"),
             query_timeout=_float(env, "QUERY_TIMEOUT", 10.0),
             sql_row_limit=int(_float(env, "SQL_ROW_LIMIT", 100_000)),
             demo_mode=env.get("DEMO_MODE", "").lower() in ("1", "true", "yes"),

@@ -90,12 +90,19 @@ def _run(
     max_points = int(panel.options.get("max_points", 1000))
     if query.expr:
         if query.instant:
-            result = layer.prometheus_instant(datasource, query.expr, tr, variables=values,
-                                              legend=query.legend, ttl=ttl)  # fmt: skip
+            result = layer.prometheus_instant(
+                datasource, query.expr, tr, variables=values, legend=query.legend, ttl=ttl
+            )
         else:
-            result = layer.prometheus_range(datasource, query.expr, tr, variables=values,
-                                            legend=query.legend, max_points=max_points,
-                                            ttl=ttl)  # fmt: skip
+            result = layer.prometheus_range(
+                datasource,
+                query.expr,
+                tr,
+                variables=values,
+                legend=query.legend,
+                max_points=max_points,
+                ttl=ttl,
+            )
         raw = result.value
         tidy = raw.rename(columns={"timestamp": "x"})
         truncated = False
@@ -111,9 +118,14 @@ def _run(
 
 
 def fetch_panel(
-    layer: DataLayer, dashboard: Dashboard, panel: Panel, tr: TimeRange, values: dict,
-    *, ttl: float = 30.0,
-) -> PanelData:  # fmt: skip
+    layer: DataLayer,
+    dashboard: Dashboard,
+    panel: Panel,
+    tr: TimeRange,
+    values: dict,
+    *,
+    ttl: float = 30.0,
+) -> PanelData:
     """Every query of the panel (and of its previous period when it has a time shift)."""
     data = PanelData(panel)
     if panel.type == "text":

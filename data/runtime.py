@@ -1,5 +1,6 @@
-"""Where callbacks and routes find the running app's data layer and settings: on the Flask app,
-so that several apps (tests) can live in one process and page modules never import `app`."""
+"""Where callbacks and routes find the running app's data layer, dashboards and settings: on the
+Flask app, so that several apps (tests) can live in one process and page modules never import
+`app`."""
 
 from __future__ import annotations
 
@@ -7,12 +8,15 @@ from flask import Flask, current_app
 
 from data.config import Settings
 from data.datasources import DataLayer
+from data.spec import Dashboard
 
 EXTENSION = "teamdash"
 
 
-def install(server: Flask, settings: Settings, layer: DataLayer) -> None:
-    server.extensions[EXTENSION] = {"settings": settings, "data": layer}
+def install(
+    server: Flask, settings: Settings, layer: DataLayer, dashboards: dict[str, Dashboard]
+) -> None:
+    server.extensions[EXTENSION] = {"settings": settings, "data": layer, "dashboards": dashboards}
 
 
 def data_layer() -> DataLayer:
@@ -21,3 +25,7 @@ def data_layer() -> DataLayer:
 
 def settings() -> Settings:
     return current_app.extensions[EXTENSION]["settings"]
+
+
+def dashboards() -> dict[str, Dashboard]:
+    return current_app.extensions[EXTENSION]["dashboards"]

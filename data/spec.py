@@ -12,13 +12,37 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from data.timerange import TimeRangeError, parse_duration, parse_time
 
-TEAMS = ("executive", "sre", "developer", "dba", "security", "sales", "finance", "product",
-         "migration")  # fmt: skip
+TEAMS = (
+    "executive",
+    "sre",
+    "developer",
+    "dba",
+    "security",
+    "sales",
+    "finance",
+    "product",
+    "migration",
+)
 PANEL_TYPES = (
-    "stat", "kpi", "gauge", "bargauge", "timeseries", "bar", "pie", "table", "heatmap",
-    "histogram", "geomap", "funnel", "state_timeline", "status_map", "node_graph", "gantt",
-    "treemap", "text",
-)  # fmt: skip
+    "stat",
+    "kpi",
+    "gauge",
+    "bargauge",
+    "timeseries",
+    "bar",
+    "pie",
+    "table",
+    "heatmap",
+    "histogram",
+    "geomap",
+    "funnel",
+    "state_timeline",
+    "status_map",
+    "node_graph",
+    "gantt",
+    "treemap",
+    "text",
+)
 REFRESH_CHOICES = ("off", "5s", "15s", "30s", "1m", "5m", "15m")
 SLUG = r"^[a-z0-9][a-z0-9-]*$"
 NAME = r"^[a-z_][a-z0-9_]*$"

@@ -20,9 +20,29 @@ DEFAULT_MAX_POINTS = 1000
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 604_800, "M": 2_592_000, "y": 31_536_000}
 # Steps a user reads easily; the computed step is rounded up to the next one.
 NICE_STEPS = [
-    1, 2, 5, 10, 15, 20, 30, 60, 120, 300, 600, 900, 1200, 1800, 3600, 7200, 10_800, 21_600,
-    43_200, 86_400, 172_800, 604_800,
-]  # fmt: skip
+    1,
+    2,
+    5,
+    10,
+    15,
+    20,
+    30,
+    60,
+    120,
+    300,
+    600,
+    900,
+    1200,
+    1800,
+    3600,
+    7200,
+    10_800,
+    21_600,
+    43_200,
+    86_400,
+    172_800,
+    604_800,
+]
 
 _RELATIVE = re.compile(r"^now(?:-(\d+)([smhdwMy]))?(?:/([smhdw]))?$")
 _DURATION = re.compile(r"^(\d+)([smhdwMy])$")

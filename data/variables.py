@@ -22,8 +22,9 @@ def options(layer: DataLayer, variable: Variable, chosen: Mapping[str, list[str]
         return list(variable.values)
     if variable.type == "label_values":
         match = render_promql(variable.match, chosen) if variable.match else None
-        return layer.label_values(variable.datasource or "prometheus", variable.label_name,
-                                  match).value  # fmt: skip
+        return layer.label_values(
+            variable.datasource or "prometheus", variable.label_name, match
+        ).value
     params = {name: values for name, values in chosen.items()}
     result = layer.sql(variable.datasource or "warehouse", variable.sql, params=params, ttl=300)
     frame = result.value.frame

@@ -32,12 +32,16 @@ class BackfillStats:
     file_bytes: int
 
 
-def timestamps(start: int, end: int) -> np.ndarray:
-    """Sample times in [start, end): every 5 min, then every minute for the last two days."""
+def timestamps(start: int, end: int, *, up_to_end: bool = False) -> np.ndarray:
+    """Sample times in [start, end): every 5 min, then every minute for the last two days; with
+    `up_to_end` one more sample a second before `end`, so live scrapes continue without a gap."""
     fine_from = max(start, end - FINE_WINDOW)
     coarse = np.arange(start - start % COARSE_STEP + COARSE_STEP, fine_from, COARSE_STEP)
     fine = np.arange(fine_from - fine_from % FINE_STEP, end, FINE_STEP)
-    return np.concatenate([coarse[coarse >= start], fine[fine >= start]]).astype(np.float64)
+    stamps = np.concatenate([coarse[coarse >= start], fine[fine >= start]])
+    if up_to_end and (len(stamps) == 0 or stamps[-1] < end - 1):
+        stamps = np.append(stamps, end - 1)
+    return stamps.astype(np.float64)
 
 
 def _lines(s: Series, t: np.ndarray) -> str:
@@ -46,9 +50,11 @@ def _lines(s: Series, t: np.ndarray) -> str:
     return "".join(f"{key} {v!r} {int(ts)}\n" for ts, v in zip(t, values.tolist(), strict=True))
 
 
-def write_openmetrics(path: Path, start: int, end: int) -> tuple[int, int]:
+def write_openmetrics(
+    path: Path, start: int, end: int, *, up_to_end: bool = False
+) -> tuple[int, int]:
     """Every series from start to end into `path`; returns (series, samples)."""
-    t = timestamps(start, end)
+    t = timestamps(start, end, up_to_end=up_to_end)
     count = 0
     with path.open("w") as out:
         for fam in families():
@@ -72,14 +78,14 @@ def promtool() -> str:
     return path
 
 
-def backfill(tsdb_dir: Path, start: int, end: int) -> BackfillStats:
+def backfill(tsdb_dir: Path, start: int, end: int, *, up_to_end: bool = False) -> BackfillStats:
     """History for [start, end) as blocks in `tsdb_dir` (Prometheus must not be running on it)."""
     started = time.perf_counter()
     tsdb_dir = Path(tsdb_dir)
     tsdb_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=tsdb_dir.parent) as tmp:
         source = Path(tmp) / "history.om"
-        series, samples = write_openmetrics(source, int(start), int(end))
+        series, samples = write_openmetrics(source, int(start), int(end), up_to_end=up_to_end)
         size = source.stat().st_size
         result = subprocess.run(
             [promtool(), "tsdb", "create-blocks-from", "openmetrics",

@@ -61,13 +61,13 @@ def fill_history(tsdb: Path) -> None:
         state = {}
     # A long backfill leaves a gap of its own duration: go round until the gap is under a minute.
     while True:
-        end = int(time.time()) // MINUTE * MINUTE
+        end = int(time.time())
         start = max(state.get("until", 0), end - HISTORY_DAYS * 86_400)
         if end - start < MINUTE:
             return
         say(f"backfilling {(end - start) / 3600:.1f} h of Prometheus history (promtool)...")
         started = time.perf_counter()
-        backfill(tsdb, start, end)
+        backfill(tsdb, start, end, up_to_end=True)
         state = {"until": end, "model": MODEL_VERSION}
         state_file.write_text(json.dumps(state))
         say(f"backfilled in {time.perf_counter() - started:.1f} s")

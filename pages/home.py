@@ -1,26 +1,53 @@
-"""The home page: where a team starts. Data arrives by callback, never in the layout."""
+"""The home page: dashboards grouped by team, and the system status."""
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import html
+from dash import dcc, html
+
+from components.shell import by_team
+from data import runtime
 
 dash.register_page(__name__, path="/", name="Home", title="Teamdash", order=0)
 
 
+def _card(dashboard) -> dbc.Col:
+    return dbc.Col(
+        html.Div(
+            [
+                dcc.Link(dashboard.title, href=f"/d/{dashboard.slug}"),
+                html.P(dashboard.description, className="small text-muted mb-0"),
+            ],
+            className="home-card",
+            **{"data-dashboard": dashboard.slug},
+        ),
+        xs=12,
+        md=6,
+        xl=4,
+        className="mb-2",
+    )
+
+
 def layout(**_query) -> html.Div:
-    return html.Div(
+    groups = by_team(list(runtime.dashboards().values()))
+    teams = [
+        html.Div(
+            [
+                html.H3(team.upper() if team == "sre" else team.capitalize(), className="h6"),
+                dbc.Row([_card(d) for d in items]),
+            ],
+            className="home-team",
+        )
+        for team, items in groups.items()
+    ]
+    status = dbc.Card(
         [
-            html.H2("Dashboards", className="h4"),
-            html.P(
-                "Prometheus and SQL data for every team, through one cached data layer.",
-                className="text-muted",
-            ),
-            dbc.Card(
-                [
-                    dbc.CardHeader("System status"),
-                    dbc.CardBody(dbc.Spinner(html.Div(id="home-status")), className="p-2"),
-                ],
-                className="col-lg-6",
-            ),
+            dbc.CardHeader("System status"),
+            dbc.CardBody(dbc.Spinner(html.Div(id="home-status")), className="p-2"),
+        ],
+    )
+    return dbc.Row(
+        [
+            dbc.Col([html.H2("Dashboards", className="h4"), *teams], lg=8),
+            dbc.Col(status, lg=4),
         ]
     )

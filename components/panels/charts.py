@@ -74,7 +74,10 @@ def timeseries(data: PanelData, annotations: pd.DataFrame | None = None):
         )
     if annotations is not None and not annotations.empty:
         _add_annotations(figure, annotations, tidy)
-    layout = _layout(data, tidy["value"] if not tidy.empty else None)
+    tick_values = None
+    if not tidy.empty:
+        tick_values = tidy.groupby("x")["value"].sum() if stacked else tidy["value"]
+    layout = _layout(data, tick_values)
     if style == "bars" and stacked:
         layout["barmode"] = "stack"
     layout["xaxis"] = {"gridcolor": "#eef0f3"}

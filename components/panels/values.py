@@ -37,6 +37,7 @@ def _sparkline(data: PanelData, tint: str) -> dcc.Graph | None:
             y=series.values,
             mode="lines",
             fill="tozeroy",
+            fillcolor="rgba(50,116,217,0.08)",
             line={"color": tint, "width": 1.5},
             hoverinfo="skip",
         )
@@ -46,7 +47,11 @@ def _sparkline(data: PanelData, tint: str) -> dcc.Graph | None:
         height=48,
         showlegend=False,
         xaxis={"visible": False},
-        yaxis={"visible": False},
+        # From zero, so a steady value reads as a steady line rather than a filled block.
+        yaxis={
+            "visible": False,
+            "range": [min(0.0, float(series.min())), float(series.max()) * 1.2],
+        },
         paper_bgcolor="rgba(0,0,0,0)",
         plot_bgcolor="rgba(0,0,0,0)",
     )

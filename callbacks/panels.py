@@ -1,0 +1,71 @@
+"""The panel callback: one pattern-matching callback fills every panel of every dashboard, on
+first render and on each refresh tick. The browser sends only ids, the time range and variable
+values; queries come from the spec on the server, and values are checked against the options."""
+
+from __future__ import annotations
+
+from dash import MATCH, Dash, Input, Output, State, html
+
+from components.panels import render
+from components.panels.common import message
+from data import runtime
+from data.annotations import fetch_annotations
+from data.errors import DataSourceError
+from data.panel_data import PanelData, fetch_panel
+from data.spec import refresh_seconds
+from data.timerange import TimeRangeError
+from data.urlstate import ViewState
+from data.variables import VariableError, as_query_values, resolve
+
+BODY = {"type": "panel-body", "slug": MATCH, "panel": MATCH}
+
+
+def _wrap(state: str, *children) -> html.Div:
+    return html.Div(
+        list(children), className=f"panel-content state-{state}", **{"data-panel-state": state}
+    )
+
+
+def panel_content(slug: str, panel_id: str, raw_state: dict) -> html.Div:
+    dashboard = runtime.dashboards().get(slug)
+    panel = dashboard.panel(panel_id) if dashboard else None
+    if panel is None:
+        return _wrap("error", message(f"No panel {panel_id!r} on dashboard {slug!r}.", "danger"))
+    layer = runtime.data_layer()
+    try:
+        state = ViewState.from_dict(raw_state)
+        time_range = state.time_range()
+        values, _ = resolve(layer, dashboard, state.variables)
+    except (TimeRangeError, VariableError) as exc:
+        return _wrap("error", message(str(exc), "danger"))
+    except DataSourceError as exc:
+        return _wrap("error", message(exc.message, "danger"))
+    ttl = float(refresh_seconds(state.refresh) or 60)
+    data: PanelData = fetch_panel(
+        layer, dashboard, panel, time_range, as_query_values(values, dashboard), ttl=ttl
+    )
+    if data.status == "error":
+        return _wrap("error", message(data.error, "danger"))
+    if data.status == "empty":
+        return _wrap("empty", message("No data in this time range.", "light"))
+    extra = {}
+    if panel.type == "timeseries" and dashboard.annotations:
+        extra["annotations"] = fetch_annotations(layer, dashboard, time_range)
+    body = render(data, **extra)
+    if data.status == "stale":
+        return _wrap("stale", message(data.error, "warning"), body)
+    if data.truncated:
+        note = "Showing the first rows only: the result was longer than the row limit."
+        return _wrap("ok", body, html.Div(note, className="small text-muted px-2"))
+    return _wrap("ok", body)
+
+
+def register(app: Dash) -> None:
+    @app.callback(
+        Output(BODY, "children"),
+        Input("dash-refresh", "n_intervals"),
+        State("dash-state", "data"),
+        State(BODY, "id"),
+    )
+    def fill_panel(_tick, state, body_id):
+        return panel_content(body_id["slug"], body_id["panel"], state)

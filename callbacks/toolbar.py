@@ -1,0 +1,65 @@
+"""Toolbar -> URL. The time range, refresh and variables live in the URL (Grafana's parameter
+names), so a change is a navigation: links are shareable and the back button works."""
+
+from __future__ import annotations
+
+from dash import ALL, Dash, Input, Output, State, ctx, no_update
+
+from data.urlstate import ViewState
+from data.variables import ALL as ALL_VALUES
+
+
+def _values(value) -> list[str]:
+    if value is None:
+        return []
+    values = [value] if isinstance(value, str) else list(value)
+    return [ALL_VALUES] if ALL_VALUES in values else values
+
+
+def register(app: Dash) -> None:
+    @app.callback(
+        Output("url", "search"),
+        Input("time-preset", "value"),
+        Input("time-from", "value"),
+        Input("time-to", "value"),
+        Input("refresh-choice", "value"),
+        Input({"type": "var", "name": ALL}, "value"),
+        State("dash-state", "data"),
+        prevent_initial_call=True,
+    )
+    def to_url(preset, time_from, time_to, refresh, var_values, current):
+        state = ViewState.from_dict(current)
+        trigger = ctx.triggered_id
+        if trigger == "time-preset":
+            if preset == "custom":
+                return no_update
+            time_from, time_to = preset, "now"
+        elif trigger not in ("time-from", "time-to"):
+            time_from, time_to = state.time_from, state.time_to
+        names = [item["id"]["name"] for item in ctx.inputs_list[4]]
+        variables = {name: _values(v) for name, v in zip(names, var_values, strict=True)}
+        new = ViewState(
+            time_from or state.time_from,
+            time_to or state.time_to,
+            refresh or state.refresh,
+            variables,
+        )
+        if new == state:
+            return no_update
+        return new.query_string()
+
+    app.clientside_callback(
+        "function (tick) { return Date.now(); }",
+        Output("dash-updated", "data"),
+        Input("dash-refresh", "n_intervals"),
+    )
+    app.clientside_callback(
+        """function (tick, stamp) {
+            if (!stamp) { return 'updated just now'; }
+            const seconds = Math.max(0, Math.round((Date.now() - stamp) / 1000));
+            return seconds < 2 ? 'updated just now' : 'updated ' + seconds + ' s ago';
+        }""",
+        Output("dash-updated-text", "children"),
+        Input("dash-clock", "n_intervals"),
+        State("dash-updated", "data"),
+    )

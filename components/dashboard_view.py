@@ -1,0 +1,185 @@
+"""The dashboard page's parts: header, toolbar (time range, refresh, variables) and the grid of
+panel cards. Layout only: every panel's data arrives through the panel callback."""
+
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from data.spec import REFRESH_CHOICES, Dashboard, Panel, refresh_seconds
+from data.urlstate import ViewState
+from data.variables import ALL
+
+TIME_PRESETS = [
+    ("Last 5 minutes", "now-5m"),
+    ("Last 15 minutes", "now-15m"),
+    ("Last 1 hour", "now-1h"),
+    ("Last 6 hours", "now-6h"),
+    ("Last 24 hours", "now-24h"),
+    ("Last 7 days", "now-7d"),
+    ("Last 30 days", "now-30d"),
+    ("Last 90 days", "now-90d"),
+]
+
+
+def panel_body_id(slug: str, panel_id: str) -> dict:
+    return {"type": "panel-body", "slug": slug, "panel": panel_id}
+
+
+def panel_card(slug: str, panel: Panel) -> dbc.Col:
+    title = [html.Span(panel.title, className="panel-title")]
+    if panel.description:
+        title.append(html.Span(" ⓘ", title=panel.description, className="panel-info text-muted"))
+    return dbc.Col(
+        html.Div(
+            [
+                html.Div(title, className="panel-header"),
+                html.Div(
+                    html.Div(
+                        dbc.Spinner(size="sm"),
+                        className="panel-loading",
+                        **{"data-panel-state": "loading"},
+                    ),
+                    id=panel_body_id(slug, panel.id),
+                    className="panel-body",
+                    style={"minHeight": f"{panel.height}px"},
+                ),
+            ],
+            className="panel-card",
+            **{"data-panel-id": panel.id, "data-panel-type": panel.type},
+        ),
+        xs=12,
+        lg=panel.width,
+        className="mb-3",
+    )
+
+
+def _variable_control(
+    name: str, label: str, multi: bool, include_all: bool, choices: list[str], selected: list[str]
+) -> html.Div:
+    options = [{"label": "All", "value": ALL}] if include_all else []
+    options += [{"label": c, "value": c} for c in choices]
+    value: list[str] | str
+    if include_all and sorted(selected) == sorted(choices) and len(choices) > 1:
+        value = [ALL] if multi else ALL
+    else:
+        value = selected if multi else (selected[0] if selected else None)
+    return html.Div(
+        [
+            html.Label(label, className="toolbar-label"),
+            dcc.Dropdown(
+                id={"type": "var", "name": name},
+                options=options,
+                value=value,
+                multi=multi,
+                clearable=False,
+                className="var-dropdown",
+            ),
+        ],
+        className="toolbar-item",
+    )
+
+
+def toolbar(
+    dashboard: Dashboard,
+    state: ViewState,
+    values: dict[str, list[str]],
+    choices: dict[str, list[str]],
+) -> html.Div:
+    presets = [{"label": label, "value": value} for label, value in TIME_PRESETS]
+    absolute = state.time_to != "now" or state.time_from not in dict(TIME_PRESETS).values()
+    if absolute:
+        presets.append({"label": "Custom range", "value": "custom"})
+    items = [
+        _variable_control(
+            v.name,
+            v.label or v.name,
+            v.multi,
+            v.include_all,
+            choices.get(v.name, []),
+            values.get(v.name, []),
+        )
+        for v in dashboard.variables
+    ]
+    items += [
+        html.Div(
+            [
+                html.Label("Time range", className="toolbar-label"),
+                dcc.Dropdown(
+                    id="time-preset",
+                    options=presets,
+                    value="custom" if absolute else state.time_from,
+                    clearable=False,
+                    className="time-dropdown",
+                ),
+            ],
+            className="toolbar-item",
+        ),
+        html.Div(
+            [
+                html.Label("From / to", className="toolbar-label"),
+                dbc.InputGroup(
+                    [
+                        dbc.Input(id="time-from", value=state.time_from, size="sm", debounce=True),
+                        dbc.Input(id="time-to", value=state.time_to, size="sm", debounce=True),
+                    ],
+                    size="sm",
+                ),
+            ],
+            className="toolbar-item toolbar-absolute",
+        ),
+        html.Div(
+            [
+                html.Label("Refresh", className="toolbar-label"),
+                dcc.Dropdown(
+                    id="refresh-choice",
+                    options=list(REFRESH_CHOICES),
+                    value=state.refresh,
+                    clearable=False,
+                    className="refresh-dropdown",
+                ),
+            ],
+            className="toolbar-item",
+        ),
+        html.Div(
+            [
+                html.Span(className="live-dot" + ("" if state.refresh != "off" else " off")),
+                html.Span("updated just now", id="dash-updated-text", className="small text-muted"),
+            ],
+            className="toolbar-item toolbar-live",
+        ),
+    ]
+    return html.Div(items, className="dash-toolbar")
+
+
+def header(dashboard: Dashboard, titles: dict[str, str]) -> html.Div:
+    links = [
+        dcc.Link(
+            titles.get(link.dashboard, link.title),
+            href=f"/d/{link.dashboard}",
+            className="me-3 small",
+        )
+        for link in dashboard.links
+    ]
+    return html.Div(
+        [
+            html.H2(dashboard.title, className="h4 mb-1"),
+            html.P(dashboard.description, className="text-muted small mb-1"),
+            html.Div(links),
+        ],
+        className="dash-header",
+    )
+
+
+def grid(dashboard: Dashboard) -> html.Div:
+    rows = []
+    for row in dashboard.rows:
+        if row.title:
+            rows.append(html.H3(row.title, className="row-title"))
+        rows.append(dbc.Row([panel_card(dashboard.slug, p) for p in row.panels]))
+    return html.Div(rows)
+
+
+def refresh_ms(choice: str) -> int:
+    seconds = refresh_seconds(choice)
+    return (seconds or 3600) * 1000

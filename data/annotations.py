@@ -1,0 +1,47 @@
+"""Annotation events for time-series panels: rows of a SQL query (time, text[, end]) or the
+samples of a PromQL expression, over the dashboard's time range."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from data.datasources import DataLayer
+from data.errors import DataSourceError
+from data.panel_data import render_sql
+from data.spec import Dashboard
+from data.sql import SQLSource
+from data.timerange import TimeRange
+
+COLUMNS = ["source", "time", "end", "text", "color"]
+
+
+def fetch_annotations(layer: DataLayer, dashboard: Dashboard, tr: TimeRange) -> pd.DataFrame:
+    """All annotation sources of the dashboard; a failing source is left out, not fatal."""
+    parts = []
+    for source in dashboard.annotations:
+        try:
+            if source.sql:
+                db: SQLSource = layer.source(source.datasource, SQLSource)
+                sql = render_sql(source.sql, db.engine.dialect.name)
+                raw = layer.sql(source.datasource, sql, tr, ttl=60).value.frame
+                frame = pd.DataFrame(
+                    {
+                        "time": pd.to_datetime(raw.iloc[:, 0], utc=True, format="mixed"),
+                        "text": raw.iloc[:, 1].astype(str),
+                        "end": pd.to_datetime(raw.iloc[:, 2], utc=True, format="mixed")
+                        if raw.shape[1] > 2
+                        else pd.NaT,
+                    }
+                )
+            else:
+                raw = layer.prometheus_range(source.datasource, source.expr, tr).value
+                raw = raw[raw["value"] > 0]
+                frame = pd.DataFrame(
+                    {"time": raw["timestamp"], "text": raw["series"], "end": pd.NaT}
+                )
+        except DataSourceError:
+            continue
+        frame["source"] = source.name
+        frame["color"] = source.color
+        parts.append(frame[COLUMNS])
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=COLUMNS)
