@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,6 +38,7 @@ from data.sql import SQLResult, SQLSource
 from data.timerange import DEFAULT_MAX_POINTS, QueryWindow, TimeRange, query_window
 
 Source = PrometheusSource | SQLSource
+_BIND_NAME = re.compile(r"(?<![:\w]):(\w+)")
 
 
 class DatasourceSpec(BaseModel):
@@ -214,7 +216,10 @@ class DataLayer:
         """Run a spec's SQL. The time range binds as :start and :end (UTC datetimes, aligned like a
         Prometheus window so viewers share cache entries) and :bucket (seconds per point)."""
         source: SQLSource = self.source(datasource, SQLSource)
-        bound = dict(params or {})
+        # Only the parameters the statement names (`:name`, not a PostgreSQL `::cast`), so the
+        # cache key does not change with variables this query ignores.
+        named = set(_BIND_NAME.findall(statement))
+        bound = {k: v for k, v in (params or {}).items() if k in named}
         if time_range is not None:
             window = query_window(time_range, scrape_interval=60, max_points=max_points)
             bound["start"] = datetime.fromtimestamp(window.start, UTC).replace(tzinfo=None)

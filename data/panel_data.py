@@ -15,18 +15,41 @@ from data.spec import Dashboard, Panel, Query
 from data.sql import SQLSource
 from data.timerange import TimeRange, parse_duration
 
-_MACRO = re.compile(r"\$__(timeFilter|timeGroup)\(\s*([A-Za-z_][A-Za-z0-9_.]*)\s*\)")
+_MACRO = re.compile(
+    r"\$__(timeFilter|timeGroup|day|week|hourOfDay|dayOfWeek|epoch)\(\s*([A-Za-z_][A-Za-z0-9_.]*)\s*\)"
+)
+# Dialect-specific forms of the date macros: SQLite stores times as text, PostgreSQL as timestamps.
+_DATE_MACROS = {
+    "sqlite": {
+        "day": "date({c})",
+        "week": "date({c}, 'weekday 1', '-7 days')",
+        "hourOfDay": "CAST(strftime('%H', {c}) AS INTEGER)",
+        "dayOfWeek": "CAST(strftime('%w', {c}) AS INTEGER)",
+        "epoch": "CAST(strftime('%s', {c}) AS REAL)",
+    },
+    "postgresql": {
+        "day": "date_trunc('day', {c})",
+        "week": "date_trunc('week', {c})",
+        "hourOfDay": "CAST(extract(hour from {c}) AS INTEGER)",
+        "dayOfWeek": "CAST(extract(dow from {c}) AS INTEGER)",
+        "epoch": "extract(epoch from {c})",
+    },
+}
 
 
 def render_sql(sql: str, dialect: str) -> str:
-    """Grafana's SQL macros, for the column named in the spec (never from the browser):
+    """Grafana-style SQL macros on a column named in the spec (never from the browser):
     `$__timeFilter(col)` -> col >= :start AND col < :end; `$__timeGroup(col)` -> col floored to
-    :bucket seconds, in this database's dialect."""
+    :bucket seconds; `$__day`, `$__week` (Monday), `$__hourOfDay`, `$__dayOfWeek` (0 = Sunday),
+    `$__epoch` (unix seconds), each in this database's dialect."""
 
     def expand(match: re.Match) -> str:
         macro, column = match.groups()
         if macro == "timeFilter":
             return f"{column} >= :start AND {column} < :end"
+        if macro != "timeGroup":
+            forms = _DATE_MACROS.get(dialect, _DATE_MACROS["postgresql"])
+            return forms[macro].format(c=column)
         if dialect == "postgresql":
             return f"to_timestamp(floor(extract(epoch from {column}) / :bucket) * :bucket)"
         epoch = f"CAST(strftime('%s', {column}) AS INTEGER)"
@@ -65,8 +88,13 @@ def _empty() -> pd.DataFrame:
 def _tidy_sql(query: Query, frame: pd.DataFrame) -> pd.DataFrame:
     if frame.empty:
         return _empty()
-    x = query.x or frame.columns[0]
-    ys = query.y_columns or [c for c in frame.columns if c not in (x, query.series)][:1]
+    if len(frame.columns) == 1 and not query.y_columns:
+        # One column, one value (a stat from `SELECT avg(...)`): the column is the value.
+        frame = frame.assign(_row=range(len(frame)))
+        x, ys = "_row", [frame.columns[0]]
+    else:
+        x = query.x or frame.columns[0]
+        ys = query.y_columns or [c for c in frame.columns if c not in (x, query.series)][:1]
     parts = []
     for y in ys:
         part = pd.DataFrame({"x": frame[x], "value": pd.to_numeric(frame[y], errors="coerce")})
@@ -109,8 +137,7 @@ def _run(
     else:
         source: SQLSource = layer.source(datasource, SQLSource)
         sql = render_sql(query.sql, source.engine.dialect.name)
-        params = {k: v for k, v in values.items() if f":{k}" in sql}
-        result = layer.sql(datasource, sql, tr, params=params, max_points=max_points, ttl=ttl)
+        result = layer.sql(datasource, sql, tr, params=values, max_points=max_points, ttl=ttl)
         raw = result.value.frame
         tidy = _tidy_sql(query, raw)
         truncated = result.value.truncated
@@ -131,6 +158,8 @@ def fetch_panel(
     if panel.type == "text":
         return data
     computed, stale_errors = [], []
+    if panel.relative_time:
+        tr = TimeRange(tr.end - parse_duration(panel.relative_time), tr.end)
     shifts = [(0, data.frames)]
     if panel.time_shift:
         shifts.append((parse_duration(panel.time_shift), data.previous))

@@ -110,10 +110,11 @@ class Panel(Strict):
     thresholds: list[Threshold] = []
     mappings: list[ValueMapping] = []
     time_shift: str | None = None  # e.g. "7d": also query the previous period, for comparison
+    relative_time: str | None = None  # e.g. "90d": this panel always shows the last 90 days
     options: dict = {}
     content: str = ""  # text panels: Markdown
 
-    @field_validator("time_shift")
+    @field_validator("time_shift", "relative_time")
     @classmethod
     def _shift(cls, value: str | None) -> str | None:
         if value is not None:

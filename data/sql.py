@@ -103,8 +103,10 @@ class SQLSource:
 
     def query(self, sql: str, params: Mapping[str, Any] | None = None) -> SQLResult:
         """Run one SELECT from a spec with bound parameters. Lists bind as `IN :name` expansions."""
-        params = dict(params or {})
         statement = text(sql)
+        # Only the parameters the statement names: callers may offer more (the time range, every
+        # dashboard variable) than one query uses.
+        params = {k: v for k, v in (params or {}).items() if k in statement._bindparams}
         for key, value in params.items():
             if isinstance(value, list | tuple):
                 statement = statement.bindparams(bindparam(key, expanding=True))

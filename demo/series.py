@@ -33,7 +33,7 @@ from demo.catalog import (
 from demo.incidents import Incident, incidents_between
 
 # Bump when a series' labels or shape change: `make run` then rebuilds its Prometheus history.
-MODEL_VERSION = 2
+MODEL_VERSION = 3
 ORIGIN = datetime(2026, 1, 1, tzinfo=UTC).timestamp()
 DAY, WEEK = 86_400, 604_800
 OMEGA_DAY, OMEGA_WEEK = 2 * math.pi / DAY, 2 * math.pi / WEEK
@@ -368,6 +368,32 @@ def families() -> list[Family]:
                                   rate * fail_share, noise=0.3))  # fmt: skip
         auth.series.append(Series(auth.name, "counter", (("source", source), ("status", "success")),
                                   rate * (1 - fail_share), noise=0.3))  # fmt: skip
+
+    gc = add("runtime_gc_pause_seconds_total", "counter", "Time the runtime spent in GC pauses.")
+    heap = add("runtime_heap_bytes", "gauge", "Heap memory in use.")
+    for i, service in enumerate(SERVICES):
+        gc.series.append(
+            Series(
+                gc.name,
+                "counter",
+                (("service", service),),
+                0.004 + 0.002 * i,
+                0.4,
+                0.1,
+                0.3,
+                service,
+                "latency_factor",
+            )
+        )
+        heap.series.append(
+            Series(
+                heap.name, "gauge", (("service", service),), 2**28 * (1 + i % 3), 0.2, 0.05, 0.03
+            )
+        )
+    queue = add("order_queue_depth", "gauge", "Orders waiting to be processed.")
+    queue.series.append(
+        Series(queue.name, "gauge", (), 180.0, 0.6, 0.15, 0.12, "checkout", "error_factor")
+    )
 
     limited = add("rate_limit_hits_total", "counter", "Requests refused by the rate limiter.")
     for service, info in SERVICES.items():

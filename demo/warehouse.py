@@ -38,7 +38,7 @@ from sqlalchemy.engine import Engine, make_url
 from demo.catalog import FEATURES, MIGRATION_COMPONENTS, REGIONS, SEED, SERVICES
 from demo.incidents import incidents_between
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 HOUR = 3600
 ORDERS_PER_HOUR = 52.0  # at the 90-day window's start; ~110k orders over 90 days with growth
 
@@ -120,7 +120,21 @@ TABLES = [
     _table("migration_milestones", _id(), Column("phase_id", Integer), Column("name", String),
            Column("due_at", DateTime), Column("done_at", DateTime), Column("status", String)),
     _table("migration_components", _id(), Column("name", String), Column("status", String),
-           Column("progress", Float), Column("owner", String)),
+           Column("progress", Float), Column("owner", String), Column("records_total", Integer),
+           Column("records_migrated", Integer)),
+    _table("migration_benchmarks", Column("operation", String), Column("system", String),
+           Column("p50_ms", Float), Column("p95_ms", Float), Column("p99_ms", Float)),
+    _table("shipments", _id(), Column("order_id", Integer), Column("partner", String),
+           Column("created_at", DateTime), Column("shipped_at", DateTime),
+           Column("processing_seconds", Float), Column("status", String),
+           indexes=(("created_at",),)),
+    _table("inventory", Column("product_id", Integer, primary_key=True), Column("stock", Integer),
+           Column("reorder_level", Integer), Column("warehouse", String)),
+    _table("search_terms", Column("day", DateTime), Column("term", String),
+           Column("searches", Integer), Column("clicks", Integer), indexes=(("day",),)),
+    _table("security_events", _id(), Column("created_at", DateTime), Column("severity", String),
+           Column("kind", String), Column("source_ip", String), Column("user_name", String),
+           Column("detail", String), indexes=(("created_at",),)),
     _table("migration_test_runs", _id(), Column("suite", String), Column("component", String),
            Column("ran_at", DateTime), Column("passed", Integer), Column("failed", Integer),
            Column("duration_seconds", Float), indexes=(("ran_at",),)),
@@ -130,7 +144,7 @@ TABLES = [
     _table("audio_jobs", _id(), Column("created_at", DateTime), Column("model", String),
            Column("audio_seconds", Float), Column("processing_seconds", Float),
            Column("quality_score", Float), Column("cost", Float), Column("status", String),
-           indexes=(("created_at",),)),
+           Column("country", String(3)), indexes=(("created_at",),)),
 ]  # fmt: skip
 
 COUNTRY_NAMES = {
@@ -216,6 +230,8 @@ class _Builder:
         self._operations()
         self._migration()
         self._audio()
+        self._fulfilment()
+        self._search_and_security()
         return self.frames
 
     def _reference(self) -> None:
@@ -553,6 +569,7 @@ class _Builder:
             milestones, columns=["id", "phase_id", "name", "due_at", "done_at", "status"]
         )
         progress = [100.0, 100.0, 82.5, 64.0, 35.0, 12.0]
+        totals = [2_400_000, 9_800_000, 7_100_000, 1_200_000, 3_300_000, 5_600_000]
         self.frames["migration_components"] = pd.DataFrame(
             {
                 "id": range(1, len(MIGRATION_COMPONENTS) + 1),
@@ -560,7 +577,24 @@ class _Builder:
                 "status": ["done" if p >= 100 else "in_progress" for p in progress],
                 "progress": progress,
                 "owner": [AUTHORS[i % len(AUTHORS)] for i in range(len(MIGRATION_COMPONENTS))],
+                "records_total": totals,
+                "records_migrated": [
+                    int(t * p / 100) for t, p in zip(totals, progress, strict=True)
+                ],
             }
+        )
+        bench = []
+        for operation, base in (
+            ("read order", 12.0),
+            ("write order", 28.0),
+            ("search", 45.0),
+            ("report", 380.0),
+        ):
+            for system, factor in (("old", 1.0), ("new", 0.62)):
+                p50 = round(base * factor * float(rng.uniform(0.95, 1.05)), 1)
+                bench.append((operation, system, p50, round(p50 * 2.6, 1), round(p50 * 4.8, 1)))
+        self.frames["migration_benchmarks"] = pd.DataFrame(
+            bench, columns=["operation", "system", "p50_ms", "p95_ms", "p99_ms"]
         )
         runs = []
         for day in pd.date_range(begin, now, freq="D", inclusive="left"):
@@ -621,6 +655,99 @@ class _Builder:
                 ),
                 "cost": np.round(audio / 60 * cost_rate * 60 * (1 + 0.1 * (slowdown - 1)), 4),
                 "status": np.where(failed, "failed", "done"),
+                "country": self._pick_countries(n)[1],
+            }
+        )
+
+    def _fulfilment(self) -> None:
+        """Shipments of completed orders (processing time, partner, lateness) and stock levels."""
+        rng = self.rng
+        orders = self.frames["orders"]
+        done = orders[orders["status"] == "completed"]
+        n = len(done)
+        partners = np.array(["DHL", "UPS", "FedEx", "PostNL", "Royal Mail"])
+        partner = rng.choice(partners, n, p=[0.3, 0.25, 0.2, 0.15, 0.1])
+        slow = np.select([partner == "Royal Mail", partner == "PostNL"], [1.6, 1.2], 1.0)
+        hours = rng.gamma(2.2, 5.5, n) * slow
+        created = done["created_at"].to_numpy()
+        self.frames["shipments"] = pd.DataFrame(
+            {
+                "id": np.arange(1, n + 1),
+                "order_id": done["id"].to_numpy(),
+                "partner": partner,
+                "created_at": created,
+                "shipped_at": created + (hours * 3600).astype("timedelta64[s]"),
+                "processing_seconds": np.round(hours * 3600, 0),
+                "status": np.where(hours > 24, "late", "on_time"),
+            }
+        )
+        products = self.frames["products"]["id"].to_numpy()
+        reorder = rng.integers(20, 120, len(products))
+        self.frames["inventory"] = pd.DataFrame(
+            {
+                "product_id": products,
+                "stock": (reorder * rng.gamma(2.0, 1.2, len(products))).astype(int),
+                "reorder_level": reorder,
+                "warehouse": rng.choice(
+                    ["Rotterdam", "Leipzig", "Dallas", "Singapore"], len(products)
+                ),
+            }
+        )
+
+    def _search_and_security(self) -> None:
+        rng = self.rng
+        days = pd.date_range(_naive(self.start), _naive(self.end), freq="D", inclusive="left")
+        terms = [
+            "headphones",
+            "standing desk",
+            "garden hose",
+            "yoga mat",
+            "lego",
+            "kettle",
+            "running shoes",
+            "face cream",
+            "novel",
+            "usb-c cable",
+            "air fryer",
+            "tent",
+        ]
+        rows = []
+        for rank, term in enumerate(terms):
+            searches = rng.poisson(900 / (1 + rank * 0.45), len(days))
+            clicks = rng.binomial(searches, 0.2 + 0.03 * (rank % 5))
+            rows.append(
+                pd.DataFrame({"day": days, "term": term, "searches": searches, "clicks": clicks})
+            )
+        self.frames["search_terms"] = pd.concat(rows, ignore_index=True)
+        per_hour = rng.poisson(0.7 * np.ones(len(self.hours)))
+        created = self._times_in_hours(per_hour)
+        n = len(created)
+        kinds = np.array(
+            [
+                "brute_force",
+                "impossible_travel",
+                "privilege_change",
+                "malware_blocked",
+                "waf_block",
+                "api_key_leak",
+            ]
+        )
+        kind = rng.choice(kinds, n, p=[0.35, 0.1, 0.08, 0.12, 0.32, 0.03])
+        severity = np.select(
+            [kind == "api_key_leak", kind == "privilege_change", kind == "impossible_travel"],
+            ["critical", "high", "high"],
+            "medium",
+        )
+        ips = np.array(["203.0.113.42", "198.51.100.7", "192.0.2.10", "10.0.2.33", "10.0.1.15"])
+        self.frames["security_events"] = pd.DataFrame(
+            {
+                "id": np.arange(1, n + 1),
+                "created_at": created.astype("datetime64[us]"),
+                "severity": severity,
+                "kind": kind,
+                "source_ip": rng.choice(ips, n, p=[0.5, 0.2, 0.1, 0.1, 0.1]),
+                "user_name": rng.choice(AUTHORS + ["admin", "svc-backup"], n),
+                "detail": [f"{k.replace('_', ' ')} detected" for k in kind],
             }
         )
 

@@ -9,6 +9,7 @@ from components.panels.common import axis_ticks, graph, latest_by_series
 from components.theme import base_layout, color, series_color
 from components.units import format_value
 from data.panel_data import PanelData
+from data.timerange import parse_duration
 
 
 def _layout(data: PanelData, values: pd.Series | None = None, axis: str = "yaxis", **extra):
@@ -56,10 +57,13 @@ def timeseries(data: PanelData, annotations: pd.DataFrame | None = None):
                 fill=fill,
                 stackgroup="one" if stacked else None,
             )
+    shift = pd.to_timedelta(parse_duration(panel.time_shift or "0s"), unit="s")
     for frame in data.previous:
+        if frame.tidy.empty or not pd.api.types.is_datetime64_any_dtype(frame.tidy["x"]):
+            continue
         for name, series in frame.tidy.groupby("series", sort=True):
             series = series.sort_values("x")
-            shifted = series["x"] + pd.Timedelta(panel.time_shift)
+            shifted = series["x"] + shift
             figure.add_scatter(
                 x=shifted,
                 y=series["value"],

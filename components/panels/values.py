@@ -157,7 +157,9 @@ def gauge(data: PanelData):
             },
         )
     )
-    figure.update_layout(**base_layout(panel.height), margin={"l": 24, "r": 24, "t": 24, "b": 8})
+    layout = base_layout(panel.height)
+    layout["margin"] = {"l": 24, "r": 24, "t": 24, "b": 8}
+    figure.update_layout(**layout)
     return graph(figure, data)
 
 
