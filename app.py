@@ -10,6 +10,7 @@ from pathlib import Path
 from dash import Dash
 
 import callbacks
+from commands.dashboards import dashboards_cli
 from components.shell import shell
 from data import runtime
 from data.cache import make_cache
@@ -42,6 +43,7 @@ def create_app(settings: Settings | None = None) -> Dash:
     app.server.register_blueprint(health.blueprint)
     timing.install(app.server, app.config.routes_pathname_prefix + "_dash-update-component")
     callbacks.register_all(app)
+    app.server.cli.add_command(dashboards_cli)
     app.layout = lambda: shell(list(runtime.dashboards().values()))
     return app
 

@@ -86,3 +86,18 @@ def test_dsh002_every_panel_shows_real_data(app, client, slug):
             break
         time.sleep(2)
     assert failing == {}
+
+
+@pytest.mark.parametrize("value", ['api"}) or vector(1)', "nope", ".*"])
+def test_dsh003_variable_value_not_among_options_is_refused(app, client, value):
+    state = default_state(app, "system-health")
+    state["vars"] = {"service": [value]}
+    panel, text = panel_state(client, "system-health", "request-rate", state)
+    assert panel == "error"
+    assert "is not a value of $service" in text
+
+
+def test_dsh004_bad_time_range_is_a_clear_panel_error(app, client):
+    state = default_state(app, "system-health") | {"from": "yesterday"}
+    panel, text = panel_state(client, "system-health", "request-rate", state)
+    assert panel == "error" and "is not a time" in text

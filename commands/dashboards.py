@@ -1,0 +1,82 @@
+"""`flask --app app dashboards validate|export|import`: dashboards-as-code from the shell."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+
+from data import runtime
+from data.dashboards import SpecError, from_json, load_all, parse, to_json, to_yaml
+from data.spec import Dashboard
+
+dashboards_cli = AppGroup("dashboards", help="Validate, export and import dashboard files.")
+
+
+def _directory(directory: str | None) -> Path:
+    return Path(directory) if directory else runtime.settings().dashboards_dir
+
+
+@dashboards_cli.command("validate")
+@click.option(
+    "--dir", "directory", default=None, help="Dashboards folder (default: DASHBOARDS_DIR)."
+)
+def validate(directory: str | None) -> None:
+    """Check every dashboard file; exit 1 with file: field: reason lines if any is broken."""
+    try:
+        dashboards = load_all(_directory(directory))
+    except SpecError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    panels = sum(len(d.panels) for d in dashboards.values())
+    click.echo(f"{len(dashboards)} dashboards, {panels} panels: all valid")
+
+
+@dashboards_cli.command("export")
+@click.argument("slug", required=False)
+@click.option("--dir", "directory", default=None)
+@click.option(
+    "--out", type=click.Path(dir_okay=False), default=None, help="File (default: stdout)."
+)
+def export(slug: str | None, directory: str | None, out: str | None) -> None:
+    """One dashboard (or all, as a JSON list) as JSON."""
+    dashboards = load_all(_directory(directory))
+    if slug is not None and slug not in dashboards:
+        raise click.ClickException(f"no dashboard {slug!r}; known: {', '.join(sorted(dashboards))}")
+    chosen = [dashboards[slug]] if slug else [dashboards[s] for s in sorted(dashboards)]
+    text = to_json(chosen[0]) if slug else "[\n" + ",\n".join(to_json(d) for d in chosen) + "\n]"
+    if out:
+        Path(out).write_text(text + "\n")
+    else:
+        click.echo(text)
+
+
+@dashboards_cli.command("import")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False))
+@click.option("--dir", "directory", default=None)
+@click.option("--force", is_flag=True, help="Overwrite an existing dashboard file.")
+def import_(source: str, directory: str | None, force: bool) -> None:
+    """JSON (one dashboard, or a list) back to dashboards/<slug>.yaml."""
+    text = Path(source).read_text()
+    try:
+        items = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise click.ClickException(f"{source}: not valid JSON: {exc}") from None
+    items = items if isinstance(items, list) else [items]
+    target = _directory(directory)
+    written = []
+    for item in items:
+        try:
+            dashboard: Dashboard = from_json(json.dumps(item), source)
+        except SpecError as exc:
+            raise click.ClickException(str(exc)) from None
+        path = target / f"{dashboard.slug}.yaml"
+        if path.exists() and not force:
+            raise click.ClickException(f"{path} exists; pass --force to overwrite it")
+        path.write_text(to_yaml(dashboard))
+        parse(path)  # the written file must load back to the same dashboard
+        written.append(str(path))
+    click.echo("wrote " + ", ".join(written))
