@@ -18,6 +18,10 @@ def by_team(dashboards: list[Dashboard]) -> dict[str, list[Dashboard]]:
     return {t: sorted(ds, key=lambda d: d.title) for t, ds in groups.items() if ds}
 
 
+def team_label(team: str) -> str:
+    return team.upper() if team in ("sre", "dba") else team.capitalize()
+
+
 def navbar(dashboards: list[Dashboard]) -> dbc.Navbar:
     menus = []
     for team, items in by_team(dashboards).items():
@@ -25,7 +29,7 @@ def navbar(dashboards: list[Dashboard]) -> dbc.Navbar:
         menus.append(
             dbc.DropdownMenu(
                 entries,
-                label=team.upper() if team == "sre" else team.capitalize(),
+                label=team_label(team),
                 nav=True,
                 in_navbar=True,
             )

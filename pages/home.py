@@ -4,7 +4,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from components.shell import by_team
+from components.shell import by_team, team_label
 from data import runtime
 
 dash.register_page(__name__, path="/", name="Home", title="Teamdash", order=0)
@@ -32,7 +32,7 @@ def layout(**_query) -> html.Div:
     teams = [
         html.Div(
             [
-                html.H3(team.upper() if team == "sre" else team.capitalize(), className="h6"),
+                html.H3(team_label(team), className="h6"),
                 dbc.Row([_card(d) for d in items]),
             ],
             className="home-team",

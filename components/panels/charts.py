@@ -111,42 +111,44 @@ def _add_annotations(figure: go.Figure, annotations: pd.DataFrame, tidy: pd.Data
 
 
 def bar(data: PanelData):
-    """Categories on x (or y when horizontal), one trace per series; grouped or stacked."""
+    """Categories on x (or y when horizontal). SQL with a series column: one trace per series,
+    grouped or stacked. Otherwise (PromQL, or one value column): one trace, a colour per bar."""
     panel = data.panel
     horizontal = panel.options.get("orientation") == "horizontal"
     tidy = data.tidy
     if not tidy.empty and pd.api.types.is_datetime64_any_dtype(tidy["x"]):
-        tidy = latest_by_series(tidy).assign(x=lambda f: f["series"])
+        tidy = latest_by_series(tidy).assign(x=lambda f: f["series"], series="value")
     figure = go.Figure()
-    for name, series in tidy.groupby("series", sort=False):
+    groups = list(tidy.groupby("series", sort=False))
+    fixed = color(panel.options["color"]) if panel.options.get("color") else None
+    for name, series in groups:
         labels = _hover(data, series["value"])
-        kwargs = (
-            {"x": series["value"], "y": series["x"], "orientation": "h"}
-            if horizontal
-            else {"x": series["x"], "y": series["value"]}
-        )
-        single = tidy["series"].nunique() == 1
+        if horizontal:
+            kwargs = {"x": series["value"], "y": series["x"], "orientation": "h"}
+        else:
+            kwargs = {"x": series["x"], "y": series["value"]}
+        if len(groups) > 1:
+            marker = fixed or series_color(str(name))
+        else:
+            marker = [fixed or series_color(str(x)) for x in series["x"]]
         figure.add_bar(
             **kwargs,
             name=str(name),
             customdata=labels,
             text=labels,
             textposition="auto",
-            hovertemplate="%{customdata}",
-            marker_color=color(panel.options.get("color", ""))
-            if single and panel.options.get("color")
-            else series_color(str(name)),
+            hovertemplate="%{customdata}<extra>%{x}</extra>"
+            if not horizontal
+            else "%{customdata}<extra>%{y}</extra>",
+            marker_color=marker,
         )
-    layout = _layout(
-        data, tidy["value"] if not tidy.empty else None, axis="xaxis" if horizontal else "yaxis"
-    )
+    axis = "xaxis" if horizontal else "yaxis"
+    layout = _layout(data, tidy["value"] if not tidy.empty else None, axis=axis)
     layout["barmode"] = "stack" if panel.options.get("stack") else "group"
     layout["hovermode"] = "closest"
     if horizontal:
         layout["yaxis"] = {"autorange": "reversed", "automargin": True}
-    figure.update_layout(
-        **layout, showlegend=tidy["series"].nunique() > 1 if not tidy.empty else False
-    )
+    figure.update_layout(**layout, showlegend=len(groups) > 1)
     return graph(figure, data)
 
 

@@ -158,7 +158,7 @@ def gauge(data: PanelData):
         )
     )
     layout = base_layout(panel.height)
-    layout["margin"] = {"l": 24, "r": 24, "t": 24, "b": 8}
+    layout["margin"] = {"l": 40, "r": 40, "t": 28, "b": 8}
     figure.update_layout(**layout)
     return graph(figure, data)
 
