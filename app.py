@@ -33,6 +33,7 @@ def create_app(settings: Settings | None = None) -> Dash:
         update_title=None,
         suppress_callback_exceptions=True,
         serve_locally=True,
+        compress=True,
     )
     try:
         dashboards = load_all(settings.dashboards_dir)

@@ -29,7 +29,7 @@ def panel_body_id(slug: str, panel_id: str) -> dict:
 def panel_card(slug: str, panel: Panel) -> dbc.Col:
     title = [html.Span(panel.title, className="panel-title")]
     if panel.description:
-        title.append(html.Span(" ⓘ", title=panel.description, className="panel-info text-muted"))
+        title.append(html.Span("i", title=panel.description, className="panel-info"))
     return dbc.Col(
         html.Div(
             [

@@ -108,3 +108,28 @@ def _close(a, b) -> bool:
         return math.isclose(float(a), float(b))
     except (TypeError, ValueError):
         return False
+
+
+def axis_format(unit: str, decimals: int | None = None) -> tuple[dict, str]:
+    """Plotly axis settings and a hover template for a unit, so the browser formats values itself
+    (sending a formatted label per point would double what a panel update weighs)."""
+    places = 2 if decimals is None else decimals
+    if unit == "percent":
+        return {"ticksuffix": "%"}, f"%{{y:.{places}f}}%"
+    if unit == "percentunit":
+        return {"tickformat": ".0%"}, f"%{{y:.{places}%}}"
+    if unit.startswith("currency:"):
+        symbol = {"USD": "$", "EUR": "€", "GBP": "£"}.get(unit.split(":", 1)[1], "")
+        return {"tickprefix": symbol, "tickformat": "~s"}, f"{symbol}%{{y:,.2f}}"
+    suffix = {
+        "s": "s",
+        "ms": " ms",
+        "bytes": "B",
+        "Bps": "B/s",
+        "reqps": " req/s",
+        "ops": " ops/s",
+        "days": " d",
+    }.get(unit, "" if unit in ("short", "none") else f" {unit}")
+    if unit == "none":
+        return {}, f"%{{y:.{places}f}}"
+    return {"tickformat": "~s", "ticksuffix": suffix}, f"%{{y:.3~s}}{suffix}"

@@ -7,7 +7,6 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import dcc, html
 
-from components.units import format_value
 from data.panel_data import PanelData
 
 # Plotly fetches map outlines from a CDN unless told where they are: ours are under assets/.
@@ -25,18 +24,6 @@ def graph(figure: go.Figure, data: PanelData) -> dcc.Graph:
 
 def message(text: str, color: str = "secondary") -> html.Div:
     return html.Div(dbc.Alert(text, color=color, className="m-0 py-2 small"), className="p-2")
-
-
-def axis_ticks(values: pd.Series, unit: str, decimals: int | None) -> dict:
-    """Axis ticks labelled in the panel's unit (6 ticks between the data's min and max)."""
-    finite = pd.to_numeric(values, errors="coerce").dropna()
-    if finite.empty or unit in ("short", "none"):
-        return {}
-    low, high = float(min(finite.min(), 0)), float(finite.max())
-    if high == low:
-        high = low + 1
-    ticks = [low + (high - low) * i / 5 for i in range(6)]
-    return {"tickvals": ticks, "ticktext": [format_value(t, unit, decimals) for t in ticks]}
 
 
 def latest_by_series(frame: pd.DataFrame) -> pd.DataFrame:
