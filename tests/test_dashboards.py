@@ -13,7 +13,7 @@ from data import runtime
 from data.config import Settings
 from data.dashboards import load_all
 from data.urlstate import ViewState
-from data.variables import resolve
+from data.variables import VariableError, resolve
 
 DASHBOARDS = load_all()
 # The app's own health last: it needs the metrics the other dashboards' callbacks produce.
@@ -58,6 +58,28 @@ def panel_state(client, slug: str, panel_id: str, state: dict) -> tuple[str, str
     return props.get("data-panel-state"), json.dumps(props.get("children"))[:400]
 
 
+def open_page(client, path: str) -> str:
+    """The page-routing callback, as the browser calls it on navigation: the page's layout."""
+    response = client.post(
+        "/_dash-update-component",
+        json={
+            "output": ".._pages_content.children..._pages_store.data..",
+            "outputs": [
+                {"id": "_pages_content", "property": "children"},
+                {"id": "_pages_store", "property": "data"},
+            ],
+            "inputs": [
+                {"id": "_pages_location", "property": "pathname", "value": path},
+                {"id": "_pages_location", "property": "search", "value": ""},
+            ],
+            "changedPropIds": ["_pages_location.pathname"],
+            "state": [],
+        },
+    )
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
 def default_state(app, slug: str) -> dict:
     """The dash-state store the page layout gives the browser: defaults, variables resolved."""
     dashboard = DASHBOARDS[slug]
@@ -75,6 +97,7 @@ def test_dsh001_every_dashboard_validates():
 @pytest.mark.parametrize("slug", SLUGS)
 def test_dsh002_every_panel_shows_real_data(app, client, slug):
     dashboard = DASHBOARDS[slug]
+    assert '"id":"dash-state"' in open_page(client, f"/d/{slug}").replace(" ", "")
     state = default_state(app, slug)
     # Alerts and the app's own metrics appear a few scrapes after the session's Prometheus starts.
     deadline = time.monotonic() + 40
@@ -101,3 +124,30 @@ def test_dsh004_bad_time_range_is_a_clear_panel_error(app, client):
     state = default_state(app, "system-health") | {"from": "yesterday"}
     panel, text = panel_state(client, "system-health", "request-rate", state)
     assert panel == "error" and "is not a time" in text
+
+
+def test_dsh005_a_variable_depends_on_the_one_before_it(app):
+    dashboard = DASHBOARDS["application-performance"]
+    with app.server.app_context():
+        layer = runtime.data_layer()
+        _, every = resolve(layer, dashboard, {})
+        values, options = resolve(layer, dashboard, {"service": ["payments"]})
+    assert set(options["route"]) == {"/payments/charge", "/payments/refund"}
+    assert set(every["route"]) > set(options["route"])
+    assert values["route"] == options["route"]
+    with app.server.app_context(), pytest.raises(VariableError, match="not a value of \\$route"):
+        resolve(layer, dashboard, {"service": ["payments"], "route": ["/checkout"]})
+
+
+def test_dsh006_panel_keeps_last_data_marked_stale_when_prometheus_stops(app, client, prometheus):
+    # A range no other test asks for, so the first answer is cached for this refresh (5 s) only.
+    state = default_state(app, "system-health") | {"refresh": "5s", "from": "now-150m"}
+    assert panel_state(client, "system-health", "request-rate", state)[0] == "ok"
+    time.sleep(5.5)
+    prometheus.stop()
+    try:
+        panel, text = panel_state(client, "system-health", "request-rate", state)
+    finally:
+        prometheus.start()
+    assert panel == "stale"
+    assert "Prometheus unreachable at" in text and "showing data from" in text
