@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 RUN_PACKAGES := prometheus prometheus-node-exporter chromium chromium-driver
 TEST_PACKAGES := $(RUN_PACKAGES) postgresql redis-server
 
-.PHONY: run test lint bench system-run system-test clean
+.PHONY: run test lint bench bench-dashboard system-run system-test clean
 
 run: system-run $(STAMP)
 	$(PY) -m demo.run
@@ -25,6 +25,10 @@ lint: $(STAMP)
 
 bench: system-test $(STAMP)
 	$(PY) -m bench.data_layer
+
+# Needs `make run` in another terminal: it measures the app as deployed.
+bench-dashboard: $(STAMP)
+	$(PY) -m bench.dashboard_load
 
 # Debian packages: installed only when a binary is missing (apt-get update once, then install).
 system-run:
