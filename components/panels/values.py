@@ -82,13 +82,19 @@ def _change(data: PanelData, value: float | None) -> html.Span | None:
     )
 
 
-def stat(data: PanelData):
+def _headline(data: PanelData) -> tuple[float | None, str, list]:
+    """The big value in its colour, and its change against the previous period if any."""
     value = reduce_value(data, data.frames)
     text, tint = _shown(data, value)
     children = [html.Div(text, className="stat-value", style={"color": tint})]
     change = _change(data, value)
     if change is not None:
         children.append(change)
+    return value, tint, children
+
+
+def stat(data: PanelData):
+    _value, tint, children = _headline(data)
     if data.panel.options.get("sparkline", True):
         spark = _sparkline(data, tint)
         if spark is not None:
@@ -98,12 +104,7 @@ def stat(data: PanelData):
 
 def kpi(data: PanelData):
     """Value, change with arrow, progress to options.target, sparkline."""
-    value = reduce_value(data, data.frames)
-    text, tint = _shown(data, value)
-    children = [html.Div(text, className="stat-value", style={"color": tint})]
-    change = _change(data, value)
-    if change is not None:
-        children.append(change)
+    value, tint, children = _headline(data)
     target = data.panel.options.get("target")
     if target and value is not None:
         share = max(0.0, min(1.0, value / float(target)))
