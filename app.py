@@ -34,6 +34,8 @@ def create_app(settings: Settings | None = None) -> Dash:
         suppress_callback_exceptions=True,
         serve_locally=True,
         compress=True,
+        # The plotly.js build is loaded on demand by assets/plotly-bundle.js, not on every page.
+        assets_ignore=r"-teamdash\.min\.js$",
     )
     try:
         dashboards = load_all(settings.dashboards_dir)
@@ -42,6 +44,9 @@ def create_app(settings: Settings | None = None) -> Dash:
     # Compress what the app computes (callback JSON, pages); the static bundles are fingerprinted
     # and cached by browsers, and compressing plotly.js (3.5 MB) per request costs ~0.3 s.
     app.server.config["COMPRESS_MIMETYPES"] = ["application/json", "text/html"]
+    # Browsers may keep assets: Dash links them with their modification time (?m=...), and the
+    # files it does not link (the plotly.js build, map outlines) carry a version in their path.
+    app.server.config["SEND_FILE_MAX_AGE_DEFAULT"] = 365 * 86400
     layer = DataLayer(build_sources(settings), make_cache(settings))
     runtime.install(app.server, settings, layer, dashboards)
     app.server.register_blueprint(health.blueprint)
@@ -49,6 +54,11 @@ def create_app(settings: Settings | None = None) -> Dash:
     callbacks.register_all(app)
     app.server.cli.add_command(dashboards_cli)
     app.layout = lambda: shell(list(runtime.dashboards().values()))
+    # Dash finishes its set-up on a worker's first request, but marks it done before it is: the
+    # other threads of a fresh gunicorn worker then get "dash is not a registered library" for
+    # the scripts they serve. Finish it now, before any request.
+    with app.server.test_request_context("/"):
+        app._setup_server()
     return app
 
 

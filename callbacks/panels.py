@@ -1,33 +1,49 @@
-"""The panel callback: one pattern-matching callback fills every panel of every dashboard, on
-first render and on each refresh tick. The browser sends only ids, the time range and variable
-values; queries come from the spec on the server, and values are checked against the options."""
+"""The panel callbacks: one pattern-matching callback fills every panel of a dashboard at once, on
+first render and on each refresh tick; a second one finishes the panels that were still
+computing when the first answered. The browser sends only ids, the time range and variable
+values; queries come from the spec on the server, and values are checked against the options.
+
+One request for the whole dashboard instead of one per panel: the browser applies one update
+(Dash re-walks its layout after every callback response, which cost more than the panels' own
+data on a 16-panel dashboard), and the variables are resolved once per dashboard, not per panel.
+A slow panel does not hold the others back: whatever is not ready within BATCH_BUDGET is sent as
+pending and fetched by its own request, while its query keeps running on the server."""
 
 from __future__ import annotations
 
 import json
+from concurrent.futures import wait
 
 import orjson
-from dash import MATCH, Dash, Input, Output, State, html
+from dash import ALL, MATCH, Dash, Input, Output, State, html
 from plotly.io.json import to_json_plotly
 
+from components.dashboard_view import loading_body
 from components.panels import render
 from components.panels.common import message
 from data import runtime
 from data.annotations import fetch_annotations
+from data.datasources import DataLayer
 from data.errors import DataSourceError
 from data.panel_data import PanelData, fetch_panel
-from data.spec import refresh_seconds
-from data.timerange import TimeRangeError
+from data.spec import Dashboard, Panel, refresh_seconds
+from data.timerange import TimeRange, TimeRangeError
 from data.urlstate import ViewState
 from data.variables import VariableError, as_query_values, resolve
 
-BODY = {"type": "panel-body", "slug": MATCH, "panel": MATCH}
+BODIES = {"type": "panel-body", "slug": ALL, "panel": ALL}
+PENDING = {"type": "panel-pending", "slug": MATCH, "panel": MATCH}
+BATCH_BUDGET = 1.5  # seconds the dashboard-wide answer waits for its slowest panels
 
 
 def _wrap(state: str, *children) -> html.Div:
     return html.Div(
         list(children), className=f"panel-content state-{state}", **{"data-panel-state": state}
     )
+
+
+def _error(text: str) -> html.Div:
+    return _wrap("error", message(text, "danger"))
 
 
 def _rendered(layer, dashboard, panel, data: PanelData, time_range, ttl: float):
@@ -57,43 +73,103 @@ def _rendered(layer, dashboard, panel, data: PanelData, time_range, ttl: float):
     return orjson.loads(layer.cache.get_or_compute(key, build, ttl=ttl, datasource="render").value)
 
 
-def panel_content(slug: str, panel_id: str, raw_state: dict) -> html.Div:
-    dashboard = runtime.dashboards().get(slug)
-    panel = dashboard.panel(panel_id) if dashboard else None
-    if panel is None:
-        return _wrap("error", message(f"No panel {panel_id!r} on dashboard {slug!r}.", "danger"))
-    layer = runtime.data_layer()
-    try:
+class _View:
+    """What every panel of one request shares: the dashboard, time range, variable values."""
+
+    def __init__(self, layer: DataLayer, dashboard: Dashboard, raw_state: dict) -> None:
         state = ViewState.from_dict(raw_state)
-        time_range = state.time_range()
+        self.layer = layer
+        self.dashboard = dashboard
+        self.time_range: TimeRange = state.time_range()
         values, _ = resolve(layer, dashboard, state.variables)
+        self.values = as_query_values(values, dashboard)
+        self.ttl = float(refresh_seconds(state.refresh) or 60)
+
+    def content(self, panel: Panel) -> html.Div:
+        data = fetch_panel(
+            self.layer, self.dashboard, panel, self.time_range, self.values, ttl=self.ttl
+        )
+        if data.status == "error":
+            return _error(data.error)
+        if data.status == "empty":
+            return _wrap("empty", message("No data in this time range.", "light"))
+        body = _rendered(self.layer, self.dashboard, panel, data, self.time_range, self.ttl)
+        if data.status == "stale":
+            return _wrap("stale", message(data.error, "warning"), body)
+        if data.truncated:
+            note = "Showing the first rows only: the result was longer than the row limit."
+            return _wrap("ok", body, html.Div(note, className="small text-muted px-2"))
+        return _wrap("ok", body)
+
+
+def _view(slug: str, raw_state: dict) -> _View | html.Div:
+    """The request's shared view, or the error every panel should show instead."""
+    dashboard = runtime.dashboards().get(slug)
+    if dashboard is None:
+        return _error(f"There is no dashboard {slug!r}.")
+    try:
+        return _View(runtime.data_layer(), dashboard, raw_state)
     except (TimeRangeError, VariableError) as exc:
-        return _wrap("error", message(str(exc), "danger"))
+        return _error(str(exc))
     except DataSourceError as exc:
-        return _wrap("error", message(exc.message, "danger"))
-    ttl = float(refresh_seconds(state.refresh) or 60)
-    data: PanelData = fetch_panel(
-        layer, dashboard, panel, time_range, as_query_values(values, dashboard), ttl=ttl
-    )
-    if data.status == "error":
-        return _wrap("error", message(data.error, "danger"))
-    if data.status == "empty":
-        return _wrap("empty", message("No data in this time range.", "light"))
-    body = _rendered(layer, dashboard, panel, data, time_range, ttl)
-    if data.status == "stale":
-        return _wrap("stale", message(data.error, "warning"), body)
-    if data.truncated:
-        note = "Showing the first rows only: the result was longer than the row limit."
-        return _wrap("ok", body, html.Div(note, className="small text-muted px-2"))
-    return _wrap("ok", body)
+        return _error(exc.message)
+
+
+def _pending(slug: str, panel_id: str) -> html.Div:
+    """A panel still computing: its own callback fetches it (the query is already running)."""
+    return html.Div(loading_body(), id={"type": "panel-pending", "slug": slug, "panel": panel_id})
+
+
+def dashboard_content(raw_state: dict, ids: list[dict], budget: float = BATCH_BUDGET) -> list:
+    """The content of every panel in `ids` (all of one dashboard), computed side by side; the
+    ones not ready within `budget` seconds come back pending."""
+    slug = raw_state.get("slug", "")
+    view = _view(slug, raw_state)
+    if isinstance(view, html.Div):
+        return [view for _ in ids]
+    panels = [view.dashboard.panel(i["panel"]) if i["slug"] == slug else None for i in ids]
+    pool = runtime.panel_pool()
+    futures = {
+        n: pool.submit(view.content, panel) for n, panel in enumerate(panels) if panel is not None
+    }
+    wait(futures.values(), timeout=budget)
+    out = []
+    for n, body_id in enumerate(ids):
+        future = futures.get(n)
+        if future is None:
+            out.append(_error(f"No panel {body_id['panel']!r} on dashboard {slug!r}."))
+        elif future.done():
+            out.append(future.result())
+        else:
+            out.append(_pending(slug, body_id["panel"]))
+    return out
+
+
+def panel_content(raw_state: dict, panel_id: str) -> html.Div:
+    """One panel, however long it takes (a panel left pending by the dashboard-wide answer)."""
+    view = _view(raw_state.get("slug", ""), raw_state)
+    if isinstance(view, html.Div):
+        return view
+    panel = view.dashboard.panel(panel_id)
+    if panel is None:
+        return _error(f"No panel {panel_id!r} on dashboard {view.dashboard.slug!r}.")
+    return view.content(panel)
 
 
 def register(app: Dash) -> None:
     @app.callback(
-        Output(BODY, "children"),
+        Output(BODIES, "children"),
         Input("dash-refresh", "n_intervals"),
         State("dash-state", "data"),
-        State(BODY, "id"),
+        State(BODIES, "id"),
     )
-    def fill_panel(_tick, state, body_id):
-        return panel_content(body_id["slug"], body_id["panel"], state)
+    def fill_panels(_tick, state, body_ids):
+        return dashboard_content(state, body_ids)
+
+    @app.callback(
+        Output(PENDING, "children"),
+        Input(PENDING, "id"),
+        State("dash-state", "data"),
+    )
+    def finish_panel(pending_id, state):
+        return panel_content(state, pending_id["panel"])

@@ -26,6 +26,12 @@ def panel_body_id(slug: str, panel_id: str) -> dict:
     return {"type": "panel-body", "slug": slug, "panel": panel_id}
 
 
+def loading_body() -> html.Div:
+    return html.Div(
+        dbc.Spinner(size="sm"), className="panel-loading", **{"data-panel-state": "loading"}
+    )
+
+
 def panel_card(slug: str, panel: Panel) -> dbc.Col:
     title = [html.Span(panel.title, className="panel-title")]
     if panel.description:
@@ -35,11 +41,7 @@ def panel_card(slug: str, panel: Panel) -> dbc.Col:
             [
                 html.Div(title, className="panel-header"),
                 html.Div(
-                    html.Div(
-                        dbc.Spinner(size="sm"),
-                        className="panel-loading",
-                        **{"data-panel-state": "loading"},
-                    ),
+                    loading_body(),
                     id=panel_body_id(slug, panel.id),
                     className="panel-body",
                     style={"minHeight": f"{panel.height}px"},

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import hashlib
 
-import plotly.graph_objects as go
-
 PALETTE = [
     "#3274d9",
     "#56a64b",
@@ -43,9 +41,39 @@ def series_color(name: str) -> str:
     return PALETTE[int.from_bytes(digest, "big") % len(PALETTE)]
 
 
+_AXIS = {
+    "gridcolor": "#eef0f3",
+    "linecolor": "#eef0f3",
+    "zerolinecolor": "#eef0f3",
+    "ticks": "",
+}
+# The few template settings the panels rely on. Plotly's named templates (plotly_white) carry
+# 7 KB of settings for every trace type: copied and validated into each figure they took most of
+# a panel's render time on the server, and were sent to the browser with every panel update.
+TEMPLATE = {
+    "layout": {
+        "colorway": PALETTE,
+        "font": {"color": "#2c3138"},
+        "hoverlabel": {"align": "left"},
+        # No automargin: it measures the labels and draws every chart twice. Value axes get a
+        # left margin sized for their labels instead (charts._layout); category axes set it.
+        "xaxis": _AXIS,
+        "yaxis": _AXIS,
+        "coloraxis": {"colorbar": {"outlinewidth": 0, "ticks": ""}},
+        "geo": {
+            "bgcolor": "rgba(0,0,0,0)",
+            "landcolor": "#f4f5f7",
+            "subunitcolor": "#c8d4e3",
+            "showland": True,
+        },
+        "annotationdefaults": {"arrowcolor": "#2c3138", "arrowhead": 0, "arrowwidth": 1},
+    }
+}
+
+
 def base_layout(height: int) -> dict:
     return {
-        "template": "plotly_white",
+        "template": TEMPLATE,
         "height": height,
         "margin": {"l": 48, "r": 12, "t": 8, "b": 32},
         "font": {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 12},
@@ -54,7 +82,3 @@ def base_layout(height: int) -> dict:
         "paper_bgcolor": "rgba(0,0,0,0)",
         "plot_bgcolor": "rgba(0,0,0,0)",
     }
-
-
-def empty_figure(height: int) -> go.Figure:
-    return go.Figure(layout=base_layout(height))

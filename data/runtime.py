@@ -4,6 +4,8 @@ Flask app, so that several apps (tests) can live in one process and page modules
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 from flask import Flask, current_app
 
 from data.config import Settings
@@ -16,7 +18,13 @@ EXTENSION = "teamdash"
 def install(
     server: Flask, settings: Settings, layer: DataLayer, dashboards: dict[str, Dashboard]
 ) -> None:
-    server.extensions[EXTENSION] = {"settings": settings, "data": layer, "dashboards": dashboards}
+    server.extensions[EXTENSION] = {
+        "settings": settings,
+        "data": layer,
+        "dashboards": dashboards,
+        # Panels of all requests share these threads; a panel's queries are mostly waiting.
+        "panel_pool": ThreadPoolExecutor(max_workers=16, thread_name_prefix="panel"),
+    }
 
 
 def data_layer() -> DataLayer:
@@ -29,3 +37,7 @@ def settings() -> Settings:
 
 def dashboards() -> dict[str, Dashboard]:
     return current_app.extensions[EXTENSION]["dashboards"]
+
+
+def panel_pool() -> ThreadPoolExecutor:
+    return current_app.extensions[EXTENSION]["panel_pool"]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 
 from components.panels.common import graph, latest_by_series
+from components.panels.figure import figure, hline, typed, vrect
 from components.theme import base_layout, color, series_color
 from components.units import axis_format, format_value
 from data.panel_data import PanelData
@@ -18,11 +18,23 @@ def _layout(data: PanelData, values: pd.Series | None = None, axis: str = "yaxis
     layout = base_layout(panel.height)
     if values is not None:
         ticks, _hover_template = axis_format(panel.unit, panel.decimals)
+        top = _top(values)
+        if ticks.get("tickformat") == "~s" and panel.unit != "s" and top < 1000:
+            ticks = {**ticks, "tickformat": ",.3~r"}  # 0.06 ops/s and 0.5, not 60m and 500m
         layout[axis] = {**ticks, "rangemode": "tozero", "gridcolor": "#eef0f3"}
         if panel.min is not None or panel.max is not None:
             layout[axis]["range"] = [panel.min, panel.max]
+        if axis == "yaxis":
+            # Room for the widest tick label ("1.5K req/s"): about 7 px a character.
+            label = len(format_value(top, panel.unit))
+            layout["margin"] = {**layout["margin"], "l": max(36, 7 * label + 10)}
     layout.update(extra)
     return layout
+
+
+def _top(values: pd.Series) -> float:
+    numbers = pd.to_numeric(values, errors="coerce").abs()
+    return float(numbers.max()) if numbers.notna().any() else 0.0
 
 
 def _epoch_ms(times: pd.Series) -> np.ndarray:
@@ -40,15 +52,15 @@ def _x_and_y(series: pd.DataFrame, is_time: bool) -> dict:
     and the values alone, missing steps as gaps: half the bytes of sending every x."""
     values = series["value"].to_numpy(dtype=np.float32)
     if not is_time:
-        return {"x": series["x"], "y": values}
+        return {"x": series["x"].tolist(), "y": typed(values)}
     ms = _epoch_ms(series["x"])
     diffs = np.diff(ms)
     if len(ms) < 3 or diffs.min() <= 0 or np.any(np.mod(diffs, diffs.min()) != 0):
-        return {"x": ms, "y": values}
+        return {"x": typed(ms), "y": typed(values)}
     step = diffs.min()
     filled = np.full(int((ms[-1] - ms[0]) // step) + 1, np.nan, dtype=np.float32)
     filled[((ms - ms[0]) // step).astype(int)] = values
-    return {"x0": ms[0], "dx": step, "y": filled}
+    return {"x0": float(ms[0]), "dx": float(step), "y": typed(filled)}
 
 
 def timeseries(data: PanelData, annotations: pd.DataFrame | None = None):
@@ -57,80 +69,82 @@ def timeseries(data: PanelData, annotations: pd.DataFrame | None = None):
     panel = data.panel
     style = panel.options.get("style", "lines")
     stacked = panel.options.get("stack", False)
-    figure = go.Figure()
+    traces, shapes = [], []
     tidy = data.tidy
     is_time = not tidy.empty and pd.api.types.is_datetime64_any_dtype(tidy["x"])
     _ticks, hover = axis_format(panel.unit, panel.decimals)
     for name, series in tidy.groupby("series", sort=True):
         series = series.sort_values("x")
         tint = series_color(str(name))
-        common = {
-            **_x_and_y(series, is_time),
-            "name": str(name),
-            "hovertemplate": hover,
-        }
+        trace = {**_x_and_y(series, is_time), "name": str(name), "hovertemplate": hover}
         if style == "bars":
-            figure.add_bar(**common, marker_color=tint)
-        else:
-            fill = ("tonexty" if stacked else "tozeroy") if style == "area" else None
-            figure.add_scatter(
-                **common,
-                mode="lines",
-                line={"color": tint, "width": 1.6},
-                fill=fill,
-                stackgroup="one" if stacked else None,
-            )
+            traces.append({**trace, "type": "bar", "marker": {"color": tint}})
+            continue
+        trace.update(type="scatter", mode="lines", line={"color": tint, "width": 1.6})
+        if style == "area":
+            trace["fill"] = "tonexty" if stacked else "tozeroy"
+        if stacked:
+            trace["stackgroup"] = "one"
+        traces.append(trace)
     shift = pd.to_timedelta(parse_duration(panel.time_shift or "0s"), unit="s")
     for frame in data.previous:
         if frame.tidy.empty or not pd.api.types.is_datetime64_any_dtype(frame.tidy["x"]):
             continue
         for name, series in frame.tidy.groupby("series", sort=True):
             series = series.sort_values("x")
-            shifted = series["x"] + shift
-            figure.add_scatter(
-                x=_epoch_ms(shifted),
-                y=series["value"],
-                name=f"{name} ({panel.time_shift} ago)",
-                mode="lines",
-                line={"color": series_color(str(name)), "dash": "dot", "width": 1.2},
-                opacity=0.7,
+            traces.append(
+                {
+                    "type": "scatter",
+                    "x": typed(_epoch_ms(series["x"] + shift)),
+                    "y": typed(series["value"].to_numpy(dtype=np.float32)),
+                    "name": f"{name} ({panel.time_shift} ago)",
+                    "mode": "lines",
+                    "line": {"color": series_color(str(name)), "dash": "dot", "width": 1.2},
+                    "opacity": 0.7,
+                    "hovertemplate": hover,
+                }
             )
-    for step in panel.thresholds[1:]:
-        figure.add_hline(
-            y=step.value, line={"color": color(step.color), "dash": "dash", "width": 1}
-        )
+    shapes += [hline(step.value, color(step.color)) for step in panel.thresholds[1:]]
     if annotations is not None and not annotations.empty and not tidy.empty:
         top = tidy.groupby("x")["value"].sum().max() if stacked else tidy["value"].max()
-        _add_annotations(figure, annotations, float(top or 1))
+        markers, bands = _annotations(annotations, float(top or 1))
+        traces += markers
+        shapes += bands
     tick_values = None
     if not tidy.empty:
         tick_values = tidy.groupby("x")["value"].sum() if stacked else tidy["value"]
-    layout = _layout(data, tick_values)
+    layout = _layout(data, tick_values, shapes=shapes, showlegend=panel.options.get("legend", True))
     if style == "bars" and stacked:
         layout["barmode"] = "stack"
     layout["xaxis"] = {"gridcolor": "#eef0f3", "type": "date" if is_time else "-"}
-    figure.update_layout(**layout, showlegend=panel.options.get("legend", True))
-    return graph(figure, data)
+    return graph(figure(traces, layout), data)
 
 
-def _add_annotations(figure: go.Figure, annotations: pd.DataFrame, top: float) -> None:
+def _annotations(annotations: pd.DataFrame, top: float) -> tuple[list[dict], list[dict]]:
     """Deployments and incidents: a marker at the top of the plot, details on hover; incidents
     with an end also as a shaded region."""
+    markers, bands = [], []
     for name, group in annotations.groupby("source", sort=False):
         tint = group["color"].iloc[0]
-        figure.add_scatter(
-            x=group["time"],
-            y=[top * 1.05] * len(group),
-            mode="markers",
-            marker={"symbol": "triangle-down", "size": 9, "color": tint},
-            name=str(name),
-            text=group["text"],
-            hovertemplate="%{text}<extra></extra>",
+        markers.append(
+            {
+                "type": "scatter",
+                "x": typed(_epoch_ms(group["time"])),
+                "y": [top * 1.05] * len(group),
+                "mode": "markers",
+                "marker": {"symbol": "triangle-down", "size": 9, "color": tint},
+                "name": str(name),
+                "text": group["text"].tolist(),
+                "hovertemplate": "%{text}<extra></extra>",
+            }
         )
         for _, row in group.dropna(subset=["end"]).iterrows():
-            figure.add_vrect(
-                x0=row["time"], x1=row["end"], fillcolor=tint, opacity=0.12, line_width=0
-            )
+            bands.append(vrect(_ms(row["time"]), _ms(row["end"]), tint))
+    return markers, bands
+
+
+def _ms(moment: pd.Timestamp) -> float:
+    return moment.timestamp() * 1000
 
 
 def bar(data: PanelData):
@@ -141,38 +155,49 @@ def bar(data: PanelData):
     tidy = data.tidy
     if not tidy.empty and pd.api.types.is_datetime64_any_dtype(tidy["x"]):
         tidy = latest_by_series(tidy).assign(x=lambda f: f["series"], series="value")
-    figure = go.Figure()
+    traces = []
     groups = list(tidy.groupby("series", sort=False))
     fixed = color(panel.options["color"]) if panel.options.get("color") else None
     for name, series in groups:
         labels = _hover(data, series["value"])
-        if horizontal:
-            kwargs = {"x": series["value"], "y": series["x"], "orientation": "h"}
-        else:
-            kwargs = {"x": series["x"], "y": series["value"]}
+        categories, values = _categories(series["x"]), series["value"].tolist()
         if len(groups) > 1:
             marker = fixed or series_color(str(name))
         else:
-            marker = [fixed or series_color(str(x)) for x in series["x"]]
-        figure.add_bar(
-            **kwargs,
-            name=str(name),
-            customdata=labels,
-            text=labels,
-            textposition="auto",
-            hovertemplate="%{customdata}<extra>%{x}</extra>"
-            if not horizontal
-            else "%{customdata}<extra>%{y}</extra>",
-            marker_color=marker,
+            marker = [fixed or series_color(str(x)) for x in categories]
+        traces.append(
+            {
+                "type": "bar",
+                "x": values if horizontal else categories,
+                "y": categories if horizontal else values,
+                "orientation": "h" if horizontal else "v",
+                "name": str(name),
+                "customdata": labels,
+                "text": labels,
+                "textposition": "auto",
+                "hovertemplate": f"%{{customdata}}<extra>%{{{'y' if horizontal else 'x'}}}</extra>",
+                "marker": {"color": marker},
+            }
         )
     axis = "xaxis" if horizontal else "yaxis"
-    layout = _layout(data, tidy["value"] if not tidy.empty else None, axis=axis)
-    layout["barmode"] = "stack" if panel.options.get("stack") else "group"
-    layout["hovermode"] = "closest"
+    layout = _layout(
+        data,
+        tidy["value"] if not tidy.empty else None,
+        axis=axis,
+        barmode="stack" if panel.options.get("stack") else "group",
+        hovermode="closest",
+        showlegend=len(groups) > 1,
+    )
     if horizontal:
         layout["yaxis"] = {"autorange": "reversed", "automargin": True}
-    figure.update_layout(**layout, showlegend=len(groups) > 1)
-    return graph(figure, data)
+    return graph(figure(traces, layout), data)
+
+
+def _categories(values: pd.Series) -> list:
+    """Category labels; dates as ISO strings (what plotly.js reads as a date axis)."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return [v.isoformat() for v in values]
+    return values.tolist()
 
 
 def pie(data: PanelData):
@@ -182,44 +207,48 @@ def pie(data: PanelData):
         tidy = latest_by_series(tidy).assign(x=lambda f: f["series"])
     grouped = tidy.groupby("x", sort=False)["value"].sum()
     labels = [str(v) for v in grouped.index]
-    figure = go.Figure(
-        go.Pie(
-            labels=labels,
-            values=grouped.values,
-            hole=0.5 if panel.options.get("donut", True) else 0,
-            marker={"colors": [series_color(v) for v in labels]},
-            customdata=_hover(data, grouped.values),
-            sort=True,
-            hovertemplate="%{label}: %{customdata} (%{percent})<extra></extra>",
-            textinfo="percent",
-        )
-    )
-    figure.update_layout(**base_layout(panel.height))
-    return graph(figure, data)
+    trace = {
+        "type": "pie",
+        "labels": labels,
+        "values": grouped.tolist(),
+        "hole": 0.5 if panel.options.get("donut", True) else 0,
+        "marker": {"colors": [series_color(v) for v in labels]},
+        "customdata": _hover(data, grouped.values),
+        "sort": True,
+        "hovertemplate": "%{label}: %{customdata} (%{percent})<extra></extra>",
+        "textinfo": "percent",
+    }
+    return graph(figure([trace], base_layout(panel.height)), data)
 
 
 def histogram(data: PanelData):
     """Distribution of the values (SQL rows), or pre-bucketed counts when options.bucketed."""
     panel = data.panel
     tidy = data.tidy
-    figure = go.Figure()
     if panel.options.get("bucketed"):
-        figure.add_bar(x=tidy["x"], y=tidy["value"], marker_color=series_color(panel.id))
+        traces = [
+            {
+                "type": "bar",
+                "x": _categories(tidy["x"]),
+                "y": tidy["value"].tolist(),
+                "marker": {"color": series_color(panel.id)},
+            }
+        ]
     else:
-        for name, series in tidy.groupby("series", sort=False):
-            figure.add_histogram(
-                x=series["value"],
-                name=str(name),
-                opacity=0.8,
-                nbinsx=int(panel.options.get("bins", 30)),
-                marker_color=series_color(str(name)),
-            )
-    layout = _layout(data, None)
+        traces = [
+            {
+                "type": "histogram",
+                "x": typed(series["value"].to_numpy(dtype=np.float64)),
+                "name": str(name),
+                "opacity": 0.8,
+                "nbinsx": int(panel.options.get("bins", 30)),
+                "marker": {"color": series_color(str(name))},
+            }
+            for name, series in tidy.groupby("series", sort=False)
+        ]
+    layout = _layout(data, None, hovermode="closest", barmode="overlay")
     layout["xaxis"] = axis_format(panel.unit, panel.decimals)[0]
-    layout["hovermode"] = "closest"
-    layout["barmode"] = "overlay"
-    figure.update_layout(**layout)
-    return graph(figure, data)
+    return graph(figure(traces, layout), data)
 
 
 def heatmap(data: PanelData):
@@ -243,22 +272,19 @@ def heatmap(data: PanelData):
         order = panel.options.get("y_order")
         if order:
             grid = grid.reindex([o for o in order if o in grid.index])
-    scale = panel.options.get("colorscale", "Blues")
-    figure = go.Figure(
-        go.Heatmap(
-            z=grid.values,
-            x=[str(c) for c in grid.columns],
-            y=[str(i) for i in grid.index],
-            colorscale=scale,
-            hovertemplate="%{y} · %{x}: %{z}<extra></extra>",
-        )
-    )
+    trace = {
+        "type": "heatmap",
+        "z": grid.to_numpy(dtype=float).tolist(),
+        "x": [str(c) for c in grid.columns],
+        "y": [str(i) for i in grid.index],
+        "colorscale": panel.options.get("colorscale", "Blues"),
+        "hovertemplate": "%{y} · %{x}: %{z}<extra></extra>",
+    }
     layout = base_layout(panel.height)
     layout["hovermode"] = "closest"
     layout["yaxis"] = {"type": "category", "automargin": True}
     layout["xaxis"] = {"type": "category", "automargin": True}
-    figure.update_layout(**layout)
-    return graph(figure, data)
+    return graph(figure([trace], layout), data)
 
 
 def funnel(data: PanelData):
@@ -271,19 +297,17 @@ def funnel(data: PanelData):
         labels = panel.options.get("labels", stages)
     else:
         last = latest_by_series(data.tidy)
-        labels, values = list(last["series"]), list(last["value"])
-    figure = go.Figure(
-        go.Funnel(
-            y=labels,
-            x=values,
-            textinfo="value+percent initial",
-            marker={"color": [series_color(str(s)) for s in labels]},
-        )
-    )
+        labels, values = list(last["series"]), last["value"].tolist()
+    trace = {
+        "type": "funnel",
+        "y": labels,
+        "x": values,
+        "textinfo": "value+percent initial",
+        "marker": {"color": [series_color(str(s)) for s in labels]},
+    }
     layout = base_layout(panel.height)
     layout["hovermode"] = "closest"
-    figure.update_layout(**layout)
-    return graph(figure, data)
+    return graph(figure([trace], layout), data)
 
 
 def treemap(data: PanelData):
@@ -302,45 +326,41 @@ def treemap(data: PanelData):
             labels.append(str(row[path[depth]]))
             parents.append("/".join(str(row[c]) for c in path[:depth]))
             values.append(float(row[size]))
-    figure = go.Figure(
-        go.Treemap(
-            ids=ids,
-            labels=labels,
-            parents=parents,
-            values=values,
-            branchvalues="total",
-            customdata=_hover(data, values),
-            hovertemplate="%{label}: %{customdata}<extra></extra>",
-            marker={
-                "colors": [series_color(p or lbl) for p, lbl in zip(parents, labels, strict=True)]
-            },
-        )
-    )
-    figure.update_layout(**base_layout(panel.height))
-    return graph(figure, data)
+    trace = {
+        "type": "treemap",
+        "ids": ids,
+        "labels": labels,
+        "parents": parents,
+        "values": values,
+        "branchvalues": "total",
+        "customdata": _hover(data, values),
+        "hovertemplate": "%{label}: %{customdata}<extra></extra>",
+        "marker": {
+            "colors": [series_color(p or lbl) for p, lbl in zip(parents, labels, strict=True)]
+        },
+    }
+    return graph(figure([trace], base_layout(panel.height)), data)
 
 
 def geomap(data: PanelData):
     """Choropleth by ISO 3166 alpha-3 country code (x), outlines served from assets/topojson."""
     panel = data.panel
-    tidy = data.tidy
-    grouped = tidy.groupby("x", sort=False)["value"].sum()
-    figure = go.Figure(
-        go.Choropleth(
-            locations=list(grouped.index),
-            z=grouped.values,
-            locationmode="ISO-3",
-            colorscale=panel.options.get("colorscale", "Blues"),
-            customdata=_hover(data, grouped.values),
-            hovertemplate="%{location}: %{customdata}<extra></extra>",
-            marker_line_color="#ffffff",
-        )
-    )
+    grouped = data.tidy.groupby("x", sort=False)["value"].sum()
+    trace = {
+        "type": "choropleth",
+        "locations": [str(v) for v in grouped.index],
+        "z": grouped.tolist(),
+        "locationmode": "ISO-3",
+        "colorscale": panel.options.get("colorscale", "Blues"),
+        "customdata": _hover(data, grouped.values),
+        "hovertemplate": "%{location}: %{customdata}<extra></extra>",
+        "marker": {"line": {"color": "#ffffff"}},
+    }
     layout = base_layout(panel.height)
     layout["geo"] = {
         "showframe": False,
         "showcoastlines": False,
-        "projection_type": "natural earth",
+        "projection": {"type": "natural earth"},
         "bgcolor": "rgba(0,0,0,0)",
         "showcountries": True,
         "countrycolor": "#d0d4da",
@@ -348,5 +368,4 @@ def geomap(data: PanelData):
         "showland": True,
     }
     layout["margin"] = {"l": 0, "r": 0, "t": 0, "b": 0}
-    figure.update_layout(**layout)
-    return graph(figure, data)
+    return graph(figure([trace], layout), data)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dash_bootstrap_components as dbc
 import pandas as pd
-import plotly.graph_objects as go
 from dash import dcc, html
 
 from data.panel_data import PanelData
@@ -13,7 +12,7 @@ from data.panel_data import PanelData
 GRAPH_CONFIG = {"displayModeBar": False, "responsive": True, "topojsonURL": "/assets/topojson/"}
 
 
-def graph(figure: go.Figure, data: PanelData) -> dcc.Graph:
+def graph(figure: dict, data: PanelData) -> dcc.Graph:
     return dcc.Graph(
         figure=figure,
         config=GRAPH_CONFIG,

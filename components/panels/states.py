@@ -5,10 +5,10 @@ from __future__ import annotations
 import math
 
 import pandas as pd
-import plotly.graph_objects as go
 from dash import html
 
 from components.panels.common import graph, latest_by_series
+from components.panels.figure import figure, vline
 from components.theme import BAD, NEUTRAL, OK, base_layout, color, series_color
 from components.units import apply_mapping, format_value, threshold_color
 from data.panel_data import PanelData
@@ -25,7 +25,7 @@ def _state(data: PanelData, value) -> tuple[str, str]:
 def state_timeline(data: PanelData):
     """One lane per series; each run of equal states is a coloured bar, labelled on hover."""
     panel = data.panel
-    figure = go.Figure()
+    traces = []
     legend_seen = set()
     for name, series in data.tidy.groupby("series", sort=True):
         series = series.sort_values("x")
@@ -37,16 +37,19 @@ def state_timeline(data: PanelData):
                 end = times[i] if i < len(times) else times[-1]
                 label, tint = states[start]
                 width = (end - times[start]).total_seconds() * 1000 or 1
-                figure.add_bar(
-                    x=[width],
-                    y=[str(name)],
-                    base=[times[start]],
-                    orientation="h",
-                    marker_color=tint,
-                    name=label,
-                    legendgroup=label,
-                    showlegend=label not in legend_seen,
-                    hovertemplate=f"{name}: {label}<extra></extra>",
+                traces.append(
+                    {
+                        "type": "bar",
+                        "x": [width],
+                        "y": [str(name)],
+                        "base": [times[start].isoformat()],
+                        "orientation": "h",
+                        "marker": {"color": tint},
+                        "name": label,
+                        "legendgroup": label,
+                        "showlegend": label not in legend_seen,
+                        "hovertemplate": f"{name}: {label}<extra></extra>",
+                    }
                 )
                 legend_seen.add(label)
                 start = i
@@ -58,8 +61,7 @@ def state_timeline(data: PanelData):
         xaxis={"type": "date"},
         yaxis={"automargin": True},
     )
-    figure.update_layout(**layout)
-    return graph(figure, data)
+    return graph(figure(traces, layout), data)
 
 
 def status_map(data: PanelData):
@@ -96,35 +98,40 @@ def node_graph(data: PanelData):
         node: (math.cos(2 * math.pi * i / len(nodes)), math.sin(2 * math.pi * i / len(nodes)))
         for i, node in enumerate(nodes)
     }
-    figure = go.Figure()
+    traces, arrows = [], []
     top = float(edges["value"].max() or 1)
     mid_x, mid_y, hover = [], [], []
     for _, edge in edges.iterrows():
         (x0, y0), (x1, y1) = position[edge[source_col]], position[edge[target_col]]
-        figure.add_scatter(
-            x=[x0, x1],
-            y=[y0, y1],
-            mode="lines",
-            hoverinfo="skip",
-            line={"width": 1 + 7 * edge["value"] / top, "color": "#9aa5b1"},
-            showlegend=False,
+        traces.append(
+            {
+                "type": "scatter",
+                "x": [x0, x1],
+                "y": [y0, y1],
+                "mode": "lines",
+                "hoverinfo": "skip",
+                "line": {"width": 1 + 7 * float(edge["value"]) / top, "color": "#9aa5b1"},
+                "showlegend": False,
+            }
         )
-        figure.add_annotation(
-            x=x1,
-            y=y1,
-            ax=x0,
-            ay=y0,
-            xref="x",
-            yref="y",
-            axref="x",
-            ayref="y",
-            showarrow=True,
-            arrowhead=2,
-            arrowsize=1,
-            arrowwidth=1,
-            arrowcolor="#9aa5b1",
-            standoff=14,
-            text="",
+        arrows.append(
+            {
+                "x": x1,
+                "y": y1,
+                "ax": x0,
+                "ay": y0,
+                "xref": "x",
+                "yref": "y",
+                "axref": "x",
+                "ayref": "y",
+                "showarrow": True,
+                "arrowhead": 2,
+                "arrowsize": 1,
+                "arrowwidth": 1,
+                "arrowcolor": "#9aa5b1",
+                "standoff": 14,
+                "text": "",
+            }
         )
         mid_x.append((x0 + x1) / 2)
         mid_y.append((y0 + y1) / 2)
@@ -132,37 +139,43 @@ def node_graph(data: PanelData):
             f"{edge[source_col]} → {edge[target_col]}: "
             f"{format_value(edge['value'], panel.unit, panel.decimals)}"
         )
-    figure.add_scatter(
-        x=mid_x,
-        y=mid_y,
-        mode="markers",
-        marker={"size": 6, "color": "#9aa5b1"},
-        text=hover,
-        hovertemplate="%{text}<extra></extra>",
-        showlegend=False,
+    traces.append(
+        {
+            "type": "scatter",
+            "x": mid_x,
+            "y": mid_y,
+            "mode": "markers",
+            "marker": {"size": 6, "color": "#9aa5b1"},
+            "text": hover,
+            "hovertemplate": "%{text}<extra></extra>",
+            "showlegend": False,
+        }
     )
-    figure.add_scatter(
-        x=[position[n][0] for n in nodes],
-        y=[position[n][1] for n in nodes],
-        mode="markers+text",
-        text=nodes,
-        textposition="top center",
-        marker={
-            "size": 26,
-            "color": [series_color(n) for n in nodes],
-            "line": {"color": "#fff", "width": 2},
-        },
-        hovertemplate="%{text}<extra></extra>",
-        showlegend=False,
+    traces.append(
+        {
+            "type": "scatter",
+            "x": [position[n][0] for n in nodes],
+            "y": [position[n][1] for n in nodes],
+            "mode": "markers+text",
+            "text": nodes,
+            "textposition": "top center",
+            "marker": {
+                "size": 26,
+                "color": [series_color(n) for n in nodes],
+                "line": {"color": "#fff", "width": 2},
+            },
+            "hovertemplate": "%{text}<extra></extra>",
+            "showlegend": False,
+        }
     )
     layout = base_layout(panel.height)
     layout.update(
         hovermode="closest",
+        annotations=arrows,
         xaxis={"visible": False, "range": [-1.4, 1.4]},
         yaxis={"visible": False, "range": [-1.3, 1.4], "scaleanchor": "x"},
     )
-    figure.update_layout(**layout)
-    return graph(figure, data)
+    return graph(figure(traces, layout), data)
 
 
 STATUS_COLORS = {
@@ -181,37 +194,38 @@ def gantt(data: PanelData):
     panel = data.panel
     raw = data.frames[0].raw
     cols = {k: panel.options.get(k, k) for k in ("name", "start", "end", "status", "progress")}
-    figure = go.Figure()
+    traces = []
     seen = set()
     for _, row in raw.iterrows():
         start, end = pd.Timestamp(row[cols["start"]]), pd.Timestamp(row[cols["end"]])
         status = str(row.get(cols["status"], ""))
         progress = row.get(cols["progress"])
         label = f"{progress:.0f}%" if progress is not None and not pd.isna(progress) else ""
-        figure.add_bar(
-            x=[(end - start).total_seconds() * 1000],
-            y=[str(row[cols["name"]])],
-            base=[start],
-            orientation="h",
-            name=status,
-            legendgroup=status,
-            showlegend=status not in seen,
-            text=[label],
-            textposition="inside",
-            marker_color=STATUS_COLORS.get(status, NEUTRAL),
-            hovertemplate=f"{row[cols['name']]}: {status} {label}<br>"
-            f"{start:%Y-%m-%d} → {end:%Y-%m-%d}<extra></extra>",
+        traces.append(
+            {
+                "type": "bar",
+                "x": [(end - start).total_seconds() * 1000],
+                "y": [str(row[cols["name"]])],
+                "base": [start.isoformat()],
+                "orientation": "h",
+                "name": status,
+                "legendgroup": status,
+                "showlegend": status not in seen,
+                "text": [label],
+                "textposition": "inside",
+                "marker": {"color": STATUS_COLORS.get(status, NEUTRAL)},
+                "hovertemplate": f"{row[cols['name']]}: {status} {label}<br>"
+                f"{start:%Y-%m-%d} → {end:%Y-%m-%d}<extra></extra>",
+            }
         )
         seen.add(status)
-    figure.add_vline(
-        x=pd.Timestamp.now(tz="UTC").tz_localize(None), line={"color": BAD, "dash": "dot"}
-    )
+    now = pd.Timestamp.now(tz="UTC").tz_localize(None).isoformat()
     layout = base_layout(panel.height)
     layout.update(
         barmode="overlay",
         hovermode="closest",
+        shapes=[vline(now, BAD)],
         xaxis={"type": "date"},
         yaxis={"autorange": "reversed", "automargin": True},
     )
-    figure.update_layout(**layout)
-    return graph(figure, data)
+    return graph(figure(traces, layout), data)

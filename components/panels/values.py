@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pandas as pd
-import plotly.graph_objects as go
-from dash import dcc, html
+from dash import html
 
-from components.panels.common import GRAPH_CONFIG, graph, latest_by_series
+from components.panels.common import graph, latest_by_series
+from components.panels.figure import figure, sparkline_svg
 from components.theme import NEUTRAL, base_layout, color
 from components.units import apply_mapping, format_value, threshold_color
 from data.panel_data import PanelData, QueryFrame
@@ -26,36 +26,12 @@ def reduce_value(data: PanelData, frames: list[QueryFrame]) -> float | None:
     return float(getattr(values, how)()) if not values.empty else None
 
 
-def _sparkline(data: PanelData, tint: str) -> dcc.Graph | None:
+def _sparkline(data: PanelData, tint: str) -> html.Img | None:
     tidy = data.frames[0].tidy if data.frames else None
     if tidy is None or tidy.empty or tidy["x"].nunique() < 3:
         return None
     series = tidy.groupby("x", sort=True)["value"].sum()
-    figure = go.Figure(
-        go.Scatter(
-            x=series.index,
-            y=series.values,
-            mode="lines",
-            fill="tozeroy",
-            fillcolor="rgba(50,116,217,0.08)",
-            line={"color": tint, "width": 1.5},
-            hoverinfo="skip",
-        )
-    )
-    figure.update_layout(
-        margin={"l": 0, "r": 0, "t": 0, "b": 0},
-        height=48,
-        showlegend=False,
-        xaxis={"visible": False},
-        # From zero, so a steady value reads as a steady line rather than a filled block.
-        yaxis={
-            "visible": False,
-            "range": [min(0.0, float(series.min())), float(series.max()) * 1.2],
-        },
-        paper_bgcolor="rgba(0,0,0,0)",
-        plot_bgcolor="rgba(0,0,0,0)",
-    )
-    return dcc.Graph(figure=figure, config=GRAPH_CONFIG, style={"height": "48px"})
+    return html.Img(src=sparkline_svg(series.to_numpy(), tint), className="sparkline", alt="")
 
 
 def _shown(data: PanelData, value: float | None) -> tuple[str, str]:
@@ -141,27 +117,25 @@ def gauge(data: PanelData):
         lower = step.value if step.value is not None else low
         steps.append({"range": [lower, upper], "color": color(step.color), "thickness": 0.25})
     tint = color(threshold_color(value, panel.thresholds, NEUTRAL))
-    figure = go.Figure(
-        go.Indicator(
-            mode="gauge+number",
-            value=value if value is not None else 0,
-            number={
-                "valueformat": f".{panel.decimals if panel.decimals is not None else 1}f",
-                "suffix": _suffix(panel.unit),
-                "font": {"color": tint},
-            },
-            gauge={
-                "axis": {"range": [low, high]},
-                "bar": {"color": tint, "thickness": 0.6},
-                "steps": steps,
-                "borderwidth": 0,
-            },
-        )
-    )
+    trace = {
+        "type": "indicator",
+        "mode": "gauge+number",
+        "value": value if value is not None else 0,
+        "number": {
+            "valueformat": f".{panel.decimals if panel.decimals is not None else 1}f",
+            "suffix": _suffix(panel.unit),
+            "font": {"color": tint},
+        },
+        "gauge": {
+            "axis": {"range": [low, high]},
+            "bar": {"color": tint, "thickness": 0.6},
+            "steps": steps,
+            "borderwidth": 0,
+        },
+    }
     layout = base_layout(panel.height)
     layout["margin"] = {"l": 40, "r": 40, "t": 28, "b": 8}
-    figure.update_layout(**layout)
-    return graph(figure, data)
+    return graph(figure([trace], layout), data)
 
 
 def _suffix(unit: str) -> str:
@@ -175,22 +149,20 @@ def bargauge(data: PanelData):
     values = pd.to_numeric(last["value"], errors="coerce")
     colors = [color(threshold_color(v, panel.thresholds, NEUTRAL)) for v in values]
     labels = [format_value(v, panel.unit, panel.decimals) for v in values]
-    figure = go.Figure(
-        go.Bar(
-            x=values,
-            y=last["series"],
-            orientation="h",
-            marker_color=colors,
-            text=labels,
-            textposition="auto",
-            hoverinfo="y+text",
-        )
-    )
+    trace = {
+        "type": "bar",
+        "x": values.tolist(),
+        "y": [str(s) for s in last["series"]],
+        "orientation": "h",
+        "marker": {"color": colors},
+        "text": labels,
+        "textposition": "auto",
+        "hoverinfo": "y+text",
+    }
     layout = base_layout(panel.height)
     layout["yaxis"] = {"autorange": "reversed"}
-    layout["xaxis"] = {
-        "range": [panel.min or 0, panel.max] if panel.max is not None else None,
-        "showticklabels": False,
-    }
-    figure.update_layout(**layout, showlegend=False)
-    return graph(figure, data)
+    layout["xaxis"] = {"showticklabels": False}
+    if panel.max is not None:
+        layout["xaxis"]["range"] = [panel.min or 0, panel.max]
+    layout["showlegend"] = False
+    return graph(figure([trace], layout), data)

@@ -1,0 +1,95 @@
+"""Plotly figures as plain dicts, the way plotly.js reads them.
+
+The panels build their figures as dicts rather than `plotly.graph_objects`: the object model
+validates and copies every property (most of a panel's render time on the server), and plotly.js
+checks the figure again in the browser anyway. The same dicts go to dcc.Graph and to the exports.
+"""
+
+from __future__ import annotations
+
+import base64
+from urllib.parse import quote
+
+import numpy as np
+
+_TYPED = {"float32": "f4", "float64": "f8", "int32": "i4", "int16": "i2", "int8": "i1"}
+
+
+def typed(values) -> dict | list:
+    """A numeric array as plotly.js's typed-array spec (base64), a third of the bytes of a JSON
+    list of numbers; anything else as a list."""
+    array = np.asarray(values)
+    code = _TYPED.get(str(array.dtype))
+    if code is None or array.ndim != 1 or array.size == 0:
+        return array.tolist() if isinstance(values, np.ndarray) else list(values)
+    return {"dtype": code, "bdata": base64.b64encode(np.ascontiguousarray(array)).decode("ascii")}
+
+
+def figure(traces: list[dict], layout: dict) -> dict:
+    return {"data": traces, "layout": layout}
+
+
+def hline(y: float, color: str) -> dict:
+    """A dashed horizontal line across the plot (a threshold)."""
+    return {
+        "type": "line",
+        "xref": "x domain",
+        "x0": 0,
+        "x1": 1,
+        "yref": "y",
+        "y0": y,
+        "y1": y,
+        "line": {"color": color, "dash": "dash", "width": 1},
+    }
+
+
+def vline(x, color: str) -> dict:
+    """A dotted vertical line over the whole plot height (now, on a timeline)."""
+    return {
+        "type": "line",
+        "yref": "y domain",
+        "y0": 0,
+        "y1": 1,
+        "xref": "x",
+        "x0": x,
+        "x1": x,
+        "line": {"color": color, "dash": "dot"},
+    }
+
+
+def vrect(x0, x1, color: str, opacity: float = 0.12) -> dict:
+    """A shaded band over the whole plot height (an incident from start to end)."""
+    return {
+        "type": "rect",
+        "yref": "y domain",
+        "y0": 0,
+        "y1": 1,
+        "xref": "x",
+        "x0": x0,
+        "x1": x1,
+        "fillcolor": color,
+        "opacity": opacity,
+        "line": {"width": 0},
+        "layer": "below",
+    }
+
+
+def sparkline_svg(values: np.ndarray, color: str, width: int = 200, height: int = 48) -> str:
+    """A filled line as an SVG data URI: a stat's sparkline is a picture, and an <img> costs the
+    browser nothing next to a plotly chart. From zero, so a steady value reads as steady."""
+    values = np.asarray(values, dtype=float)
+    values = values[np.isfinite(values)]
+    low, high = min(0.0, float(values.min())), float(values.max()) * 1.2
+    span = (high - low) or 1.0
+    xs = np.linspace(0, width, len(values))
+    ys = height - (values - low) / span * height
+    line = " ".join(f"{x:.1f},{y:.1f}" for x, y in zip(xs, ys, strict=True))
+    svg = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'preserveAspectRatio="none">'
+        f'<polygon points="0,{height} {line} {width},{height}" fill="{color}" '
+        f'fill-opacity="0.1"/>'
+        f'<polyline points="{line}" fill="none" stroke="{color}" stroke-width="1.5" '
+        f'vector-effect="non-scaling-stroke"/></svg>'
+    )
+    return "data:image/svg+xml;utf8," + quote(svg)
