@@ -5,6 +5,7 @@ updates panels without reloading the page."""
 from __future__ import annotations
 
 import pytest
+from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.support.ui import WebDriverWait
 
 from app import create_app
@@ -45,14 +46,20 @@ def panel_states(duo) -> dict[str, str]:
 
 
 def wait_all_ok(duo, timeout: float = 40) -> dict[str, str]:
-    def settled(_driver):
-        states = panel_states(duo)
-        return states if states and all(s != "loading" for s in states.values()) else False
-
-    WebDriverWait(duo.driver, timeout).until(settled)
-    WebDriverWait(duo.driver, timeout).until(
-        lambda _d: all(s == "ok" for s in panel_states(duo).values())
-    )
+    try:
+        WebDriverWait(duo.driver, timeout).until(
+            lambda _d: all(s == "ok" for s in panel_states(duo).values())
+        )
+    except TimeoutException:
+        not_ok = {
+            panel: (state, duo.driver.execute_script(
+                "return document.querySelector(`[data-panel-id='${arguments[0]}']`).innerText;",
+                panel,
+            )[:300])
+            for panel, state in panel_states(duo).items()
+            if state != "ok"
+        }  # fmt: skip
+        raise AssertionError(f"panels not ok after {timeout} s: {not_ok}") from None
     return panel_states(duo)
 
 
