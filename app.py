@@ -8,24 +8,30 @@ from __future__ import annotations
 from pathlib import Path
 
 from dash import Dash
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 import callbacks
 from commands.dashboards import dashboards_cli
+from commands.embed import embed_token_cli
+from commands.users import users_cli
 from components.shell import shell
 from data import runtime
 from data.cache import make_cache
-from data.config import Settings
+from data.config import Settings, secret_key
 from data.dashboards import SpecError, load_all
 from data.datasources import DataLayer, build_sources
-from routes import health, timing
+from data.state import StateError, connect
+from routes import auth, guard, headers, health, timing
 
 HERE = Path(__file__).resolve().parent
 
 
 def create_app(settings: Settings | None = None) -> Dash:
     settings = settings or Settings.from_env()
+    secret = secret_key(settings)
     app = Dash(
         __name__,
+        url_base_pathname=settings.url_prefix,
         use_pages=True,
         pages_folder=str(HERE / "pages"),
         assets_folder=str(HERE / "assets"),
@@ -47,18 +53,37 @@ def create_app(settings: Settings | None = None) -> Dash:
     # Browsers may keep assets: Dash links them with their modification time (?m=...), and the
     # files it does not link (the plotly.js build, map outlines) carry a version in their path.
     app.server.config["SEND_FILE_MAX_AGE_DEFAULT"] = 365 * 86400
+    app.server.secret_key = secret
+    if settings.trusted_proxy_hops:
+        app.server.wsgi_app = ProxyFix(
+            app.server.wsgi_app,
+            x_for=settings.trusted_proxy_hops,
+            x_proto=settings.trusted_proxy_hops,
+            x_host=settings.trusted_proxy_hops,
+        )
+    try:
+        state = connect(settings.app_database_url)
+    except StateError as exc:
+        raise SystemExit(str(exc)) from None
     layer = DataLayer(build_sources(settings), make_cache(settings))
-    runtime.install(app.server, settings, layer, dashboards)
-    app.server.register_blueprint(health.blueprint)
+    runtime.install(app.server, settings, layer, dashboards, state, secret)
+    prefix = settings.url_prefix.rstrip("/") or None
+    app.server.register_blueprint(health.blueprint, url_prefix=prefix)
     timing.install(app.server, app.config.routes_pathname_prefix + "_dash-update-component")
     callbacks.register_all(app)
-    app.server.cli.add_command(dashboards_cli)
-    app.layout = lambda: shell(list(runtime.dashboards().values()))
-    # Dash finishes its set-up on a worker's first request, but marks it done before it is: the
-    # other threads of a fresh gunicorn worker then get "dash is not a registered library" for
-    # the scripts they serve. Finish it now, before any request.
-    with app.server.test_request_context("/"):
-        app._setup_server()
+    for group in (dashboards_cli, users_cli, embed_token_cli):
+        app.server.cli.add_command(group)
+    app.layout = shell
+    # Dash finishes its set-up (scripts, the pages router) in before-request hooks on a worker's
+    # first request, and marks each done before it is: the other threads of a fresh gunicorn
+    # worker then serve pages with no router or "dash is not a registered library". Run those
+    # hooks now, before any request; the guard and the headers (which need the final list of
+    # inline scripts for their hashes) come after.
+    with app.server.test_request_context(settings.url_prefix):
+        auth.install(app.server)
+        app.server.preprocess_request()
+        guard.install(app)
+        headers.install(app)
     return app
 
 

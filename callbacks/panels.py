@@ -22,6 +22,7 @@ from components.dashboard_view import loading_body
 from components.panels import render
 from components.panels.common import message
 from data import runtime
+from data.access import current_viewer, locked_variables, may_view
 from data.annotations import fetch_annotations
 from data.datasources import DataLayer
 from data.errors import DataSourceError
@@ -46,42 +47,47 @@ def _error(text: str) -> html.Div:
     return _wrap("error", message(text, "danger"))
 
 
-def _rendered(layer, dashboard, panel, data: PanelData, time_range, ttl: float):
+def _rendered(view: _View, panel: Panel, data: PanelData):
     """The panel's component, built once per version of its data: every viewer of the same data
-    (same query results, same computed_at) gets the cached component instead of a new figure."""
+    (same variable values, query results and computed_at) gets the cached component."""
     key = json.dumps(
         [
             "render-json",
-            dashboard.slug,
+            view.dashboard.slug,
             panel.id,
+            view.values,
             data.computed_at,
             data.status,
             data.error,
             [len(f.tidy) for f in data.frames],
-            time_range.start // 60,
+            view.time_range.start // 60,
         ],
         default=str,
+        sort_keys=True,
     )
 
     def build() -> str:
         extra = {}
-        if panel.type == "timeseries" and dashboard.annotations:
-            extra["annotations"] = fetch_annotations(layer, dashboard, time_range)
-        # Kept as JSON: unpickling a plotly Figure re-validates every property (~60 ms a panel).
+        if panel.type == "timeseries" and view.dashboard.annotations:
+            extra["annotations"] = fetch_annotations(view.layer, view.dashboard, view.time_range)
         return to_json_plotly(render(data, **extra))
 
-    return orjson.loads(layer.cache.get_or_compute(key, build, ttl=ttl, datasource="render").value)
+    cached = view.layer.cache.get_or_compute(key, build, ttl=view.ttl, datasource="render")
+    return orjson.loads(cached.value)
 
 
 class _View:
-    """What every panel of one request shares: the dashboard, time range, variable values."""
+    """What every panel of one request shares: the dashboard, time range, variable values (the
+    ones locked for the viewer included)."""
 
-    def __init__(self, layer: DataLayer, dashboard: Dashboard, raw_state: dict) -> None:
+    def __init__(
+        self, layer: DataLayer, dashboard: Dashboard, raw_state: dict, locked: dict
+    ) -> None:
         state = ViewState.from_dict(raw_state)
         self.layer = layer
         self.dashboard = dashboard
         self.time_range: TimeRange = state.time_range()
-        values, _ = resolve(layer, dashboard, state.variables)
+        values, _ = resolve(layer, dashboard, state.variables, locked)
         self.values = as_query_values(values, dashboard)
         self.ttl = float(refresh_seconds(state.refresh) or 60)
 
@@ -93,7 +99,7 @@ class _View:
             return _error(data.error)
         if data.status == "empty":
             return _wrap("empty", message("No data in this time range.", "light"))
-        body = _rendered(self.layer, self.dashboard, panel, data, self.time_range, self.ttl)
+        body = _rendered(self, panel, data)
         if data.status == "stale":
             return _wrap("stale", message(data.error, "warning"), body)
         if data.truncated:
@@ -107,8 +113,12 @@ def _view(slug: str, raw_state: dict) -> _View | html.Div:
     dashboard = runtime.dashboards().get(slug)
     if dashboard is None:
         return _error(f"There is no dashboard {slug!r}.")
+    viewer = current_viewer()
+    if not may_view(viewer, dashboard):
+        return _error(f"You may not open dashboard {slug!r}.")
+    locked = locked_variables(viewer, dashboard)
     try:
-        return _View(runtime.data_layer(), dashboard, raw_state)
+        return _View(runtime.data_layer(), dashboard, raw_state, locked)
     except (TimeRangeError, VariableError) as exc:
         return _error(str(exc))
     except DataSourceError as exc:

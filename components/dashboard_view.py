@@ -3,6 +3,7 @@ panel cards. Layout only: every panel's data arrives through the panel callback.
 
 from __future__ import annotations
 
+import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
@@ -57,8 +58,15 @@ def panel_card(slug: str, panel: Panel) -> dbc.Col:
 
 
 def _variable_control(
-    name: str, label: str, multi: bool, include_all: bool, choices: list[str], selected: list[str]
+    name: str,
+    label: str,
+    multi: bool,
+    include_all: bool,
+    choices: list[str],
+    selected: list[str],
+    locked: bool = False,
 ) -> html.Div:
+    include_all = include_all and not locked
     options = [{"label": "All", "value": ALL}] if include_all else []
     options += [{"label": c, "value": c} for c in choices]
     value: list[str] | str
@@ -75,10 +83,12 @@ def _variable_control(
                 value=value,
                 multi=multi,
                 clearable=False,
+                disabled=locked,
                 className="var-dropdown",
             ),
         ],
         className="toolbar-item",
+        title="Set for you; it cannot be changed here" if locked else None,
     )
 
 
@@ -87,6 +97,7 @@ def toolbar(
     state: ViewState,
     values: dict[str, list[str]],
     choices: dict[str, list[str]],
+    locked: frozenset[str] | set[str] = frozenset(),
 ) -> html.Div:
     presets = [{"label": label, "value": value} for label, value in TIME_PRESETS]
     absolute = state.time_to != "now" or state.time_from not in dict(TIME_PRESETS).values()
@@ -100,6 +111,7 @@ def toolbar(
             v.include_all,
             choices.get(v.name, []),
             values.get(v.name, []),
+            locked=v.name in locked,
         )
         for v in dashboard.variables
     ]
@@ -157,11 +169,12 @@ def toolbar(
 def header(dashboard: Dashboard, titles: dict[str, str]) -> html.Div:
     links = [
         dcc.Link(
-            titles.get(link.dashboard, link.title),
-            href=f"/d/{link.dashboard}",
+            titles[link.dashboard],
+            href=dash.get_relative_path(f"/d/{link.dashboard}"),
             className="me-3 small",
         )
         for link in dashboard.links
+        if link.dashboard in titles  # only the dashboards this viewer may open
     ]
     return html.Div(
         [
@@ -173,7 +186,11 @@ def header(dashboard: Dashboard, titles: dict[str, str]) -> html.Div:
     )
 
 
-def grid(dashboard: Dashboard) -> html.Div:
+def grid(dashboard: Dashboard, only: str | None = None) -> html.Div:
+    """The rows of panel cards; `only` one panel, at full width (an embedded panel)."""
+    if only is not None:
+        panel = dashboard.panel(only).model_copy(update={"width": 12})
+        return html.Div(dbc.Row([panel_card(dashboard.slug, panel)]))
     rows = []
     for row in dashboard.rows:
         if row.title:

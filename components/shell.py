@@ -1,12 +1,17 @@
-"""The frame around every page: navbar (dashboards by team), page container."""
+"""The frame around every page: navbar (the viewer's dashboards by team, their name, log out),
+page container. An embedded page (an embed token, no user) gets the page container alone."""
 
 from __future__ import annotations
 
 import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
+from flask_wtf.csrf import generate_csrf
 
+from data import runtime
+from data.access import current_viewer
 from data.spec import TEAMS, Dashboard
+from data.users import User
 
 
 def by_team(dashboards: list[Dashboard]) -> dict[str, list[Dashboard]]:
@@ -22,23 +27,52 @@ def team_label(team: str) -> str:
     return team.upper() if team in ("sre", "dba") else team.capitalize()
 
 
-def navbar(dashboards: list[Dashboard]) -> dbc.Navbar:
+def visible_dashboards(user: User) -> list[Dashboard]:
+    return [d for d in runtime.dashboards().values() if user.may_view(d)]
+
+
+def _user_menu(user: User) -> dbc.Nav:
+    items = [dbc.DropdownMenuItem(f"{user.level} · {', '.join(user.teams) or 'no team'}",
+                                  header=True)]  # fmt: skip
+    if user.is_admin:
+        items += [
+            dbc.DropdownMenuItem("Users", href=dash.get_relative_path("/admin/users")),
+            dbc.DropdownMenuItem("Embed links", href=dash.get_relative_path("/admin/embed")),
+            dbc.DropdownMenuItem("Audit log", href=dash.get_relative_path("/admin/audit")),
+        ]
+    logout = html.Form(
+        [
+            dcc.Input(type="hidden", name="csrf_token", value=generate_csrf()),
+            html.Button("Log out", type="submit", className="btn btn-sm btn-outline-light"),
+        ],
+        method="POST",
+        action=dash.get_relative_path("/logout"),
+        className="ms-2",
+    )
+    return dbc.Nav(
+        [
+            dbc.DropdownMenu(items, label=user.name, nav=True, in_navbar=True, align_end=True),
+            logout,
+        ],  # fmt: skip
+        navbar=True,
+        className="align-items-center",
+    )
+
+
+def navbar(user: User) -> dbc.Navbar:
     menus = []
-    for team, items in by_team(dashboards).items():
-        entries = [dbc.DropdownMenuItem(d.title, href=f"/d/{d.slug}") for d in items]
-        menus.append(
-            dbc.DropdownMenu(
-                entries,
-                label=team_label(team),
-                nav=True,
-                in_navbar=True,
-            )
-        )
+    for team, items in by_team(visible_dashboards(user)).items():
+        entries = [
+            dbc.DropdownMenuItem(d.title, href=dash.get_relative_path(f"/d/{d.slug}"))
+            for d in items
+        ]
+        menus.append(dbc.DropdownMenu(entries, label=team_label(team), nav=True, in_navbar=True))
     return dbc.Navbar(
         dbc.Container(
             [
                 dbc.NavbarBrand("Teamdash", href=dash.get_relative_path("/")),
                 dbc.Nav(menus, navbar=True, className="me-auto"),
+                _user_menu(user),
             ],
             fluid=True,
         ),
@@ -48,11 +82,11 @@ def navbar(dashboards: list[Dashboard]) -> dbc.Navbar:
     )
 
 
-def shell(dashboards: list[Dashboard]) -> html.Div:
+def shell() -> html.Div:
+    viewer = current_viewer()
+    location = dcc.Location(id="url", refresh="callback-nav")
+    if not isinstance(viewer, User):
+        return html.Div([location, html.Div(dash.page_container, className="kiosk")])
     return html.Div(
-        [
-            dcc.Location(id="url", refresh="callback-nav"),
-            navbar(dashboards),
-            dbc.Container(dash.page_container, fluid=True, className="pb-4"),
-        ]
+        [location, navbar(viewer), dbc.Container(dash.page_container, fluid=True, className="pb-4")]
     )

@@ -7,10 +7,20 @@ written from this file.
 from __future__ import annotations
 
 import os
+import re
+import secrets
+import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+_ORIGIN = re.compile(r"https?://(\*\.)?[A-Za-z0-9.-]+(:\d{1,5})?")
+# Secret keys seen in tutorials and templates: refused, as good as no key at all.
+KNOWN_SECRET_KEYS = {
+    "dev", "development", "secret", "secret-key", "secret_key", "changeme", "change-me",
+    "please-change-me", "your-secret-key", "default", "teamdash", "supersecret", "test",
+}  # fmt: skip
+MIN_SECRET_KEY = 32
 
 
 def _float(env: dict[str, str], name: str, default: float) -> float:
@@ -23,6 +33,35 @@ def _float(env: dict[str, str], name: str, default: float) -> float:
         raise SystemExit(
             f"{name}={raw!r} is not a number; set it to seconds, e.g. {name}={default:g}"
         ) from None
+
+
+def _flag(env: dict[str, str], name: str) -> bool:
+    return env.get(name, "").lower() in ("1", "true", "yes", "on")
+
+
+def _prefix(raw: str) -> str:
+    if not re.fullmatch(r"/([A-Za-z0-9._~-]+/)*", raw if raw.endswith("/") else raw + "/"):
+        raise SystemExit(f"URL_PREFIX={raw!r} is not a path; give one like /teamdash/")
+    return raw if raw.endswith("/") else raw + "/"
+
+
+def _origins(raw: str) -> tuple[str, ...]:
+    """EMBED_ALLOWED_ORIGINS: origins separated by spaces or commas, each scheme://host[:port]."""
+    origins = tuple(o for o in re.split(r"[\s,]+", raw.strip()) if o)
+    for origin in origins:
+        if not _ORIGIN.fullmatch(origin):
+            raise SystemExit(
+                f"EMBED_ALLOWED_ORIGINS: {origin!r} is not an origin; give scheme://host[:port] "
+                "such as https://intranet.example.com (no path, no lone *)"
+            )
+    return origins
+
+
+def _samesite(raw: str) -> str:
+    value = raw.capitalize()
+    if value not in ("Lax", "Strict", "None"):
+        raise SystemExit(f"SESSION_COOKIE_SAMESITE={raw!r}: use Lax, Strict or None")
+    return value
 
 
 @dataclass(frozen=True)
@@ -40,6 +79,13 @@ class Settings:
     query_timeout: float = 10.0
     sql_row_limit: int = 100_000
     demo_mode: bool = False
+    url_prefix: str = "/"
+    embed_allowed_origins: tuple[str, ...] = ()
+    cookie_secure: bool = False
+    cookie_samesite: str = "Lax"
+    session_hours: float = 12.0
+    login_rate_limit: str = "5 per minute"
+    trusted_proxy_hops: int = 0
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -65,8 +111,49 @@ class Settings:
             dashboards_dir=Path(env.get("DASHBOARDS_DIR") or ROOT / "dashboards"),
             query_timeout=_float(env, "QUERY_TIMEOUT", 10.0),
             sql_row_limit=int(_float(env, "SQL_ROW_LIMIT", 100_000)),
-            demo_mode=env.get("DEMO_MODE", "").lower() in ("1", "true", "yes"),
+            demo_mode=_flag(env, "DEMO_MODE"),
+            url_prefix=_prefix(env.get("URL_PREFIX") or "/"),
+            embed_allowed_origins=_origins(env.get("EMBED_ALLOWED_ORIGINS", "")),
+            cookie_secure=_flag(env, "SESSION_COOKIE_SECURE"),
+            cookie_samesite=_samesite(env.get("SESSION_COOKIE_SAMESITE") or "Lax"),
+            session_hours=_float(env, "SESSION_HOURS", 12.0),
+            login_rate_limit=env.get("LOGIN_RATE_LIMIT") or "5 per minute",
+            trusted_proxy_hops=int(_float(env, "TRUSTED_PROXY_HOPS", 0)),
         )
 
     def with_(self, **changes) -> Settings:
         return replace(self, **changes)
+
+
+def secret_key(settings: Settings) -> str:
+    """SECRET_KEY, checked. Demo mode makes a random one and keeps it under var/ (so sessions
+    survive a restart); otherwise the app does not start without a strong one."""
+    key = settings.secret_key
+    how = (
+        "set SECRET_KEY to a random value, "
+        "e.g. `python -c 'import secrets; print(secrets.token_hex(32))'`"
+    )
+    if key:
+        if key.strip().lower() in KNOWN_SECRET_KEYS:
+            raise SystemExit(f"SECRET_KEY is a well-known default that anyone could use: {how}")
+        if len(key) < MIN_SECRET_KEY:
+            raise SystemExit(f"SECRET_KEY is shorter than {MIN_SECRET_KEY} characters: {how}")
+        return key
+    if not settings.demo_mode:
+        raise SystemExit(f"SECRET_KEY is not set (it signs sessions and embed tokens): {how}")
+    path = settings.var_dir / "secret_key"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        # Exclusive create: workers starting together agree on the first one written.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    for _ in range(50):
+        key = path.read_text().strip()
+        if key:
+            return key
+        time.sleep(0.02)
+    raise SystemExit(f"{path} is empty: delete it and start again")

@@ -7,21 +7,36 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 from flask import Flask, current_app
+from sqlalchemy import Engine
 
+from data.audit import AuditLog
 from data.config import Settings
 from data.datasources import DataLayer
+from data.login_limit import LoginLimiter
 from data.spec import Dashboard
+from data.users import SessionStore, UserStore
 
 EXTENSION = "teamdash"
 
 
 def install(
-    server: Flask, settings: Settings, layer: DataLayer, dashboards: dict[str, Dashboard]
+    server: Flask,
+    settings: Settings,
+    layer: DataLayer,
+    dashboards: dict[str, Dashboard],
+    state: Engine,
+    secret: str,
 ) -> None:
     server.extensions[EXTENSION] = {
         "settings": settings,
+        "secret": secret,
         "data": layer,
         "dashboards": dashboards,
+        "state": state,
+        "users": UserStore(state),
+        "sessions": SessionStore(state, settings.session_hours),
+        "audit": AuditLog(state),
+        "login_limiter": LoginLimiter(settings.login_rate_limit, settings.redis_url or "memory://"),
         # Panels of all requests share these threads; a panel's queries are mostly waiting.
         "panel_pool": ThreadPoolExecutor(max_workers=16, thread_name_prefix="panel"),
     }
@@ -41,3 +56,28 @@ def dashboards() -> dict[str, Dashboard]:
 
 def panel_pool() -> ThreadPoolExecutor:
     return current_app.extensions[EXTENSION]["panel_pool"]
+
+
+def settings_secret() -> str:
+    """SECRET_KEY as checked at start-up (demo mode makes one)."""
+    return current_app.extensions[EXTENSION]["secret"]
+
+
+def state() -> Engine:
+    return current_app.extensions[EXTENSION]["state"]
+
+
+def users() -> UserStore:
+    return current_app.extensions[EXTENSION]["users"]
+
+
+def sessions() -> SessionStore:
+    return current_app.extensions[EXTENSION]["sessions"]
+
+
+def audit() -> AuditLog:
+    return current_app.extensions[EXTENSION]["audit"]
+
+
+def login_limiter() -> LoginLimiter:
+    return current_app.extensions[EXTENSION]["login_limiter"]

@@ -158,6 +158,8 @@ class Variable(Strict):
     multi: bool = False
     include_all: bool = False
     default: str | list[str] | None = None
+    # A user attribute (e.g. region): a user who has it sees only that value, whatever the URL.
+    bind: str | None = Field(default=None, pattern=NAME)
 
     @model_validator(mode="after")
     def _source(self) -> Variable:

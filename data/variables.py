@@ -43,13 +43,21 @@ def _default(variable: Variable, choices: list[str]) -> list[str]:
 
 
 def resolve(
-    layer: DataLayer, dashboard: Dashboard, requested: Mapping[str, list[str]]
+    layer: DataLayer,
+    dashboard: Dashboard,
+    requested: Mapping[str, list[str]],
+    locked: Mapping[str, list[str]] | None = None,
 ) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
     """(values, options) for every variable, in order. Values come from `requested` (the URL's
-    var-* parameters) when given; one that is not an option raises VariableError."""
+    var-* parameters) when given; one that is not an option raises VariableError. A `locked`
+    variable (bound to the user, or fixed by an embed token) takes its locked values whatever
+    was requested, and offers only them."""
     values: dict[str, list[str]] = {}
     all_options: dict[str, list[str]] = {}
     for variable in dashboard.variables:
+        if locked and variable.name in locked:
+            values[variable.name] = all_options[variable.name] = list(locked[variable.name])
+            continue
         choices = options(layer, variable, values)
         all_options[variable.name] = choices
         asked = [v for v in requested.get(variable.name, []) if v != ""]

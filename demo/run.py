@@ -19,10 +19,12 @@ from contextlib import ExitStack
 from pathlib import Path
 from urllib.parse import urlparse
 
-from data.config import Settings
+from data.config import Settings, secret_key
+from data.state import connect
 from demo.backfill import backfill
 from demo.promstack import PrometheusServer, write_config
 from demo.series import MODEL_VERSION
+from demo.users import ensure_demo_users
 from demo.warehouse import build_warehouse
 
 HERE = Path(__file__).resolve().parent
@@ -99,6 +101,9 @@ def main() -> None:
 
     info = build_warehouse(settings.database_url)
     say(f"warehouse: {info.url} ({'reused' if info.reused else 'built'})")
+    # The secret key and the state database exist before the workers start (they would race).
+    secret_key(settings)
+    accounts = ensure_demo_users(connect(settings.app_database_url), var / "demo-users.txt")
 
     prom_port = urlparse(settings.prometheus_url).port or 9090
     for port, what in ((prom_port, "Prometheus"), (EXPORTER_PORT, "the demo exporter"),
@@ -165,6 +170,9 @@ def main() -> None:
         )  # fmt: skip
         wait_for_port(APP_PORT, "the app", timeout=60)
         say(f"app: http://{APP_HOST}:{APP_PORT}   (logs under {logs}; Ctrl-C stops everything)")
+        say("log in as one of these demo users (demo only; also in var/demo-users.txt):")
+        for name, password in accounts:
+            say(f"    {name:<10} {password}")
         try:
             app.wait()
             say(f"the app stopped (exit code {app.returncode}); see {logs / 'app.log'}")

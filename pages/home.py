@@ -4,8 +4,10 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from components.shell import by_team, team_label
-from data import runtime
+from components.shell import by_team, team_label, visible_dashboards
+from data.access import current_viewer
+from data.users import User
+from pages._view import forbidden
 
 dash.register_page(__name__, path="/", name="Home", title="Teamdash", order=0)
 
@@ -14,7 +16,7 @@ def _card(dashboard) -> dbc.Col:
     return dbc.Col(
         html.Div(
             [
-                dcc.Link(dashboard.title, href=f"/d/{dashboard.slug}"),
+                dcc.Link(dashboard.title, href=dash.get_relative_path(f"/d/{dashboard.slug}")),
                 html.P(dashboard.description, className="small text-muted mb-0"),
             ],
             className="home-card",
@@ -28,7 +30,10 @@ def _card(dashboard) -> dbc.Col:
 
 
 def layout(**_query) -> html.Div:
-    groups = by_team(list(runtime.dashboards().values()))
+    viewer = current_viewer()
+    if not isinstance(viewer, User):
+        return forbidden("the home page")
+    groups = by_team(visible_dashboards(viewer))
     teams = [
         html.Div(
             [

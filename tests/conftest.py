@@ -1,7 +1,18 @@
 """Shared fixtures: every module under tests/fixtures/ is a pytest plugin (real servers started
 once per session: Prometheus, PostgreSQL, Redis, the demo warehouse)."""
 
+import atexit
+import os
+import shutil
+import tempfile
 from pathlib import Path
+
+# `import app` builds the module-level app (what gunicorn serves) from the environment: give it a
+# secret and its own var/ so that importing it in tests needs nothing and touches nothing.
+_VAR = tempfile.mkdtemp(prefix="teamdash-tests-")
+atexit.register(shutil.rmtree, _VAR, ignore_errors=True)
+os.environ["VAR_DIR"] = _VAR
+os.environ.setdefault("SECRET_KEY", "tests-only-import-secret-" + "5" * 40)
 
 pytest_plugins = sorted(
     f"tests.fixtures.{path.stem}" for path in (Path(__file__).parent / "fixtures").glob("[a-z]*.py")

@@ -6,24 +6,16 @@ from __future__ import annotations
 import pytest
 
 from app import create_app
-from data.config import Settings
-
-
-def settings_for(prometheus, warehouse, tmp_path, **changes) -> Settings:
-    return Settings(
-        var_dir=tmp_path,
-        cache_dir=tmp_path / "cache",
-        prometheus_url=prometheus.url,
-        prometheus_scrape_interval=prometheus.step,
-        database_url=warehouse.url,
-        **changes,
-    )
+from tests.fixtures.app import add_user, login, settings_for, start_logged_in
 
 
 @pytest.fixture
 def client(prometheus, warehouse_sqlite, tmp_path):
     app = create_app(settings_for(prometheus, warehouse_sqlite, tmp_path))
-    return app.server.test_client()
+    add_user(app, "ops", "operator", ("sre",))
+    client = app.server.test_client()
+    login(client, "ops")
+    return client
 
 
 def test_app001_healthz_all_up(client, prometheus):
@@ -77,7 +69,8 @@ def test_app004_home_page_renders_with_status_and_no_console_errors(
     dash_duo, prometheus, warehouse_sqlite, tmp_path
 ):
     app = create_app(settings_for(prometheus, warehouse_sqlite, tmp_path))
-    dash_duo.start_server(app)
+    add_user(app, "boss", "admin", ())
+    start_logged_in(dash_duo, app, "boss")
     dash_duo.wait_for_text_to_equal("h2", "Dashboards")
     dash_duo.wait_for_element("#status-table tr[data-status='up']")
     rows = dash_duo.find_elements("#status-table tbody tr")

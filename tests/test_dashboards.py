@@ -10,10 +10,10 @@ import pytest
 
 from app import create_app
 from data import runtime
-from data.config import Settings
 from data.dashboards import load_all
 from data.urlstate import ViewState
 from data.variables import VariableError, resolve
+from tests.fixtures.app import add_user, login, settings_for
 
 DASHBOARDS = load_all()
 # The app's own health last: it needs the metrics the other dashboards' callbacks produce.
@@ -22,20 +22,16 @@ SLUGS = sorted(DASHBOARDS, key=lambda s: (s == "dashboards-health", s))
 
 @pytest.fixture(scope="module")
 def app(prometheus, warehouse_sqlite, tmp_path_factory):
-    directory = tmp_path_factory.mktemp("app")
-    settings = Settings(
-        var_dir=directory,
-        cache_dir=directory / "cache",
-        prometheus_url=prometheus.url,
-        prometheus_scrape_interval=prometheus.step,
-        database_url=warehouse_sqlite.url,
-    )
-    return create_app(settings)
+    app = create_app(settings_for(prometheus, warehouse_sqlite, tmp_path_factory.mktemp("app")))
+    add_user(app, "boss", "admin", ())
+    return app
 
 
 @pytest.fixture(scope="module")
 def client(app):
-    return app.server.test_client()
+    client = app.server.test_client()
+    login(client, "boss")
+    return client
 
 
 def panel_states(client, slug: str, panel_ids: list[str], state: dict) -> dict:

@@ -9,23 +9,18 @@ from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.support.ui import WebDriverWait
 
 from app import create_app
-from data.config import Settings
 from data.dashboards import load_all
+from tests.fixtures.app import add_user, start_logged_in
 
 DASHBOARDS = load_all()
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def started(dash_duo, prometheus, warehouse_sqlite, tmp_path):
-    settings = Settings(
-        var_dir=tmp_path,
-        cache_dir=tmp_path / "cache",
-        prometheus_url=prometheus.url,
-        prometheus_scrape_interval=prometheus.step,
-        database_url=warehouse_sqlite.url,
-    )
-    dash_duo.start_server(create_app(settings))
+def started(dash_duo, settings):
+    app = create_app(settings)
+    add_user(app, "boss", "admin", ())
+    start_logged_in(dash_duo, app, "boss")
     return dash_duo
 
 

@@ -79,10 +79,11 @@ def test_spec002_bad_yaml_and_wrong_slug(tmp_path):
 def test_spec003_app_refuses_to_start_with_a_broken_dashboard(tmp_path):
     from app import create_app
     from data.config import Settings
+    from tests.fixtures.app import TEST_SECRET
 
     write(tmp_path, broken(lambda s: s.update(refresh="2s")))
     with pytest.raises(SystemExit) as stop:
-        create_app(Settings(var_dir=tmp_path, dashboards_dir=tmp_path))
+        create_app(Settings(var_dir=tmp_path, dashboards_dir=tmp_path, secret_key=TEST_SECRET))
     assert "Dashboards could not be loaded" in str(stop.value)
     assert "sales.yaml: refresh:" in str(stop.value)
 

@@ -1,0 +1,129 @@
+"""The app's own state in its own SQL database (SQLAlchemy Core): users, login sessions, the audit
+log, annotations and alert acknowledgements. SQLite file by default, PostgreSQL by URL
+(APP_DATABASE_URL). Tables are created at start-up when missing."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Engine,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    event,
+    make_url,
+)
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+metadata = MetaData()
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(64), nullable=False, unique=True),
+    Column("password_hash", String(255), nullable=False),
+    Column("level", String(16), nullable=False),
+    Column("teams", String(255), nullable=False, default=""),  # comma-separated
+    Column("attributes", Text, nullable=False, default="{}"),  # JSON: {"region": "EU"}
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id", String(64), primary_key=True),  # sha256 of the id in the session cookie
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("ip", String(64)),
+)
+
+audit = Table(
+    "audit",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("actor", String(128), nullable=False),
+    Column("target", String(255), nullable=False, default=""),
+    Column("outcome", String(16), nullable=False),
+    Column("ip", String(64), nullable=False, default=""),
+    Column("detail", Text, nullable=False, default="{}"),
+    Index("ix_audit_at", "at"),
+    Index("ix_audit_action", "action"),
+)
+
+annotations = Table(
+    "annotations",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("dashboard", String(64), nullable=False),
+    Column("time", DateTime(timezone=True), nullable=False),
+    Column("end", DateTime(timezone=True)),
+    Column("text", Text, nullable=False),
+    Column("tags", String(255), nullable=False, default=""),
+    Column("author", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_annotations_dashboard_time", "dashboard", "time"),
+)
+
+alert_acks = Table(
+    "alert_acks",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("fingerprint", String(64), nullable=False),  # alert name + labels
+    Column("active_at", Float, nullable=False),  # the firing episode acknowledged (unix s)
+    Column("comment", Text, nullable=False),
+    Column("author", String(64), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Index("ix_alert_acks_fingerprint", "fingerprint"),
+)
+
+
+class StateError(Exception):
+    """The state database cannot be used; the message says which and why."""
+
+
+def connect(url: str) -> Engine:
+    """The state database's engine, with every table created."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise StateError(f"APP_DATABASE_URL={url!r} is not a database URL: {exc}") from None
+    connect_args = {}
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        connect_args = {"check_same_thread": False, "timeout": 15}
+    engine = create_engine(parsed, connect_args=connect_args, pool_pre_ping=True)
+    if parsed.get_backend_name() == "sqlite":
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_connection, _record) -> None:
+            # WAL: gunicorn workers read while one writes; foreign keys for ON DELETE CASCADE.
+            dbapi_connection.execute("PRAGMA journal_mode = WAL")
+            dbapi_connection.execute("PRAGMA foreign_keys = ON")
+
+    for attempt in range(3):
+        try:
+            metadata.create_all(engine)
+            return engine
+        except SQLAlchemyError as exc:
+            # Workers starting together may race to create a table: look again.
+            if attempt == 2:
+                shown = parsed.render_as_string(hide_password=True)
+                reason = exc.__cause__ or exc
+                raise StateError(f"the app database {shown} cannot be used: {reason}") from None
+            time.sleep(0.2)
+    return engine

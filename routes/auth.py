@@ -1,0 +1,140 @@
+"""`/login` and `/logout`: a plain HTML form (so scripts and proxies can log in too) that posts
+`username`, `password` and `csrf_token`.
+
+One message for an unknown user and a wrong password; attempts limited per IP and per user name
+(the `limits` library: in memory, or in Redis shared by every worker when REDIS_URL is set); a new
+server-side session on every login; `next` only ever to a local path.
+"""
+
+from __future__ import annotations
+
+import math
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Flask, Response, redirect, render_template, request, session
+from flask_login import LoginManager, current_user, login_user, logout_user
+from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
+
+from data import runtime
+from data.users import User
+
+blueprint = Blueprint("auth", __name__, template_folder="templates")
+
+WRONG = "Unknown user or wrong password."
+
+
+def safe_next(target: str | None) -> str | None:
+    """A local path to go to after login, or None: `//evil.example`, `https://evil.example`,
+    `/\\evil.example` and anything else that could leave this site are refused."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target or any(ord(c) < 32 or c.isspace() for c in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+def landing(user: User) -> str:
+    """Where a user lands after login: the first of their teams' default dashboards."""
+    dashboards = runtime.dashboards()
+    for team in user.teams:
+        for dashboard in dashboards.values():
+            if team in dashboard.landing_for and user.may_view(dashboard):
+                return f"d/{dashboard.slug}"
+    return ""
+
+
+def client_ip() -> str:
+    return request.remote_addr or "unknown"
+
+
+def _page(status: int = 200, message: str = "", tone: str = "danger", **form) -> Response:
+    html = render_template(
+        "login.html",
+        prefix=runtime.settings().url_prefix,
+        csrf_token=generate_csrf(),
+        message=message,
+        tone=tone,
+        next=form.get("next") or "",
+        username=form.get("username") or "",
+    )
+    return Response(html, status=status, mimetype="text/html")
+
+
+@blueprint.get("/login")
+def login_form():
+    if current_user.is_authenticated:
+        return redirect(safe_next(request.args.get("next")) or runtime.settings().url_prefix)
+    message = request.args.get("reason") == "ended" and "Your session has ended; log in again."
+    return _page(message=message or "", tone="info", next=request.args.get("next", ""))
+
+
+@blueprint.post("/login")
+def login_submit():
+    username = request.form.get("username", "").strip()
+    password = request.form.get("password", "")
+    form = {"username": username[:64], "next": request.form.get("next", "")}
+    ip = client_ip()
+    audit = runtime.audit()
+    wait = runtime.login_limiter().hit(ip, username)
+    if wait:
+        audit.record("login", username[:64] or "-", outcome="limited", ip=ip)
+        minutes = "a minute" if wait <= 60 else f"{math.ceil(wait / 60)} minutes"
+        return _page(429, f"Too many login attempts. Wait {minutes} and try again.", **form), {
+            "Retry-After": str(math.ceil(wait))
+        }
+    try:
+        validate_csrf(request.form.get("csrf_token"))
+    except (CSRFError, ValueError) as exc:
+        audit.record("login", username[:64] or "-", outcome="denied", ip=ip,
+                     detail={"reason": "csrf"})  # fmt: skip
+        return _page(
+            400, f"The form could not be accepted ({exc}); reload the page and try again.", **form
+        )
+    user = runtime.users().verify(username, password)
+    if user is None:
+        audit.record("login", username[:64] or "-", outcome="denied", ip=ip)
+        return _page(401, WRONG, **form)
+    # A new session: nothing from before the login (a planted session id included) survives.
+    session.clear()
+    session_id = runtime.sessions().start(user, ip)
+    login_user(runtime.sessions().user(session_id))
+    audit.record("login", user.name, ip=ip)
+    prefix = runtime.settings().url_prefix
+    return redirect(safe_next(form["next"]) or prefix + landing(user))
+
+
+@blueprint.post("/logout")
+def logout():
+    try:
+        validate_csrf(request.form.get("csrf_token"))
+    except (CSRFError, ValueError):
+        return _page(400, "Log out with the button in the menu bar.")
+    if current_user.is_authenticated:
+        runtime.sessions().end(current_user.session_id)
+        runtime.audit().record("logout", current_user.name, ip=client_ip())
+    logout_user()
+    session.clear()
+    return redirect(runtime.settings().url_prefix + "login")
+
+
+def install(server: Flask) -> None:
+    settings = runtime.settings()
+    manager = LoginManager()
+    manager.init_app(server)
+    manager.session_protection = None  # sessions are server-side rows; see data/users.py
+
+    @manager.user_loader
+    def load(session_id: str) -> User | None:
+        return runtime.sessions().user(session_id)
+
+    server.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE=settings.cookie_samesite,
+        SESSION_COOKIE_SECURE=settings.cookie_secure,
+        SESSION_COOKIE_NAME="teamdash_session",
+        WTF_CSRF_TIME_LIMIT=None,  # tied to the session instead
+    )
+    server.register_blueprint(blueprint, url_prefix=settings.url_prefix.rstrip("/") or None)
