@@ -14,12 +14,15 @@ from data.spec import TEAMS, Dashboard
 from data.users import User
 
 
-def by_team(dashboards: list[Dashboard]) -> dict[str, list[Dashboard]]:
-    """Dashboards grouped by team, teams in their canonical order, titles sorted."""
-    groups: dict[str, list[Dashboard]] = {team: [] for team in TEAMS}
+def by_team(
+    dashboards: list[Dashboard], teams: tuple[str, ...] = TEAMS
+) -> dict[str, list[Dashboard]]:
+    """Dashboards grouped by team (of `teams`), teams in their canonical order, titles sorted."""
+    groups: dict[str, list[Dashboard]] = {team: [] for team in TEAMS if team in teams}
     for dashboard in dashboards:
         for team in dashboard.teams:
-            groups[team].append(dashboard)
+            if team in groups:
+                groups[team].append(dashboard)
     return {t: sorted(ds, key=lambda d: d.title) for t, ds in groups.items() if ds}
 
 
@@ -29,6 +32,12 @@ def team_label(team: str) -> str:
 
 def visible_dashboards(user: User) -> list[Dashboard]:
     return [d for d in runtime.dashboards().values() if user.may_view(d)]
+
+
+def user_groups(user: User) -> dict[str, list[Dashboard]]:
+    """The user's dashboards by team: an admin's under every team, anyone else's under their own
+    teams (a dashboard shared with sales and SRE is a Sales dashboard to a sales user)."""
+    return by_team(visible_dashboards(user), TEAMS if user.is_admin else user.teams)
 
 
 def _user_menu(user: User) -> dbc.Nav:
@@ -61,7 +70,7 @@ def _user_menu(user: User) -> dbc.Nav:
 
 def navbar(user: User) -> dbc.Navbar:
     menus = []
-    for team, items in by_team(visible_dashboards(user)).items():
+    for team, items in user_groups(user).items():
         entries = [
             dbc.DropdownMenuItem(d.title, href=dash.get_relative_path(f"/d/{d.slug}"))
             for d in items

@@ -4,7 +4,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from components.shell import by_team, team_label, visible_dashboards
+from components.shell import team_label, user_groups
 from data.access import current_viewer
 from data.users import User
 from pages._view import forbidden
@@ -33,7 +33,7 @@ def layout(**_query) -> html.Div:
     viewer = current_viewer()
     if not isinstance(viewer, User):
         return forbidden("the home page")
-    groups = by_team(visible_dashboards(viewer))
+    groups = user_groups(viewer)
     teams = [
         html.Div(
             [

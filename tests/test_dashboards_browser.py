@@ -43,7 +43,7 @@ def panel_states(duo) -> dict[str, str]:
 def wait_all_ok(duo, timeout: float = 40) -> dict[str, str]:
     try:
         WebDriverWait(duo.driver, timeout).until(
-            lambda _d: all(s == "ok" for s in panel_states(duo).values())
+            lambda _d: (states := panel_states(duo)) and all(s == "ok" for s in states.values())
         )
     except TimeoutException:
         not_ok = {

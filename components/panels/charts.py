@@ -307,6 +307,7 @@ def funnel(data: PanelData):
     }
     layout = base_layout(panel.height)
     layout["hovermode"] = "closest"
+    layout["yaxis"] = {"automargin": True}  # stage names
     return graph(figure([trace], layout), data)
 
 

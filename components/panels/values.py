@@ -160,7 +160,7 @@ def bargauge(data: PanelData):
         "hoverinfo": "y+text",
     }
     layout = base_layout(panel.height)
-    layout["yaxis"] = {"autorange": "reversed"}
+    layout["yaxis"] = {"autorange": "reversed", "automargin": True}
     layout["xaxis"] = {"showticklabels": False}
     if panel.max is not None:
         layout["xaxis"]["range"] = [panel.min or 0, panel.max]

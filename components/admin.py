@@ -1,0 +1,155 @@
+"""The admin pages' parts: users (table and forms), embed links, the audit log. Layout only; the
+callbacks in callbacks/admin.py act on them (ids start with `admin-`: the guard lets only admins
+call them)."""
+
+from __future__ import annotations
+
+import dash_ag_grid as dag
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from data.audit import ACTIONS, Event
+from data.spec import TEAMS, Dashboard
+from data.users import LEVELS, User
+
+
+def _field(label: str, control) -> html.Div:
+    return html.Div([html.Label(label, className="toolbar-label"), control], className="mb-2")
+
+
+def users_table(users: list[User]) -> dag.AgGrid:
+    rows = [
+        {
+            "name": u.name,
+            "level": u.level,
+            "teams": ", ".join(u.teams),
+            "attributes": " ".join(f"{k}={v}" for k, v in u.attributes.items()),
+        }
+        for u in users
+    ]
+    columns = [{"field": f, "sortable": True, "filter": True} for f in rows[0]] if rows else []
+    return dag.AgGrid(
+        id="admin-users-grid",
+        rowData=rows,
+        columnDefs=columns,
+        defaultColDef={"flex": 1},
+        dashGridOptions={"rowSelection": {"mode": "singleRow"}, "domLayout": "autoHeight"},
+        className="ag-theme-alpine",
+    )
+
+
+def user_form() -> dbc.Card:
+    teams = [{"label": t, "value": t} for t in TEAMS]
+    return dbc.Card(
+        dbc.CardBody(
+            [
+                html.H3("Add or change a user", className="h6"),
+                _field("User name", dbc.Input(id="admin-user-name", size="sm")),
+                _field(
+                    "Level",
+                    dcc.Dropdown(
+                        id="admin-user-level", options=list(LEVELS), value="viewer", clearable=False
+                    ),  # fmt: skip
+                ),
+                _field("Teams", dcc.Dropdown(id="admin-user-teams", options=teams, multi=True)),
+                _field(
+                    "Attributes (name=value, space-separated; e.g. region=EU)",
+                    dbc.Input(id="admin-user-attrs", size="sm"),
+                ),
+                _field(
+                    "Password (new users, or a reset; at least 10 characters)",
+                    dbc.Input(id="admin-user-password", type="password", size="sm"),
+                ),
+                dbc.ButtonGroup(
+                    [
+                        dbc.Button("Add", id="admin-user-add", size="sm"),
+                        dbc.Button(
+                            "Save level, teams, attributes",
+                            id="admin-user-save",
+                            size="sm",
+                            color="secondary",
+                        ),  # fmt: skip
+                        dbc.Button(
+                            "Reset password", id="admin-user-reset", size="sm", color="secondary"
+                        ),  # fmt: skip
+                        dbc.Button("Remove", id="admin-user-remove", size="sm", color="danger"),
+                    ]
+                ),
+                html.Div(id="admin-user-result", className="mt-2 small"),
+            ]
+        )
+    )
+
+
+def embed_form(dashboards: list[Dashboard]) -> dbc.Card:
+    options = [{"label": d.title, "value": d.slug} for d in dashboards]
+    return dbc.Card(
+        dbc.CardBody(
+            [
+                html.H3("Make an embed link", className="h6"),
+                _field("Dashboard", dcc.Dropdown(id="admin-embed-slug", options=options)),
+                _field("Valid for", dbc.Input(id="admin-embed-ttl", value="8h", size="sm")),
+                _field(
+                    "Locked variables (name=value, space-separated; e.g. region=EU)",
+                    dbc.Input(id="admin-embed-vars", size="sm"),
+                ),
+                dbc.Button("Make link", id="admin-embed-make", size="sm"),
+                html.Div(id="admin-embed-result", className="mt-2 small"),
+            ]
+        )
+    )
+
+
+def audit_filters() -> html.Div:
+    return html.Div(
+        [
+            _field(
+                "Action",
+                dcc.Dropdown(
+                    id="admin-audit-action",
+                    options=list(ACTIONS),
+                    placeholder="any",
+                    className="var-dropdown",
+                ),  # fmt: skip
+            ),
+            _field("Who", dbc.Input(id="admin-audit-actor", size="sm", placeholder="any")),
+            _field(
+                "Outcome",
+                dcc.Dropdown(
+                    id="admin-audit-outcome",
+                    options=["ok", "denied", "limited"],
+                    placeholder="any",
+                    className="var-dropdown",
+                ),  # fmt: skip
+            ),
+        ],
+        className="dash-toolbar",
+    )
+
+
+def audit_table(events: list[Event]) -> dag.AgGrid:
+    rows = [
+        {
+            "at": e.at.strftime("%Y-%m-%d %H:%M:%S"),
+            "action": e.action,
+            "who": e.actor,
+            "target": e.target,
+            "outcome": e.outcome,
+            "ip": e.ip,
+            "detail": " ".join(f"{k}={v}" for k, v in e.detail.items()),
+        }
+        for e in events
+    ]
+    fields = ["at", "action", "who", "target", "outcome", "ip", "detail"]
+    return dag.AgGrid(
+        id="admin-audit-grid",
+        rowData=rows,
+        columnDefs=[{"field": f, "sortable": True, "filter": True} for f in fields],
+        defaultColDef={"flex": 1, "minWidth": 100},
+        dashGridOptions={
+            "domLayout": "autoHeight",
+            "pagination": True,
+            "paginationPageSize": 50,
+        },  # fmt: skip
+        className="ag-theme-alpine",
+    )
