@@ -52,6 +52,12 @@ def wait_for_port(port: int, what: str, timeout: float = 30) -> None:
         time.sleep(0.1)
 
 
+def record_history_until(tsdb: Path, until: int) -> None:
+    state_file = tsdb.parent / "backfill.json"
+    state = json.loads(state_file.read_text()) if state_file.exists() else {}
+    state_file.write_text(json.dumps({**state, "until": until}))
+
+
 def fill_history(tsdb: Path) -> None:
     """Backfill the minutes between the last run (or 14 days ago) and now."""
     state_file = tsdb.parent / "backfill.json"
@@ -178,6 +184,10 @@ def main() -> None:
             say(f"the app stopped (exit code {app.returncode}); see {logs / 'app.log'}")
         except KeyboardInterrupt:
             say("stopping...")
+        finally:
+            # Prometheus scraped the live exporter until now: the next run backfills only the
+            # time it was not running (backfilling over scraped samples loses them).
+            record_history_until(tsdb, int(time.time()))
     say("stopped")
 
 

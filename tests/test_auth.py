@@ -482,3 +482,43 @@ def test_aut018_url_prefix(prometheus, warehouse_sqlite, tmp_path):
     assert response.status_code == 302 and response.location == "/td/d/system-health"
     assert client.post("/td/_dash-update-component", json=request).status_code == 200
     assert client.get("/td/d/system-health").status_code == 200
+
+
+def test_aut019_users_cli(app):
+    cli = app.server.test_cli_runner()
+    added = cli.invoke(
+        args=["users", "add", "carol", "--level", "operator", "--teams", "sre,dba",
+              "--attr", "region=EU"],
+        input="carol-password-1\n",
+    )  # fmt: skip
+    assert added.exit_code == 0, added.output
+    assert login(app.server.test_client(), "carol", "carol-password-1").status_code == 302
+    listed = cli.invoke(args=["users", "list"]).output
+    assert any(line.split()[:3] == ["carol", "operator", "sre,dba"] for line in listed.splitlines())
+    assert "region=EU" in listed
+    changed = cli.invoke(args=["users", "set", "carol", "--level", "viewer", "--teams", "sales"])
+    assert changed.exit_code == 0 and "viewer" in changed.output
+    bad = cli.invoke(args=["users", "set", "carol", "--teams", "marketing"])
+    assert bad.exit_code == 1 and "team 'marketing' is not one of" in bad.output
+    short = cli.invoke(args=["users", "add", "dave"], input="short\n")
+    assert short.exit_code == 1 and "at least 10 characters" in short.output
+    client = app.server.test_client()
+    login(client, "carol", "carol-password-1")
+    reset = cli.invoke(args=["users", "reset-password", "carol"], input="carol-password-2\n")
+    assert reset.exit_code == 0
+    assert client.get("/_dash-layout").status_code == 401  # the old session ended
+    assert login(app.server.test_client(), "carol", "carol-password-2").status_code == 302
+    assert cli.invoke(args=["users", "remove", "carol"]).exit_code == 0
+    assert cli.invoke(args=["users", "remove", "carol"]).output.startswith("error: there is no")
+    actions = [e.action for e in _events(app, None) if e.target == "carol"]
+    assert {"user_add", "user_set", "user_password", "user_remove"} <= set(actions)
+    token = cli.invoke(args=["embed-token", "system-health", "--ttl", "2h", "--var", "service=api"])
+    assert token.exit_code == 0
+    assert (
+        app.server.test_client()
+        .get(f"/embed/system-health?token={token.stdout.strip()}")
+        .status_code
+        == 200
+    )
+    wrong = cli.invoke(args=["embed-token", "system-health", "--var", "nope=1"])
+    assert wrong.exit_code == 1 and "one of: service" in wrong.output

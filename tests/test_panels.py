@@ -52,3 +52,14 @@ def test_pnl003_markdown_renders_no_markup_and_no_script_links():
     assert '"Strong"' in flat and "https://x.example" in flat
     assert "<img src=x onerror=alert(1)>" in flat  # as text, not as an element
     assert '"Img"' not in flat and '"javascript:' not in flat
+
+
+def test_pnl004_labels_from_data_reach_plotly_as_text_not_markup():
+    from components.panels.figure import figure
+
+    hostile = '<a href="https://evil.example">click</a><img src=x onerror=alert(1)>'
+    built = figure([{"type": "bar", "x": [hostile, "ok"], "y": [1, 2], "name": hostile,
+                     "text": [hostile, "ok"]}], {})  # fmt: skip
+    flat = json.dumps(built)
+    assert "<a " not in flat and "<img" not in flat
+    assert "&lt;a href=" in flat and built["data"][0]["x"][1] == "ok"

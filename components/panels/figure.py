@@ -25,7 +25,25 @@ def typed(values) -> dict | list:
     return {"dtype": code, "bdata": base64.b64encode(np.ascontiguousarray(array)).decode("ascii")}
 
 
+# Trace fields whose strings come from data (label values, SQL rows) and that plotly.js renders
+# as its own subset of HTML (<a href>, <b>, <br>...): escaped, so data shows as text.
+_TEXT_FIELDS = ("name", "text", "labels", "customdata", "ids", "parents", "x", "y", "locations")
+
+
+def escape_text(value):
+    if isinstance(value, str):
+        return value.replace("<", "&lt;").replace(">", "&gt;")
+    if isinstance(value, list):
+        return [escape_text(v) for v in value]
+    return value
+
+
 def figure(traces: list[dict], layout: dict) -> dict:
+    """A figure from traces and a layout; text that came from data is escaped."""
+    for trace in traces:
+        for key in _TEXT_FIELDS:
+            if key in trace:
+                trace[key] = escape_text(trace[key])
     return {"data": traces, "layout": layout}
 
 

@@ -8,7 +8,7 @@ import pandas as pd
 from dash import html
 
 from components.panels.common import graph, latest_by_series
-from components.panels.figure import figure, vline
+from components.panels.figure import escape_text, figure, vline
 from components.theme import BAD, NEUTRAL, OK, base_layout, color, series_color
 from components.units import apply_mapping, format_value, threshold_color
 from data.panel_data import PanelData
@@ -48,7 +48,7 @@ def state_timeline(data: PanelData):
                         "name": label,
                         "legendgroup": label,
                         "showlegend": label not in legend_seen,
-                        "hovertemplate": f"{name}: {label}<extra></extra>",
+                        "hovertemplate": escape_text(f"{name}: {label}") + "<extra></extra>",
                     }
                 )
                 legend_seen.add(label)
@@ -214,8 +214,8 @@ def gantt(data: PanelData):
                 "text": [label],
                 "textposition": "inside",
                 "marker": {"color": STATUS_COLORS.get(status, NEUTRAL)},
-                "hovertemplate": f"{row[cols['name']]}: {status} {label}<br>"
-                f"{start:%Y-%m-%d} → {end:%Y-%m-%d}<extra></extra>",
+                "hovertemplate": escape_text(f"{row[cols['name']]}: {status} {label}")
+                + f"<br>{start:%Y-%m-%d} → {end:%Y-%m-%d}<extra></extra>",
             }
         )
         seen.add(status)
