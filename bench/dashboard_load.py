@@ -64,7 +64,10 @@ def panel_sizes(url: str, dashboard: Dashboard, layer: DataLayer) -> dict[str, t
     payload = {
         "output": '{"panel":["ALL"],"slug":["ALL"],"type":"panel-body"}.children',
         "outputs": [{"id": i, "property": "children"} for i in ids],
-        "inputs": [{"id": "dash-refresh", "property": "n_intervals", "value": None}],
+        "inputs": [
+            {"id": "dash-refresh", "property": "n_intervals", "value": None},
+            {"id": "dash-notes", "property": "data", "value": None},
+        ],
         "state": [
             {"id": "dash-state", "property": "data", "value": state},
             [{"id": i, "property": "id", "value": i} for i in ids],

@@ -3,9 +3,9 @@ explicitly (not `dash.callback`'s global list, which only the first app in a pro
 
 from dash import Dash
 
-from callbacks import admin, panels, status, toolbar
+from callbacks import admin, alerts, annotate, panels, status, toolbar
 
-MODULES = [status, panels, toolbar, admin]
+MODULES = [status, panels, toolbar, admin, alerts, annotate]
 
 
 def register_all(app: Dash) -> None:

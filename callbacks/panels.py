@@ -17,13 +17,16 @@ from concurrent.futures import wait
 import orjson
 from dash import ALL, MATCH, Dash, Input, Output, State, html
 from plotly.io.json import to_json_plotly
+from sqlalchemy import Engine
 
+from components.alerts import alerts_table
 from components.dashboard_view import loading_body
 from components.panels import render
 from components.panels.common import message
 from data import runtime
 from data.access import current_viewer, locked_variables, may_view
-from data.annotations import fetch_annotations
+from data.alerts import AckStore, current_alerts
+from data.annotations import AnnotationStore, fetch_annotations
 from data.datasources import DataLayer
 from data.errors import DataSourceError
 from data.panel_data import PanelData, fetch_panel
@@ -61,6 +64,7 @@ def _rendered(view: _View, panel: Panel, data: PanelData):
             data.error,
             [len(f.tidy) for f in data.frames],
             view.time_range.start // 60,
+            view.notes_version,
         ],
         default=str,
         sort_keys=True,
@@ -68,8 +72,10 @@ def _rendered(view: _View, panel: Panel, data: PanelData):
 
     def build() -> str:
         extra = {}
-        if panel.type == "timeseries" and view.dashboard.annotations:
-            extra["annotations"] = fetch_annotations(view.layer, view.dashboard, view.time_range)
+        if panel.type == "timeseries":
+            extra["annotations"] = fetch_annotations(
+                view.layer, view.dashboard, view.time_range, view.notes
+            )
         return to_json_plotly(render(data, **extra))
 
     cached = view.layer.cache.get_or_compute(key, build, ttl=view.ttl, datasource="render")
@@ -81,17 +87,29 @@ class _View:
     ones locked for the viewer included)."""
 
     def __init__(
-        self, layer: DataLayer, dashboard: Dashboard, raw_state: dict, locked: dict
+        self,
+        layer: DataLayer,
+        dashboard: Dashboard,
+        raw_state: dict,
+        locked: dict,
+        state_db: Engine,
+        prefix: str = "/",
     ) -> None:
         state = ViewState.from_dict(raw_state)
         self.layer = layer
         self.dashboard = dashboard
+        self.state_db = state_db
+        self.prefix = prefix
+        self.notes = AnnotationStore(state_db)
+        self.notes_version = self.notes.version(dashboard.slug)
         self.time_range: TimeRange = state.time_range()
         values, _ = resolve(layer, dashboard, state.variables, locked)
         self.values = as_query_values(values, dashboard)
         self.ttl = float(refresh_seconds(state.refresh) or 60)
 
     def content(self, panel: Panel) -> html.Div:
+        if panel.type == "alerts":
+            return self.alerts(panel)
         data = fetch_panel(
             self.layer, self.dashboard, panel, self.time_range, self.values, ttl=self.ttl
         )
@@ -107,6 +125,16 @@ class _View:
             return _wrap("ok", body, html.Div(note, className="small text-muted px-2"))
         return _wrap("ok", body)
 
+    def alerts(self, panel: Panel) -> html.Div:
+        try:
+            alerts = current_alerts(self.layer, panel.datasource)
+        except DataSourceError as exc:
+            return _error(exc.message)
+        if not alerts:
+            return _wrap("ok", message("No alerts are pending or firing.", "success"))
+        acks = AckStore(self.state_db).for_alerts(alerts)
+        return _wrap("ok", alerts_table(alerts, acks, self.prefix))
+
 
 def _view(slug: str, raw_state: dict) -> _View | html.Div:
     """The request's shared view, or the error every panel should show instead."""
@@ -118,7 +146,14 @@ def _view(slug: str, raw_state: dict) -> _View | html.Div:
         return _error(f"You may not open dashboard {slug!r}.")
     locked = locked_variables(viewer, dashboard)
     try:
-        return _View(runtime.data_layer(), dashboard, raw_state, locked)
+        return _View(
+            runtime.data_layer(),
+            dashboard,
+            raw_state,
+            locked,
+            runtime.state(),
+            runtime.settings().url_prefix,
+        )
     except (TimeRangeError, VariableError) as exc:
         return _error(str(exc))
     except DataSourceError as exc:
@@ -170,10 +205,11 @@ def register(app: Dash) -> None:
     @app.callback(
         Output(BODIES, "children"),
         Input("dash-refresh", "n_intervals"),
+        Input("dash-notes", "data"),
         State("dash-state", "data"),
         State(BODIES, "id"),
     )
-    def fill_panels(_tick, state, body_ids):
+    def fill_panels(_tick, _notes, state, body_ids):
         return dashboard_content(state, body_ids)
 
     @app.callback(

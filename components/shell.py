@@ -68,6 +68,20 @@ def _user_menu(user: User) -> dbc.Nav:
     )
 
 
+def alerts_link() -> html.A:
+    """Alerts, with the number of firing critical alerts (callbacks/alerts.py keeps it fresh)."""
+    return html.A(
+        [
+            "Alerts ",
+            html.Span("…", id="alert-badge", className="badge rounded-pill bg-secondary"),
+            dcc.Interval(id="alert-badge-tick", interval=30_000),
+        ],
+        href=dash.get_relative_path("/alerts"),
+        className="nav-link text-light me-2",
+        id="alerts-link",
+    )
+
+
 def navbar(user: User) -> dbc.Navbar:
     menus = []
     for team, items in user_groups(user).items():
@@ -81,6 +95,7 @@ def navbar(user: User) -> dbc.Navbar:
             [
                 dbc.NavbarBrand("Teamdash", href=dash.get_relative_path("/")),
                 dbc.Nav(menus, navbar=True, className="me-auto"),
+                alerts_link(),
                 _user_menu(user),
             ],
             fluid=True,

@@ -230,6 +230,12 @@ class DataLayer:
             key, lambda: source.query(statement, bound), ttl=ttl, datasource=datasource
         )
 
+    def alerts(self, datasource: str = "prometheus", *, ttl: float = 10.0) -> CacheResult[list]:
+        """Pending and firing alerts of a Prometheus datasource (shared by every viewer)."""
+        source: PrometheusSource = self.source(datasource, PrometheusSource)
+        key = _key("alerts", datasource)
+        return self.cache.get_or_compute(key, source.alerts, ttl=ttl, datasource=datasource)
+
     def health(self) -> dict:
         """Each datasource's and the cache's status, as /healthz shows them."""
         report = {name: source.health() for name, source in sorted(self.sources.items())}

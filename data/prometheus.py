@@ -91,6 +91,7 @@ class PrometheusSource:
         adapter = HTTPAdapter(max_retries=0, pool_maxsize=32)
         session.mount("http://", adapter)
         session.mount("https://", adapter)
+        self._session = session
         self._client = PrometheusConnect(
             url=self.url, headers=headers, session=session, timeout=timeout, retry=None
         )
@@ -166,6 +167,16 @@ class PrometheusSource:
         if end is not None:
             params["end"] = f"{end:.0f}"
         return sorted(self._call(self._client.get_label_values, label, params=params))
+
+    def alerts(self) -> list[dict]:
+        """The alerts Prometheus's rules have pending or firing (its /api/v1/alerts)."""
+
+        def fetch() -> list[dict]:
+            response = self._session.get(f"{self.url}/api/v1/alerts", timeout=self.timeout)
+            response.raise_for_status()
+            return response.json()["data"]["alerts"]
+
+        return self._call(fetch)
 
     def health(self) -> dict:
         return probe(self.kind, self.url, lambda: self.query("vector(1)"))

@@ -42,7 +42,10 @@ PANEL_TYPES = (
     "gantt",
     "treemap",
     "text",
+    "alerts",
 )
+# Panels that show something other than the results of their queries.
+NO_QUERY_TYPES = ("text", "alerts")
 REFRESH_CHOICES = ("off", "5s", "15s", "30s", "1m", "5m", "15m")
 SLUG = r"^[a-z0-9][a-z0-9-]*$"
 NAME = r"^[a-z_][a-z0-9_]*$"
@@ -126,7 +129,7 @@ class Panel(Strict):
 
     @model_validator(mode="after")
     def _needs_queries(self) -> Panel:
-        if self.type != "text" and not self.queries:
+        if self.type not in NO_QUERY_TYPES and not self.queries:
             raise ValueError(f"a {self.type} panel needs at least one query")
         values = [t.value for t in self.thresholds]
         if values and values[0] is not None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from components.annotate import annotate_form
 from components.dashboard_view import grid, header, refresh_ms, toolbar
 from data import runtime
 from data.access import Viewer, locked_variables, may_view
@@ -15,6 +16,7 @@ from data.errors import DataSourceError
 from data.spec import Dashboard
 from data.timerange import TimeRangeError
 from data.urlstate import ViewState
+from data.users import User
 from data.variables import VariableError, resolve
 
 
@@ -60,6 +62,7 @@ def dashboard_layout(
     timers = [
         dcc.Store(id="dash-state", data=store),
         dcc.Store(id="dash-updated", data=None),
+        dcc.Store(id="dash-notes", data=None),
         dcc.Interval(
             id="dash-refresh", interval=refresh_ms(state.refresh), disabled=state.refresh == "off"
         ),
@@ -70,8 +73,10 @@ def dashboard_layout(
         body = [*notes, grid(dashboard, only=panel_id)]
     else:
         titles = {d.slug: d.title for d in runtime.dashboards().values() if may_view(viewer, d)}
+        operator = isinstance(viewer, User) and viewer.at_least("operator")
         body = [
             header(dashboard, titles),
+            *([annotate_form()] if operator else []),
             *notes,
             toolbar(dashboard, state, values, choices, locked=set(locked)),
             grid(dashboard),

@@ -53,7 +53,10 @@ def panel_request(slug: str, panels: list[str], state: dict) -> dict:
     return {
         "output": '{"panel":["ALL"],"slug":["ALL"],"type":"panel-body"}.children',
         "outputs": [{"id": i, "property": "children"} for i in ids],
-        "inputs": [{"id": "dash-refresh", "property": "n_intervals", "value": None}],
+        "inputs": [
+            {"id": "dash-refresh", "property": "n_intervals", "value": None},
+            {"id": "dash-notes", "property": "data", "value": None},
+        ],
         "state": [
             {"id": "dash-state", "property": "data", "value": {"slug": slug, **state}},
             [{"id": i, "property": "id", "value": i} for i in ids],

@@ -41,7 +41,10 @@ def panel_states(client, slug: str, panel_ids: list[str], state: dict) -> dict:
     payload = {
         "output": '{"panel":["ALL"],"slug":["ALL"],"type":"panel-body"}.children',
         "outputs": [{"id": body_id, "property": "children"} for body_id in body_ids],
-        "inputs": [{"id": "dash-refresh", "property": "n_intervals", "value": None}],
+        "inputs": [
+            {"id": "dash-refresh", "property": "n_intervals", "value": None},
+            {"id": "dash-notes", "property": "data", "value": None},
+        ],
         "state": [
             {"id": "dash-state", "property": "data", "value": state},
             [{"id": body_id, "property": "id", "value": body_id} for body_id in body_ids],

@@ -1,0 +1,102 @@
+"""The alerts page's callbacks (list, filters, acknowledgements) and the navbar's badge of firing
+critical alerts. Acknowledging is an operator's action: its ids start with `op-`, which the guard
+refuses to viewers; it is stored with who and when, and audited."""
+
+from __future__ import annotations
+
+from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
+from flask import request
+
+from components.alerts import alerts_view
+from data import runtime
+from data.access import current_viewer
+from data.alerts import AckStore, current_alerts
+from data.errors import DataSourceError
+from data.users import User
+
+
+def _can_ack() -> bool:
+    viewer = current_viewer()
+    return isinstance(viewer, User) and viewer.at_least("operator")
+
+
+def _matches(alert, severities: list[str] | None, search: str | None) -> bool:
+    if severities and alert.severity not in severities:
+        return False
+    needle = (search or "").strip().lower()
+    haystack = " ".join([alert.name, alert.service, alert.summary]).lower()
+    return not needle or needle in haystack
+
+
+def alerts_list(severities: list[str] | None, search: str | None) -> html.Div:
+    try:
+        alerts = current_alerts(runtime.data_layer())
+    except DataSourceError as exc:
+        return html.Div(f"Alerts could not be loaded: {exc.message}", className="text-danger")
+    shown = [a for a in alerts if _matches(a, severities, search)]
+    acks = AckStore(runtime.state()).for_alerts(shown)
+    return alerts_view(shown, acks, _can_ack())
+
+
+def acknowledge(fingerprint: str, comment: str | None) -> str | None:
+    """Acknowledge the current episode of the alert; the error text, if it cannot be."""
+    viewer = current_viewer()
+    if not _can_ack():
+        return "Only operators and admins acknowledge alerts."
+    comment = (comment or "").strip()
+    if not comment:
+        return "Say in a few words what is being done."
+    alert = next(
+        (a for a in current_alerts(runtime.data_layer()) if a.fingerprint == fingerprint), None
+    )
+    if alert is None:
+        return "That alert is no longer firing."
+    AckStore(runtime.state()).acknowledge(alert, comment[:500], viewer.name)
+    runtime.audit().record("alert_ack", viewer.name, target=alert.name,
+                           ip=request.remote_addr or "",
+                           detail={"labels": alert.labels, "comment": comment[:500]})  # fmt: skip
+    return None
+
+
+def register(app: Dash) -> None:
+    @app.callback(
+        Output("alerts-list", "children"),
+        Input("alerts-tick", "n_intervals"),
+        Input("alerts-severity", "value"),
+        Input("alerts-search", "value"),
+        Input("alerts-acked", "data"),
+    )
+    def show(_tick, severities, search, acked):
+        listing = alerts_list(severities, search)
+        error = (acked or {}).get("error") if ctx.triggered_id == "alerts-acked" else None
+        if error:
+            return html.Div([html.Div(error, className="text-danger small mb-2"), listing])
+        return listing
+
+    @app.callback(
+        Output("alerts-acked", "data"),
+        Input({"type": "op-ack", "fp": ALL}, "n_clicks"),
+        State({"type": "op-ack-comment", "fp": ALL}, "value"),
+        prevent_initial_call=True,
+    )
+    def ack(clicks, comments):
+        trigger = ctx.triggered_id
+        if not trigger or not any(clicks):
+            return no_update
+        fingerprints = [item["id"]["fp"] for item in ctx.states_list[0]]
+        comment = comments[fingerprints.index(trigger["fp"])]
+        return {"fingerprint": trigger["fp"], "error": acknowledge(trigger["fp"], comment)}
+
+    @app.callback(
+        Output("alert-badge", "children"),
+        Output("alert-badge", "className"),
+        Input("alert-badge-tick", "n_intervals"),
+    )
+    def badge(_tick):
+        try:
+            alerts = current_alerts(runtime.data_layer())
+        except DataSourceError:
+            return "?", "badge rounded-pill bg-secondary"
+        critical = sum(1 for a in alerts if a.state == "firing" and a.severity == "critical")
+        tone = "bg-danger" if critical else "bg-success"
+        return str(critical), f"badge rounded-pill {tone}"

@@ -1,0 +1,136 @@
+"""Alerts as the alerts page and the alerts panel show them: grouped by severity and service, with
+since-when, the rule's summary, and who acknowledged the current episode."""
+
+from __future__ import annotations
+
+import time
+
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from data.alerts import Ack, Alert
+
+TONE = {"critical": "danger", "warning": "warning", "info": "info"}
+
+
+def since(active_at: float, now: float | None = None) -> str:
+    seconds = max(0, int((now or time.time()) - active_at))
+    if seconds < 90:
+        return f"{seconds} s"
+    if seconds < 5400:
+        return f"{seconds // 60} min"
+    if seconds < 172_800:
+        return f"{seconds // 3600} h {seconds % 3600 // 60} min"
+    return f"{seconds // 86_400} d"
+
+
+def _ack_line(ack: Ack | None) -> html.Div | None:
+    if ack is None:
+        return None
+    return html.Div(
+        [
+            html.Span("✓ acknowledged", className="fw-semibold"),
+            f" by {ack.author} at {ack.at:%Y-%m-%d %H:%M} UTC: ",
+            html.Span(ack.comment, className="fst-italic"),
+        ],
+        className="small text-success alert-ack",
+    )
+
+
+def _ack_form(alert: Alert) -> html.Div:
+    fp = alert.fingerprint
+    return html.Div(
+        [
+            dbc.Input(
+                id={"type": "op-ack-comment", "fp": fp},
+                placeholder="What is being done about it?",
+                size="sm",
+                maxLength=500,
+            ),
+            dbc.Button(
+                "Acknowledge",
+                id={"type": "op-ack", "fp": fp},
+                size="sm",
+                color="secondary",
+                className="ms-2 text-nowrap",
+            ),  # fmt: skip
+        ],
+        className="d-flex mt-1",
+    )
+
+
+def alert_item(alert: Alert, ack: Ack | None, can_ack: bool) -> html.Div:
+    head = [
+        dbc.Badge(alert.severity, color=TONE.get(alert.severity, "secondary"), className="me-2"),
+        html.Span(alert.name, className="fw-semibold me-2"),
+        html.Span(f"{alert.state} for {since(alert.active_at)}", className="small text-muted"),
+    ]
+    children = [html.Div(head), html.Div(alert.summary, className="small")]
+    if ack is not None:
+        children.append(_ack_line(ack))
+    elif can_ack and alert.state == "firing":
+        children.append(_ack_form(alert))
+    return html.Div(
+        children,
+        className="alert-item" + (" acked" if ack else ""),
+        **{
+            "data-alert": alert.name,
+            "data-fingerprint": alert.fingerprint,
+            "data-acked": "yes" if ack else "no",
+        },  # fmt: skip
+    )
+
+
+def alerts_view(alerts: list[Alert], acks: dict[str, Ack], can_ack: bool) -> html.Div:
+    """Severity groups, then service groups, most urgent first."""
+    if not alerts:
+        return dbc.Alert("No alerts are pending or firing.", color="success", className="small")
+    groups: dict[str, dict[str, list[Alert]]] = {}
+    for alert in alerts:
+        groups.setdefault(alert.severity, {}).setdefault(alert.service or "—", []).append(alert)
+    sections = []
+    for severity, services in groups.items():
+        count = sum(len(v) for v in services.values())
+        sections.append(html.H3(f"{severity.capitalize()} ({count})", className="h6 mt-3"))
+        for service, items in services.items():
+            sections.append(
+                html.Div(
+                    [
+                        html.Div(service, className="alert-service small text-muted"),
+                        *[alert_item(a, acks.get(a.fingerprint), can_ack) for a in items],
+                    ],
+                    className="alert-group",
+                )  # fmt: skip
+            )
+    return html.Div(sections)
+
+
+def alerts_table(alerts: list[Alert], acks: dict[str, Ack], prefix: str = "/") -> html.Div:
+    """The alerts panel: one line per alert, a link to the alerts page to act on them."""
+    rows = [
+        html.Tr(
+            [
+                html.Td(dbc.Badge(a.severity, color=TONE.get(a.severity, "secondary"))),
+                html.Td(a.name),
+                html.Td(a.service),
+                html.Td(since(a.active_at), className="text-nowrap"),
+                html.Td(a.summary, className="small"),
+                html.Td(
+                    f"✓ {acks[a.fingerprint].author}" if a.fingerprint in acks else "",
+                    className="small text-success",
+                ),  # fmt: skip
+            ],
+            **{"data-alert": a.name},
+        )
+        for a in alerts
+    ]
+    head = html.Thead(
+        html.Tr([html.Th(h) for h in ("", "Alert", "Service", "Since", "Summary", "Ack")])
+    )
+    return html.Div(
+        [
+            dbc.Table([head, html.Tbody(rows)], size="sm", hover=True, className="mb-1"),
+            dcc.Link("Acknowledge on the alerts page", href=f"{prefix}alerts", className="small"),
+        ],
+        className="px-2 alerts-panel",
+    )

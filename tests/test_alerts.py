@@ -1,0 +1,201 @@
+"""Alerts from the real Prometheus's rules, acknowledgements, and annotations added from the UI:
+through the app's callbacks as the browser sends them, and across an app restart."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from app import create_app
+from data import runtime
+from data.alerts import AckStore, Alert, current_alerts
+from tests.fixtures.app import add_user, login, settings_for
+from tests.test_auth import panel_request, panel_results, route_request
+
+
+@pytest.fixture(scope="module")
+def state_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("alerts")
+
+
+def make_app(prometheus, warehouse_sqlite, state_dir):
+    """An app on a state database that outlives it (a restart is a second make_app)."""
+    return create_app(
+        settings_for(prometheus, warehouse_sqlite, state_dir, login_rate_limit="1000 per minute")
+    )
+
+
+@pytest.fixture(scope="module")
+def app(prometheus, warehouse_sqlite, state_dir):
+    app = make_app(prometheus, warehouse_sqlite, state_dir)
+    add_user(app, "olga", "operator", ("sre",))
+    add_user(app, "vic", "viewer", ("sre",))
+    prometheus.wait_for_history("ALERTS")
+    return app
+
+
+def client_for(app, name):
+    client = app.server.test_client()
+    assert login(client, name).status_code == 302
+    return client
+
+
+def alerts_request(severities=None, search=None, acked=None) -> dict:
+    return {
+        "output": "alerts-list.children",
+        "outputs": {"id": "alerts-list", "property": "children"},
+        "inputs": [
+            {"id": "alerts-tick", "property": "n_intervals", "value": None},
+            {"id": "alerts-severity", "property": "value", "value": severities},
+            {"id": "alerts-search", "property": "value", "value": search},
+            {"id": "alerts-acked", "property": "data", "value": acked},
+        ],
+        "changedPropIds": [],
+        "state": [],
+    }
+
+
+def ack_request(fingerprint: str, comment: str) -> dict:
+    ack_id = {"type": "op-ack", "fp": fingerprint}
+    comment_id = {"type": "op-ack-comment", "fp": fingerprint}
+    return {
+        "output": "alerts-acked.data",
+        "outputs": {"id": "alerts-acked", "property": "data"},
+        "inputs": [[{"id": ack_id, "property": "n_clicks", "value": 1}]],
+        "state": [[{"id": comment_id, "property": "value", "value": comment}]],
+        "changedPropIds": [json.dumps(ack_id, separators=(",", ":"), sort_keys=True) + ".n_clicks"],
+    }
+
+
+def firing(app) -> list[Alert]:
+    with app.server.app_context():
+        return [a for a in current_alerts(runtime.data_layer()) if a.state == "firing"]
+
+
+def test_alr001_alerts_page_lists_what_prometheus_has_firing(app, prometheus):
+    client = client_for(app, "vic")
+    page = client.post("/_dash-update-component", json=route_request("/alerts"))
+    assert '"id":"alerts-list"' in page.get_data(as_text=True).replace(" ", "")
+    listing = client.post("/_dash-update-component", json=alerts_request()).get_data(as_text=True)
+    expected = {r["metric"]["alertname"] for r in prometheus.query('ALERTS{alertstate="firing"}')}
+    assert expected, "the demo rules keep some alerts firing"
+    for name in expected:
+        assert f'"data-alert":"{name}"' in listing.replace(" ", "")
+    warning_only = client.post(
+        "/_dash-update-component", json=alerts_request(severities=["warning"])
+    ).get_data(as_text=True)
+    assert '"Critical (' not in warning_only and "Warning (" in warning_only
+    assert "Acknowledge" not in listing  # a viewer sees no acknowledge button
+
+
+def test_alr002_operator_acknowledges_everyone_sees_it_viewer_cannot(app):
+    alert = firing(app)[0]
+    viewer = client_for(app, "vic")
+    refused = viewer.post("/_dash-update-component", json=ack_request(alert.fingerprint, "mine"))
+    assert refused.status_code == 403
+    operator = client_for(app, "olga")
+    empty = operator.post("/_dash-update-component", json=ack_request(alert.fingerprint, " "))
+    assert "Say in a few words" in empty.get_data(as_text=True)
+    done = operator.post(
+        "/_dash-update-component", json=ack_request(alert.fingerprint, "rolling back the deploy")
+    )
+    assert done.status_code == 200 and '"error":null' in done.get_data(as_text=True)
+    listing = viewer.post("/_dash-update-component", json=alerts_request()).get_data(as_text=True)
+    assert "rolling back the deploy" in listing and "by olga" in listing
+    with app.server.app_context():
+        events = runtime.audit().events(action="alert_ack")
+    assert events[0].actor == "olga" and events[0].target == alert.name
+    # The alerts panel on the Alerts & Incidents dashboard shows it too.
+    panel = viewer.post(
+        "/_dash-update-component",
+        json=panel_request("alerts-incidents", ["alert-list"], {"from": "now-1h", "to": "now",
+                                                                  "refresh": "off", "vars": {}}),
+    )  # fmt: skip
+    state, body = panel_results(panel)["alert-list"]
+    assert state == "ok" and "✓ olga" in json.dumps(json.loads(body), ensure_ascii=False)
+
+
+def test_alr003_a_new_firing_episode_is_not_acknowledged(app):
+    alert = firing(app)[0]
+    with app.server.app_context():
+        store = AckStore(runtime.state())
+        store.acknowledge(alert, "looking", "olga")
+        assert alert.fingerprint in store.for_alerts([alert])
+        refired = Alert(**{**alert.__dict__, "active_at": alert.active_at + 600})
+        assert store.for_alerts([refired]) == {}
+
+
+def test_alr004_navbar_badge_counts_firing_critical_alerts(app, prometheus):
+    client = client_for(app, "vic")
+    request = {
+        "output": "..alert-badge.children...alert-badge.className..",
+        "outputs": [
+            {"id": "alert-badge", "property": "children"},
+            {"id": "alert-badge", "property": "className"},
+        ],
+        "inputs": [{"id": "alert-badge-tick", "property": "n_intervals", "value": None}],
+        "changedPropIds": [],
+        "state": [],
+    }
+    answer = client.post("/_dash-update-component", json=request).get_json()["response"]
+    shown = int(answer["alert-badge"]["children"])
+    critical = prometheus.query('count(ALERTS{alertstate="firing",severity="critical"})')
+    assert shown == (int(float(critical[0]["value"][1])) if critical else 0)
+    assert "bg-danger" in answer["alert-badge"]["className"] if shown else True
+
+
+def annotate_request(slug: str, text: str, when: str = "now-5m") -> dict:
+    states = [("dash-state", "data", {"slug": slug}), ("op-annotate-text", "value", text),
+              ("op-annotate-time", "value", when), ("op-annotate-end", "value", None),
+              ("op-annotate-tags", "value", "deploy, test")]  # fmt: skip
+    return {
+        "output": "..op-annotate-result.children...dash-notes.data..",
+        "outputs": [
+            {"id": "op-annotate-result", "property": "children"},
+            {"id": "dash-notes", "property": "data"},
+        ],
+        "inputs": [{"id": "op-annotate-save", "property": "n_clicks", "value": 1}],
+        "state": [{"id": i, "property": p, "value": v} for i, p, v in states],
+        "changedPropIds": ["op-annotate-save.n_clicks"],
+    }
+
+
+def _note_trace(client) -> dict | None:
+    state = {"from": "now-1h", "to": "now", "refresh": "off", "vars": {}}
+    response = client.post(
+        "/_dash-update-component", json=panel_request("system-health", ["request-rate"], state)
+    )
+    panel_state, body = panel_results(response)["request-rate"]
+    assert panel_state == "ok"
+    figure = json.loads(body)["children"][0]["props"]["figure"]
+    return next((t for t in figure["data"] if t.get("name") == "Notes"), None)
+
+
+def test_ann001_annotations_from_the_ui_are_drawn_audited_and_survive_a_restart(
+    app, prometheus, warehouse_sqlite, state_dir
+):
+    viewer = client_for(app, "vic")
+    refused = viewer.post("/_dash-update-component", json=annotate_request("system-health", "x"))
+    assert refused.status_code == 403
+    operator = client_for(app, "olga")
+    bad = operator.post(
+        "/_dash-update-component", json=annotate_request("system-health", "x", "yesterday")
+    )
+    assert "Use now, now-15m" in bad.get_data(as_text=True)
+    done = operator.post(
+        "/_dash-update-component", json=annotate_request("system-health", "Deployed api v2.3")
+    )
+    assert "Added at" in done.get_data(as_text=True)
+    trace = _note_trace(viewer)
+    assert trace is not None and "Deployed api v2.3 [deploy,test] — olga" in trace["text"]
+    with app.server.app_context():
+        assert runtime.audit().events(action="annotation_add")[0].actor == "olga"
+    restarted = make_app(prometheus, warehouse_sqlite, state_dir)
+    again = restarted.server.test_client()
+    assert login(again, "vic").status_code == 302
+    trace = _note_trace(again)
+    assert trace is not None and any("Deployed api v2.3" in t for t in trace["text"])
+    with restarted.server.app_context():
+        acks = AckStore(runtime.state()).for_alerts(current_alerts(runtime.data_layer()))
+    assert any(a.author == "olga" for a in acks.values())
