@@ -3,9 +3,9 @@ explicitly (not `dash.callback`'s global list, which only the first app in a pro
 
 from dash import Dash
 
-from callbacks import admin, alerts, annotate, panels, status, toolbar
+from callbacks import admin, alerts, annotate, drilldown, panels, status, toolbar
 
-MODULES = [status, panels, toolbar, admin, alerts, annotate]
+MODULES = [status, panels, toolbar, admin, alerts, annotate, drilldown]
 
 
 def register_all(app: Dash) -> None:

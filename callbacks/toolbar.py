@@ -3,6 +3,8 @@ names), so a change is a navigation: links are shareable and the back button wor
 
 from __future__ import annotations
 
+from urllib.parse import parse_qsl, urlencode
+
 from dash import ALL, Dash, Input, Output, State, ctx, no_update
 
 from data.urlstate import ViewState
@@ -25,9 +27,10 @@ def register(app: Dash) -> None:
         Input("refresh-choice", "value"),
         Input({"type": "var", "name": ALL}, "value"),
         State("dash-state", "data"),
+        State("url", "search"),
         prevent_initial_call=True,
     )
-    def to_url(preset, time_from, time_to, refresh, var_values, current):
+    def to_url(preset, time_from, time_to, refresh, var_values, current, search):
         state = ViewState.from_dict(current)
         trigger = ctx.triggered_id
         if trigger == "time-preset":
@@ -46,7 +49,9 @@ def register(app: Dash) -> None:
         )
         if new == state:
             return no_update
-        return new.query_string()
+        # A drill-down's way back stays with the page however its state changes.
+        back = [("back", v) for k, v in parse_qsl((search or "").lstrip("?")) if k == "back"]
+        return new.query_string() + ("&" + urlencode(back) if back else "")
 
     app.clientside_callback(
         "function (tick) { return Date.now(); }",

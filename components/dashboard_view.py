@@ -9,7 +9,7 @@ from dash import dcc, html
 
 from data.spec import REFRESH_CHOICES, Dashboard, Panel, refresh_seconds
 from data.urlstate import ViewState
-from data.variables import ALL
+from data.variables import ALL, shows_all
 
 TIME_PRESETS = [
     ("Last 5 minutes", "now-5m"),
@@ -65,12 +65,13 @@ def _variable_control(
     choices: list[str],
     selected: list[str],
     locked: bool = False,
+    all_selected: bool = False,
 ) -> html.Div:
     include_all = include_all and not locked
     options = [{"label": "All", "value": ALL}] if include_all else []
     options += [{"label": c, "value": c} for c in choices]
     value: list[str] | str
-    if include_all and sorted(selected) == sorted(choices) and len(choices) > 1:
+    if all_selected:
         value = [ALL] if multi else ALL
     else:
         value = selected if multi else (selected[0] if selected else None)
@@ -112,6 +113,7 @@ def toolbar(
             choices.get(v.name, []),
             values.get(v.name, []),
             locked=v.name in locked,
+            all_selected=v.name not in locked and shows_all(v, values, choices),
         )
         for v in dashboard.variables
     ]

@@ -88,17 +88,38 @@ def load_all(directory: Path = DASHBOARDS_DIR) -> dict[str, Dashboard]:
             errors.append(str(exc))
             continue
         dashboards[dashboard.slug] = dashboard
-    slugs = set(dashboards)
     for dashboard in dashboards.values():
-        for link in dashboard.links:
-            if link.dashboard not in slugs:
-                errors.append(
-                    f"{_display(directory / (dashboard.slug + '.yaml'))}: links: no dashboard "
-                    f"{link.dashboard!r}"
-                )
+        errors.extend(_cross_references(directory, dashboard, dashboards))
     if errors:
         raise SpecError("\n".join(errors))
     return dashboards
+
+
+def _cross_references(
+    directory: Path, dashboard: Dashboard, dashboards: dict[str, Dashboard]
+) -> list[str]:
+    """Links and drilldowns name dashboards that exist, and variables those dashboards have."""
+    where = _display(directory / (dashboard.slug + ".yaml"))
+    errors = [
+        f"{where}: links: no dashboard {link.dashboard!r}"
+        for link in dashboard.links
+        if link.dashboard not in dashboards
+    ]
+    for panel in dashboard.panels:
+        target = panel.drilldown.dashboard if panel.drilldown else None
+        if target is None:
+            continue
+        if target not in dashboards:
+            errors.append(f"{where}: panel {panel.id!r}: drilldown: no dashboard {target!r}")
+            continue
+        names = {v.name for v in dashboards[target].variables}
+        for name in panel.drilldown.variables:
+            if name not in names:
+                errors.append(
+                    f"{where}: panel {panel.id!r}: drilldown.variables: {target} has no "
+                    f"variable {name!r}"
+                )
+    return errors
 
 
 def to_json(dashboard: Dashboard) -> str:

@@ -68,6 +68,7 @@ class QueryFrame:
 @dataclass
 class PanelData:
     panel: Panel
+    slug: str = ""  # the dashboard's
     frames: list[QueryFrame] = field(default_factory=list)
     previous: list[QueryFrame] = field(default_factory=list)  # the time-shifted period
     status: str = "ok"  # ok | empty | stale | error
@@ -155,7 +156,7 @@ def fetch_panel(
     ttl: float = 30.0,
 ) -> PanelData:
     """Every query of the panel (and of its previous period when it has a time shift)."""
-    data = PanelData(panel)
+    data = PanelData(panel, dashboard.slug)
     if panel.type == "text":
         return data
     computed, stale_errors = [], []

@@ -97,6 +97,30 @@ class Query(Strict):
         return [self.y] if isinstance(self.y, str) else list(self.y)
 
 
+CLICK_FIELDS = ("series", "category", "time")
+
+
+class Drilldown(Strict):
+    """What a click on a point of the panel opens: another dashboard with variables set from the
+    point (`variables: {service: series}`), or the rows behind it (`sql`, with :category,
+    :series, :bucket_start and :bucket_end bound from the point)."""
+
+    title: str | None = None
+    dashboard: str | None = Field(default=None, pattern=SLUG)
+    variables: dict[str, Literal[CLICK_FIELDS]] = {}  # type: ignore[valid-type]
+    time: Literal["keep", "bucket"] = "keep"
+    sql: str | None = None
+    datasource: str = "warehouse"
+
+    @model_validator(mode="after")
+    def _one_target(self) -> Drilldown:
+        if bool(self.dashboard) == bool(self.sql):
+            raise ValueError("a drilldown needs exactly one of dashboard or sql")
+        if self.variables and not self.dashboard:
+            raise ValueError("variables are set on another dashboard: give `dashboard` too")
+        return self
+
+
 class Panel(Strict):
     id: str = Field(pattern=SLUG)
     type: Literal[PANEL_TYPES]  # type: ignore[valid-type]
@@ -116,6 +140,12 @@ class Panel(Strict):
     relative_time: str | None = None  # e.g. "90d": this panel always shows the last 90 days
     options: dict = {}
     content: str = ""  # text panels: Markdown
+    drilldown: Drilldown | None = None
+    cross_filter: str | None = Field(default=None, pattern=NAME)  # a variable a click sets
+
+    @property
+    def clickable(self) -> bool:
+        return self.drilldown is not None or self.cross_filter is not None
 
     @field_validator("time_shift", "relative_time")
     @classmethod
@@ -221,6 +251,12 @@ class Dashboard(Strict):
         names = [v.name for v in self.variables]
         if len(names) != len(set(names)):
             raise ValueError("variable names must be unique")
+        for panel in self.panels:
+            if panel.cross_filter and panel.cross_filter not in names:
+                raise ValueError(
+                    f"panel {panel.id!r}: cross_filter {panel.cross_filter!r} is not a variable "
+                    f"of this dashboard ({', '.join(names) or 'it has none'})"
+                )
         return self
 
     @property

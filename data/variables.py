@@ -78,6 +78,14 @@ def resolve(
     return values, all_options
 
 
+def shows_all(
+    variable: Variable, values: Mapping[str, list[str]], choices: Mapping[str, list[str]]
+) -> bool:
+    """Whether the variable's values are all of its options, shown as "All"."""
+    chosen, options = values.get(variable.name, []), choices.get(variable.name, [])
+    return variable.include_all and len(options) > 1 and sorted(chosen) == sorted(options)
+
+
 def as_query_values(values: Mapping[str, list[str]], dashboard: Dashboard) -> dict:
     """Single-value variables as strings, multi-value ones as lists (for PromQL and SQL)."""
     multi = {v.name for v in dashboard.variables if v.multi or v.include_all}

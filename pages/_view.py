@@ -10,20 +10,33 @@ from dash import dcc, html
 
 from components.annotate import annotate_form
 from components.dashboard_view import grid, header, refresh_ms, toolbar
+from components.drill_view import breadcrumb, filter_chips
 from data import runtime
 from data.access import Viewer, locked_variables, may_view
+from data.drilldown import safe_back
 from data.errors import DataSourceError
 from data.spec import Dashboard
 from data.timerange import TimeRangeError
 from data.urlstate import ViewState
 from data.users import User
-from data.variables import VariableError, resolve
+from data.variables import ALL, VariableError, resolve, shows_all
 
 
 def forbidden(what: str) -> dbc.Alert:
     return dbc.Alert(
         f"You may not open {what}. Ask an admin for access to it.", color="warning", className="m-3"
     )
+
+
+def trail(query: dict, dashboard: Dashboard, titles: dict[str, str]) -> list:
+    """The breadcrumb of a drill-down: the dashboard it came from (`back`), then this one."""
+    raw = query.get("back")
+    prefix = runtime.settings().url_prefix
+    back = safe_back(raw[-1] if isinstance(raw, list) else raw, prefix)
+    if back is None:
+        return []
+    slug = back[len(prefix) :].split("?")[0].removeprefix("d/").split("/")[0]
+    return [breadcrumb([(titles.get(slug, "Back"), back), (dashboard.title, None)])]
 
 
 def dashboard_layout(
@@ -56,7 +69,19 @@ def dashboard_layout(
         problems.append(f"Variable options could not be loaded: {exc.message}")
         values, choices = {}, {}
     state = ViewState(state.time_from, state.time_to, state.refresh, values)
-    store = {"slug": dashboard.slug, **state.to_dict()}
+    try:
+        defaults, _ = resolve(layer, dashboard, {}, locked)
+    except DataSourceError:
+        defaults = values
+    # The store holds the variables as the toolbar shows them ("All" as such), so the toolbar's
+    # first report of its values matches it and does not navigate to the same page again.
+    shown = {
+        v.name: [ALL] if v.name not in locked and shows_all(v, values, choices) else values[v.name]
+        for v in dashboard.variables
+        if v.name in values
+    }
+    view = ViewState(state.time_from, state.time_to, state.refresh, shown)
+    store = {"slug": dashboard.slug, **view.to_dict()}
     if embed_token is not None:
         store["embed"] = embed_token
     timers = [
@@ -74,11 +99,14 @@ def dashboard_layout(
     else:
         titles = {d.slug: d.title for d in runtime.dashboards().values() if may_view(viewer, d)}
         operator = isinstance(viewer, User) and viewer.at_least("operator")
+        chips = filter_chips(dashboard, values, defaults, set(locked))
         body = [
+            *trail(query, dashboard, titles),
             header(dashboard, titles),
             *([annotate_form()] if operator else []),
             *notes,
             toolbar(dashboard, state, values, choices, locked=set(locked)),
+            *([chips] if chips else []),
             grid(dashboard),
         ]
     return html.Div(

@@ -71,11 +71,15 @@ def callback_scope(body: dict) -> CallbackScope:
                 scope.slugs.add(value["slug"])
             if isinstance(value.get("embed"), str):
                 scope.token = value["embed"]
-        if ident == "_pages_location" and isinstance(value, str):
-            if item.get("property") == "pathname":
+        if ident in ("_pages_location", "url") and isinstance(value, str):
+            prop = item.get("property")
+            if prop == "pathname":
                 scope.pathname = value
-            elif item.get("property") == "search":
+            elif prop == "search":
                 scope.search = value
+            elif prop == "href":
+                parts = urlsplit(value)
+                scope.pathname, scope.search = parts.path, parts.query
     return scope
 
 

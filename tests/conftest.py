@@ -17,3 +17,20 @@ os.environ.setdefault("SECRET_KEY", "tests-only-import-secret-" + "5" * 40)
 pytest_plugins = sorted(
     f"tests.fixtures.{path.stem}" for path in (Path(__file__).parent / "fixtures").glob("[a-z]*.py")
 )
+
+
+def pytest_setup_options():
+    """dash_duo's chromium: a desktop-sized window (dashboards are laid out for one), and none of
+    the background traffic that this machine's closed network refuses."""
+    from selenium.webdriver.chrome.options import Options
+
+    options = Options()
+    for flag in (
+        "--window-size=1400,1000",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+    ):
+        options.add_argument(flag)
+    return options

@@ -47,20 +47,21 @@ def _hover(data: PanelData, values) -> list[str]:
     return [format_value(v, data.panel.unit, data.panel.decimals) for v in values]
 
 
-def _x_and_y(series: pd.DataFrame, is_time: bool) -> dict:
-    """Trace coordinates. Regularly spaced samples (every Prometheus range result) go as x0 + dx
-    and the values alone, missing steps as gaps: half the bytes of sending every x."""
+def _x_and_y(series: pd.DataFrame, is_time: bool) -> tuple[dict, int]:
+    """Trace coordinates and their number. Regularly spaced samples (every Prometheus range
+    result) go as x0 + dx and the values alone, missing steps as gaps: half the bytes of sending
+    every x."""
     values = series["value"].to_numpy(dtype=np.float32)
     if not is_time:
-        return {"x": series["x"].tolist(), "y": typed(values)}
+        return {"x": series["x"].tolist(), "y": typed(values)}, len(values)
     ms = _epoch_ms(series["x"])
     diffs = np.diff(ms)
     if len(ms) < 3 or diffs.min() <= 0 or np.any(np.mod(diffs, diffs.min()) != 0):
-        return {"x": typed(ms), "y": typed(values)}
+        return {"x": typed(ms), "y": typed(values)}, len(values)
     step = diffs.min()
     filled = np.full(int((ms[-1] - ms[0]) // step) + 1, np.nan, dtype=np.float32)
     filled[((ms - ms[0]) // step).astype(int)] = values
-    return {"x0": float(ms[0]), "dx": float(step), "y": typed(filled)}
+    return {"x0": float(ms[0]), "dx": float(step), "y": typed(filled)}, len(filled)
 
 
 def timeseries(data: PanelData, annotations: pd.DataFrame | None = None):
@@ -76,7 +77,11 @@ def timeseries(data: PanelData, annotations: pd.DataFrame | None = None):
     for name, series in tidy.groupby("series", sort=True):
         series = series.sort_values("x")
         tint = series_color(str(name))
-        trace = {**_x_and_y(series, is_time), "name": str(name), "hovertemplate": hover}
+        coordinates, count = _x_and_y(series, is_time)
+        trace = {**coordinates, "name": str(name), "hovertemplate": hover}
+        if panel.clickable:
+            # A click reports the point's customdata, not its trace's name: carry the series.
+            trace["customdata"] = [str(name)] * count
         if style == "bars":
             traces.append({**trace, "type": "bar", "marker": {"color": tint}})
             continue
@@ -158,8 +163,10 @@ def bar(data: PanelData):
     traces = []
     groups = list(tidy.groupby("series", sort=False))
     fixed = color(panel.options["color"]) if panel.options.get("color") else None
+    category_axis = "y" if horizontal else "x"
     for name, series in groups:
         labels = _hover(data, series["value"])
+        series_name = str(name) if len(groups) > 1 else ""
         categories, values = _categories(series["x"]), series["value"].tolist()
         if len(groups) > 1:
             marker = fixed or series_color(str(name))
@@ -172,10 +179,11 @@ def bar(data: PanelData):
                 "y": categories if horizontal else values,
                 "orientation": "h" if horizontal else "v",
                 "name": str(name),
-                "customdata": labels,
+                # [shown value, series]: a click reports customdata, not the trace's name.
+                "customdata": [[label, series_name] for label in labels],
                 "text": labels,
                 "textposition": "auto",
-                "hovertemplate": f"%{{customdata}}<extra>%{{{'y' if horizontal else 'x'}}}</extra>",
+                "hovertemplate": f"%{{customdata[0]}}<extra>%{{{category_axis}}}</extra>",
                 "marker": {"color": marker},
             }
         )

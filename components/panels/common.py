@@ -12,8 +12,16 @@ from data.panel_data import PanelData
 GRAPH_CONFIG = {"displayModeBar": False, "responsive": True, "topojsonURL": "/assets/topojson/"}
 
 
+def graph_id(slug: str, panel_id: str) -> dict:
+    """The id of a panel's chart: the click and zoom callbacks listen to every one of them."""
+    return {"type": "panel-graph", "slug": slug, "panel": panel_id}
+
+
 def graph(figure: dict, data: PanelData) -> dcc.Graph:
+    if data.panel.clickable:
+        figure["layout"]["clickmode"] = "event"
     return dcc.Graph(
+        id=graph_id(data.slug, data.panel.id),
         figure=figure,
         config=GRAPH_CONFIG,
         style={"height": f"{data.panel.height}px"},
