@@ -5,7 +5,9 @@ the dashboard's panel update and each panel's share of it. Prints figures.
 Measures the app as deployed: the demo stack and the app under gunicorn (`make run` in another
 terminal). Cold runs clear the shared query cache first.
 
-    .venv/bin/python -m bench.dashboard_load [--runs 5] [--url http://127.0.0.1:8050]
+It logs in as a demo user (admin, password from var/demo-users.txt) first.
+
+    .venv/bin/python -m bench.dashboard_load [--runs 5] [--url http://127.0.0.1:8050] [--user admin]
 """
 
 from __future__ import annotations
@@ -13,12 +15,14 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import re
 import statistics
 import time
 
 import requests
 from selenium import webdriver
 
+from callbacks.panels import update_request
 from data.cache import make_cache
 from data.config import Settings
 from data.dashboards import load_all
@@ -55,26 +59,46 @@ return performance.getEntriesByType('resource')
 """
 
 
-def panel_sizes(url: str, dashboard: Dashboard, layer: DataLayer) -> dict[str, tuple[int, int]]:
+def demo_password(user: str) -> str:
+    """The password `make run` gave a demo user (var/demo-users.txt)."""
+    path = Settings.from_env().var_dir / "demo-users.txt"
+    for line in path.read_text().splitlines() if path.exists() else []:
+        name, _, password = line.partition(" ")
+        if name == user:
+            return password
+    raise SystemExit(f"no demo user {user!r} in {path}: start `make run`, or pass --password")
+
+
+def browser_login(driver, base: str, user: str, password: str) -> None:
+    driver.get(f"{base}/login")
+    driver.find_element("id", "username").send_keys(user)
+    driver.find_element("id", "password").send_keys(password)
+    driver.find_element("css selector", "button[type=submit]").click()
+    deadline = time.monotonic() + 15
+    while "/login" in driver.current_url and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if "/login" in driver.current_url:
+        raise SystemExit(f"could not log in as {user}: check the password")
+
+
+def session_login(base: str, user: str, password: str) -> requests.Session:
+    session = requests.Session()
+    page = session.get(f"{base}/login", timeout=10).text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    form = {"username": user, "password": password, "csrf_token": token}
+    session.post(f"{base}/login", data=form, timeout=10, allow_redirects=False)
+    return session
+
+
+def panel_sizes(
+    session: requests.Session, url: str, dashboard: Dashboard, layer: DataLayer
+) -> dict[str, tuple[int, int]]:
     """{panel id: (gzipped, raw) bytes} of each panel's part of the dashboard's panel update, as
     the browser asks for it (each part gzipped on its own: a slight overestimate)."""
     values, _ = resolve(layer, dashboard, {})
-    state = {"slug": dashboard.slug, **ViewState("now-7d", "now", "off", values).to_dict()}
-    ids = [{"type": "panel-body", "slug": dashboard.slug, "panel": p.id} for p in dashboard.panels]
-    payload = {
-        "output": '{"panel":["ALL"],"slug":["ALL"],"type":"panel-body"}.children',
-        "outputs": [{"id": i, "property": "children"} for i in ids],
-        "inputs": [
-            {"id": "dash-refresh", "property": "n_intervals", "value": None},
-            {"id": "dash-notes", "property": "data", "value": None},
-        ],
-        "state": [
-            {"id": "dash-state", "property": "data", "value": state},
-            [{"id": i, "property": "id", "value": i} for i in ids],
-        ],
-        "changedPropIds": [],
-    }
-    response = requests.post(f"{url}/_dash-update-component", json=payload, timeout=60)
+    state = ViewState("now-7d", "now", "off", values).to_dict()
+    payload = update_request(dashboard.slug, [p.id for p in dashboard.panels], state)
+    response = session.post(f"{url}/_dash-update-component", json=payload, timeout=60)
     response.raise_for_status()
     sizes = {}
     for key, value in response.json()["response"].items():
@@ -121,7 +145,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--url", default="http://127.0.0.1:8050", help="the running app")
+    parser.add_argument("--user", default="admin", help="who opens the dashboard")
+    parser.add_argument("--password", help="default: the demo user's, from var/demo-users.txt")
     args = parser.parse_args()
+    password = args.password or demo_password(args.user)
     try:
         requests.get(f"{args.url}/healthz", timeout=5)
     except requests.RequestException:
@@ -133,6 +160,7 @@ def main() -> None:
     url = f"{args.url}/d/{largest.slug}?from=now-7d&to=now&refresh=off"
     driver = browser()
     try:
+        browser_login(driver, args.url, args.user, password)
         load(driver, url)  # browser assets cached, the workers warmed up
         cold, warm, updates = [], [], []
         for _ in range(args.runs):
@@ -144,7 +172,8 @@ def main() -> None:
         driver.quit()
     batches = [size for size in updates if size[0]]
     settings = Settings.from_env()
-    sizes = panel_sizes(args.url, largest, DataLayer(build_sources(settings), cache))
+    session = session_login(args.url, args.user, password)
+    sizes = panel_sizes(session, args.url, largest, DataLayer(build_sources(settings), cache))
     series = [sizes[p.id] for p in largest.panels if p.type == "timeseries"]
     print(
         f"\n{largest.title}: {len(largest.panels)} panels, last 7 days, "

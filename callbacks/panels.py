@@ -201,6 +201,25 @@ def panel_content(raw_state: dict, panel_id: str) -> html.Div:
     return view.content(panel)
 
 
+def update_request(slug: str, panel_ids: list[str], state: dict) -> dict:
+    """The body of the panel callback's request as the browser sends it (for scripts, tests and
+    the benchmark): the ids of the panels, the dashboard's state store."""
+    ids = [{"type": "panel-body", "slug": slug, "panel": p} for p in panel_ids]
+    return {
+        "output": '{"panel":["ALL"],"slug":["ALL"],"type":"panel-body"}.children',
+        "outputs": [{"id": i, "property": "children"} for i in ids],
+        "inputs": [
+            {"id": "dash-refresh", "property": "n_intervals", "value": None},
+            {"id": "dash-notes", "property": "data", "value": None},
+        ],
+        "state": [
+            {"id": "dash-state", "property": "data", "value": {"slug": slug, **state}},
+            [{"id": i, "property": "id", "value": i} for i in ids],
+        ],
+        "changedPropIds": [],
+    }
+
+
 def register(app: Dash) -> None:
     @app.callback(
         Output(BODIES, "children"),

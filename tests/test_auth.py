@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from app import create_app
+from callbacks.panels import update_request
 from data import runtime
 from data.access import make_embed_token
 from data.config import Settings, secret_key
@@ -49,20 +50,7 @@ def client_for(app, name: str | None):
 
 def panel_request(slug: str, panels: list[str], state: dict) -> dict:
     """The panel callback as the browser sends it."""
-    ids = [{"type": "panel-body", "slug": slug, "panel": p} for p in panels]
-    return {
-        "output": '{"panel":["ALL"],"slug":["ALL"],"type":"panel-body"}.children',
-        "outputs": [{"id": i, "property": "children"} for i in ids],
-        "inputs": [
-            {"id": "dash-refresh", "property": "n_intervals", "value": None},
-            {"id": "dash-notes", "property": "data", "value": None},
-        ],
-        "state": [
-            {"id": "dash-state", "property": "data", "value": {"slug": slug, **state}},
-            [{"id": i, "property": "id", "value": i} for i in ids],
-        ],
-        "changedPropIds": [],
-    }
+    return update_request(slug, panels, state)
 
 
 def route_request(path: str) -> dict:

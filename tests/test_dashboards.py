@@ -9,6 +9,7 @@ import time
 import pytest
 
 from app import create_app
+from callbacks.panels import update_request
 from data import runtime
 from data.dashboards import load_all
 from data.urlstate import ViewState
@@ -37,20 +38,8 @@ def client(app):
 def panel_states(client, slug: str, panel_ids: list[str], state: dict) -> dict:
     """POST the dashboard's panel callback for these panels, as the browser does on first render
     and on each refresh; {panel id: (data-panel-state, text of the body)}."""
-    body_ids = [{"type": "panel-body", "slug": slug, "panel": pid} for pid in panel_ids]
-    payload = {
-        "output": '{"panel":["ALL"],"slug":["ALL"],"type":"panel-body"}.children',
-        "outputs": [{"id": body_id, "property": "children"} for body_id in body_ids],
-        "inputs": [
-            {"id": "dash-refresh", "property": "n_intervals", "value": None},
-            {"id": "dash-notes", "property": "data", "value": None},
-        ],
-        "state": [
-            {"id": "dash-state", "property": "data", "value": state},
-            [{"id": body_id, "property": "id", "value": body_id} for body_id in body_ids],
-        ],
-        "changedPropIds": [],
-    }
+    state = {k: v for k, v in state.items() if k != "slug"}
+    payload = update_request(slug, panel_ids, state)
     response = client.post("/_dash-update-component", json=payload)
     assert response.status_code == 200, response.get_data(as_text=True)[:500]
     out = {}

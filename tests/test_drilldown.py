@@ -28,10 +28,21 @@ def wait_url(duo, check, timeout: float = 15) -> str:
     return duo.driver.current_url
 
 
-def click(duo, selector: str, index: int = 0) -> None:
-    elements = duo.find_elements(selector)
-    assert elements, selector
-    ActionChains(duo.driver).move_to_element(elements[index]).click().perform()
+def click_until(duo, selector: str, arrived, down: float = 0.0) -> str:
+    """Click the first element matching `selector` (`down`: that share of its height below its
+    centre) until the URL satisfies `arrived`: a chart listens for clicks only once it has
+    drawn, a little after its panel reads ok."""
+
+    def clicked(driver) -> str | None:
+        if arrived(driver.current_url):
+            return driver.current_url
+        target = duo.find_elements(selector)[0]
+        driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", target)
+        offset = int(target.size["height"] * down)
+        ActionChains(driver).move_to_element_with_offset(target, 0, offset).click().perform()
+        return None
+
+    return WebDriverWait(duo.driver, 20, poll_frequency=1).until(clicked)
 
 
 @pytest.fixture
@@ -48,8 +59,9 @@ def test_drl001_clicking_a_bar_opens_the_rows_behind_it_and_back_returns(duo):
     duo.driver.get(duo.server_url + "/d/sales-performance?from=now-7d&to=now")
     wait_all_ok(duo)
     channel = duo.find_elements("[data-panel-id='channels'] .xaxislayer-above .xtick text")[0].text
-    click(duo, "[data-panel-id='channels'] g.trace.bars .point path")
-    url = wait_url(duo, lambda u: "/detail/channels" in u)
+    url = click_until(
+        duo, "[data-panel-id='channels'] g.trace.bars .point path", lambda u: "/detail/" in u
+    )
     assert query_of(url)["category"] == [channel]
     crumbs = duo.wait_for_element(".drill-crumbs")
     assert crumbs.text.startswith("Sales Performance")
@@ -83,9 +95,10 @@ def test_drl002_cross_filter_chip_appears_filters_other_panels_and_clears(duo):
     duo.driver.get(duo.server_url + "/d/sales-performance?from=now-7d&to=now")
     wait_all_ok(duo)
     assert duo.find_elements(".filter-chip") == []
-    click(duo, "[data-panel-id='revenue-by-category'] g.slice path.surface")
-    url = wait_url(
-        duo, lambda u: "var-category=" in u and "%24__all" not in u.split("category=")[1]
+    url = click_until(
+        duo,
+        "[data-panel-id='revenue-by-category'] g.slice path.surface",
+        lambda u: query_of(u).get("var-category", ["$__all"]) != ["$__all"],
     )
     category = query_of(url)["var-category"][0]
     chip = duo.wait_for_element(".filter-chip[data-filter='category']")
@@ -137,11 +150,13 @@ def test_drl003_box_zoom_on_a_time_series_sets_the_time_range(duo):
 def test_drl004_clicking_a_series_opens_its_dashboard_with_the_variable_and_a_breadcrumb(duo):
     duo.driver.get(duo.server_url + "/d/system-health?from=now-1h&to=now")
     wait_all_ok(duo)
-    plot = duo.find_element("[data-panel-id='request-rate'] .nsewdrag")
-    duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", plot)
-    ActionChains(duo.driver).move_to_element_with_offset(plot, 0, plot.size["height"] // 3)\
-        .click().perform()  # fmt: skip
-    url = wait_url(duo, lambda u: "/d/application-performance" in u)
+
+    url = click_until(
+        duo,
+        "[data-panel-id='request-rate'] .nsewdrag",
+        lambda u: "/d/application-performance" in u,
+        down=1 / 3,
+    )
     query = query_of(url)
     with duo.app.server.app_context():
         services = runtime.data_layer().label_values("prometheus", "service").value
