@@ -8,7 +8,7 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from components.dashboard_view import grid, header, refresh_ms, toolbar
+from components.dashboard_view import export_query, grid, header, refresh_ms, toolbar
 from data import runtime
 from data.access import Viewer, locked_variables, may_view
 from data.errors import DataSourceError
@@ -66,15 +66,16 @@ def dashboard_layout(
         dcc.Interval(id="dash-clock", interval=1000),
     ]
     notes = [dbc.Alert(p, color="warning", className="py-2 small") for p in problems]
+    export = export_query(state, embed_token)
     if embed_token is not None:
-        body = [*notes, grid(dashboard, only=panel_id)]
+        body = [*notes, grid(dashboard, only=panel_id, export=export)]
     else:
         titles = {d.slug: d.title for d in runtime.dashboards().values() if may_view(viewer, d)}
         body = [
-            header(dashboard, titles),
+            header(dashboard, titles, export),
             *notes,
             toolbar(dashboard, state, values, choices, locked=set(locked)),
-            grid(dashboard),
+            grid(dashboard, export=export),
         ]
     return html.Div(
         timers + body,
