@@ -3,6 +3,7 @@ the same PDF report (or a panel's PNG, SVG or CSV with --panel) the browser down
 
 from __future__ import annotations
 
+import getpass
 from pathlib import Path
 
 import click
@@ -16,7 +17,13 @@ from exports.build import ExportError, panel_data_csv, panel_image, report_pdf
 from exports.kaleido_engine import ExportEngineError
 from exports.view import export_view
 
-ACTOR = "cli"
+
+def _actor() -> str:
+    """Who the audit log and the report's cover name: `cli:<login>`."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # no login name for this uid (some containers)
+        return "cli"
 
 
 @click.command("report")
@@ -62,11 +69,12 @@ def report_cli(
         query.setdefault(f"var-{name}", []).append(value)
     layer = runtime.data_layer()
     timeout = runtime.settings().export_timeout
+    actor = _actor()
     target = slug if fmt == "pdf" else f"{slug}/{panel_id}"
     try:
         view = export_view(layer, dashboard, query)
         if fmt == "pdf":
-            body: bytes = report_pdf(layer, view, runtime.panel_pool(), ACTOR, timeout=timeout)
+            body: bytes = report_pdf(layer, view, runtime.panel_pool(), actor, timeout=timeout)
         elif fmt == "csv":
             body = panel_data_csv(layer, view, panel).encode()
         else:
@@ -77,8 +85,8 @@ def report_cli(
         raise click.ClickException(exc.message) from None
     except (ExportError, ExportEngineError) as exc:
         detail = {"format": fmt, "query": query, "error": exc.message}
-        runtime.audit().record("export", ACTOR, target=target, outcome="error", detail=detail)
+        runtime.audit().record("export", actor, target=target, outcome="error", detail=detail)
         raise click.ClickException(exc.message) from None
     Path(out).write_bytes(body)
-    runtime.audit().record("export", ACTOR, target=target, detail={"format": fmt, "query": query})
+    runtime.audit().record("export", actor, target=target, detail={"format": fmt, "query": query})
     click.echo(f"wrote {out} ({len(body):,} bytes)", err=True)

@@ -165,7 +165,9 @@ def value_figure(data: PanelData) -> dict:
         share = max(0.0, min(1.0, value / float(target)))
         goal = format_value(target, panel.unit, panel.decimals)
         notes.append((f"{share * 100:.0f}% of target {goal}", MUTED))
-    points = sparkline_points(data) if panel.options.get("sparkline", True) else None
+    # As on the cards: a KPI always has its sparkline, a stat unless options.sparkline is off.
+    drawn = panel.type == "kpi" or panel.options.get("sparkline", True)
+    points = sparkline_points(data) if drawn else None
     bottom = 0.0
     if points is not None:
         traces.append(

@@ -197,7 +197,7 @@ class KaleidoEngine:
                 outcome["value"] = work()
                 if warm_up:
                     self._broken = None  # a slow start that finished after all
-            except Exception as exc:  # kaleido re-raises whatever the browser side raised
+            except BaseException as exc:  # kaleido re-raises whatever the browser side raised
                 outcome["error"] = exc
             finally:
                 self._call_lock.release()

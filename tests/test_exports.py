@@ -228,7 +228,7 @@ def test_exp008_flask_report_writes_the_same_report(app, report, tmp_path):
     titles = [p.title for p in DASHBOARDS["migration-health"].panels]
     for cli_page, route_page in zip(from_cli[1:], from_route[1:], strict=True):
         assert [t for t in titles if t in cli_page] == [t for t in titles if t in route_page]
-    assert "by cli" in from_cli[0]
+    assert "by cli:" in from_cli[0]
 
 
 def test_exp009_flask_report_png_of_one_panel(app, tmp_path):
