@@ -251,7 +251,8 @@ def table_figure(data: PanelData) -> dict:
 
 
 def status_figure(data: PanelData) -> dict:
-    """A tile per series in its state's colour, named and labelled, in a grid wider than tall."""
+    """A tile per series in its state's colour, its name over its state in bold (as on the card),
+    in a grid wider than tall."""
     tiles = status_tiles(data)
     columns = max(1, min(len(tiles), math.ceil(math.sqrt(len(tiles) * 3))))
     rows = math.ceil(len(tiles) / columns)
@@ -276,7 +277,7 @@ def status_figure(data: PanelData) -> dict:
         )
         labels.append(
             _text(
-                f"<b>{escape(name)}</b><br>{escape(label)}", (x0 + x1) / 2, (y0 + y1) / 2, 12, WHITE
+                f"{escape(name)}<br><b>{escape(label)}</b>", (x0 + x1) / 2, (y0 + y1) / 2, 13, WHITE
             )
         )
     layout = _bare_layout(data.panel)
