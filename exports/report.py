@@ -20,6 +20,7 @@ from pathlib import Path
 
 from pypdf import PdfReader, PdfWriter, Transformation
 from reportlab.lib import colors
+from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase import pdfmetrics
@@ -52,7 +53,7 @@ FULL_SLOT = 400.0
 TALL_PANEL = 400  # px
 POINTS_PER_PX = 0.75  # kaleido's PDF pages measure the figure's CSS pixels in points at 96 dpi
 TABLE_ROWS = 100
-CELL_CHARS = 60
+CELL_CHARS = 200
 
 _FONTS = Path("/usr/share/fonts/truetype/dejavu")
 
@@ -79,6 +80,9 @@ STYLES = {
     "note": ParagraphStyle("note", fontName=FONT, fontSize=8.5, leading=11, textColor=MUTED),
     "body": ParagraphStyle("body", fontName=FONT, fontSize=10, leading=14, textColor=INK),
     "cell": ParagraphStyle("cell", fontName=FONT, fontSize=8, leading=10, textColor=INK),
+    "number": ParagraphStyle(
+        "number", fontName=FONT, fontSize=8, leading=10, textColor=INK, alignment=TA_RIGHT
+    ),
 }
 
 
@@ -204,37 +208,40 @@ def _heading(export: PanelExport) -> list[Flowable]:
     return parts
 
 
+def _cell(text: str, unit: bool, tint: object) -> Paragraph:
+    """One cell, wrapped to its column; in its threshold colour and bold where the panel says."""
+    text = escape(text if len(text) <= CELL_CHARS else text[: CELL_CHARS - 1] + "…")
+    if isinstance(tint, str) and tint.startswith("#"):
+        text = f'<font color="{tint}"><b>{text}</b></font>'
+    return Paragraph(text, STYLES["number" if unit else "cell"])
+
+
 def _table(export: PanelExport) -> list[Flowable]:
     """The table panel's rows as a table (its first TABLE_ROWS), header repeated on each page."""
     rows = table_rows(export.data)
     defs = rows.defs
-    shown = rows.shown.head(TABLE_ROWS)
     body = [[Paragraph(f"<b>{escape(d['headerName'])}</b>", STYLES["cell"]) for d in defs]]
-    style = [
-        ("FONTNAME", (0, 0), (-1, -1), FONT),
-        ("FONTSIZE", (0, 0), (-1, -1), 8),
-        ("TEXTCOLOR", (0, 0), (-1, -1), INK),
-        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#f4f5f7")),
-        ("LINEBELOW", (0, 0), (-1, -1), 0.4, RULE),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-    ]
-    for r, (_, row) in enumerate(shown.iterrows(), start=1):
-        line = []
-        for c, definition in enumerate(defs):
-            name = definition["field"]
-            text = cell_text(row.get(f"{name}__text", row[name]))
-            line.append(text if len(text) <= CELL_CHARS else text[: CELL_CHARS - 1] + "…")
-            if name in rows.units:
-                style.append(("ALIGN", (c, r), (c, r), "RIGHT"))
-            tint = row.get(f"{name}__color")
-            if isinstance(tint, str) and tint.startswith("#"):
-                style += [
-                    ("TEXTCOLOR", (c, r), (c, r), colors.HexColor(tint)),
-                    ("FONTNAME", (c, r), (c, r), BOLD),
-                ]
-        body.append(line)
+    for _, row in rows.shown.head(TABLE_ROWS).iterrows():
+        body.append(
+            [
+                _cell(
+                    cell_text(row.get(f"{d['field']}__text", row[d["field"]])),
+                    d["field"] in rows.units,
+                    row.get(f"{d['field']}__color"),
+                )
+                for d in defs
+            ]
+        )
     table = Table(body, colWidths=[CONTENT_WIDTH / len(defs)] * len(defs), repeatRows=1)
-    table.setStyle(TableStyle(style))
+    table.setStyle(
+        TableStyle(
+            [
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#f4f5f7")),
+                ("LINEBELOW", (0, 0), (-1, -1), 0.4, RULE),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+            ]
+        )
+    )
     if len(rows.shown) <= TABLE_ROWS:
         return [table]
     more = f"The first {TABLE_ROWS} of {len(rows.shown)} rows; the CSV export has them all."
