@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 RUN_PACKAGES := prometheus prometheus-node-exporter chromium chromium-driver
 TEST_PACKAGES := $(RUN_PACKAGES) postgresql redis-server
 
-.PHONY: run test lint bench bench-dashboard system-run system-test clean
+.PHONY: run test lint bench bench-dashboard bench-exports system-run system-test clean
 
 run: system-run $(STAMP)
 	$(PY) -m demo.run
@@ -29,6 +29,10 @@ bench: system-test $(STAMP)
 # Needs `make run` in another terminal: it measures the app as deployed.
 bench-dashboard: $(STAMP)
 	$(PY) -m bench.dashboard_load
+
+# Builds its own Prometheus history and warehouse (once, under var/bench-exports/).
+bench-exports: system-run $(STAMP)
+	$(PY) -m bench.exports
 
 # Debian packages: installed only when a binary is missing (apt-get update once, then install).
 system-run:

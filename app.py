@@ -13,6 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 import callbacks
 from commands.dashboards import dashboards_cli
 from commands.embed import embed_token_cli
+from commands.report import report_cli
 from commands.users import users_cli
 from components.shell import shell
 from data import runtime
@@ -21,7 +22,8 @@ from data.config import Settings, secret_key
 from data.dashboards import SpecError, load_all
 from data.datasources import DataLayer, build_sources
 from data.state import StateError, connect
-from routes import auth, guard, headers, health, timing
+from exports.kaleido_engine import ENGINE
+from routes import auth, exports, guard, headers, health, timing
 
 HERE = Path(__file__).resolve().parent
 
@@ -69,11 +71,15 @@ def create_app(settings: Settings | None = None) -> Dash:
     runtime.install(app.server, settings, layer, dashboards, state, secret)
     prefix = settings.url_prefix.rstrip("/") or None
     app.server.register_blueprint(health.blueprint, url_prefix=prefix)
+    app.server.register_blueprint(exports.blueprint, url_prefix=prefix)
     timing.install(app.server, app.config.routes_pathname_prefix + "_dash-update-component")
     callbacks.register_all(app)
-    for group in (dashboards_cli, users_cli, embed_token_cli):
+    for group in (dashboards_cli, users_cli, embed_token_cli, report_cli):
         app.server.cli.add_command(group)
     app.layout = shell
+    if settings.export_warmup:
+        # Off by default: tests and CLI commands that never export do not start a browser.
+        ENGINE.warm_up_in_background()
     # Dash finishes its set-up (scripts, the pages router) in before-request hooks on a worker's
     # first request, and marks each done before it is: the other threads of a fresh gunicorn
     # worker then serve pages with no router or "dash is not a registered library". Run those

@@ -3,6 +3,8 @@ panel cards. Layout only: every panel's data arrives through the panel callback.
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
@@ -11,6 +13,7 @@ from data.spec import REFRESH_CHOICES, Dashboard, Panel, refresh_seconds
 from data.urlstate import ViewState
 from data.variables import ALL, shows_all
 
+EXPORT_FORMATS = (("PNG image", "png"), ("SVG image", "svg"), ("CSV data", "csv"))
 TIME_PRESETS = [
     ("Last 5 minutes", "now-5m"),
     ("Last 15 minutes", "now-15m"),
@@ -33,10 +36,44 @@ def loading_body() -> html.Div:
     )
 
 
-def panel_card(slug: str, panel: Panel) -> dbc.Col:
+def export_query(state: ViewState, embed_token: str | None = None) -> str:
+    """What export links carry: the page's time range and variable values, and on an embedded
+    page its token (exports check it as the page's callbacks do)."""
+    pairs = [("from", state.time_from), ("to", state.time_to)]
+    for name, values in state.variables.items():
+        pairs.extend((f"var-{name}", v) for v in values)
+    if embed_token is not None:
+        pairs.append(("token", embed_token))
+    return "?" + urlencode(pairs)
+
+
+def export_menu(slug: str, panel: Panel, query: str) -> html.Details:
+    """A small menu of download links (plain links: the server draws the files)."""
+    links = [
+        html.A(
+            label,
+            href=dash.get_relative_path(f"/export/{slug}/{panel.id}.{fmt}") + query,
+            className="panel-export-link",
+        )
+        for label, fmt in EXPORT_FORMATS
+    ]
+    return html.Details(
+        [
+            html.Summary("Export", className="panel-export-toggle"),
+            html.Div(links, className="panel-export-menu"),
+        ],
+        className="panel-export",
+    )
+
+
+def panel_card(slug: str, panel: Panel, export: str | None = None) -> dbc.Col:
+    """`export`: the query string of the panel's export links (none without it; a text panel
+    has nothing to export but its place in the PDF report)."""
     title = [html.Span(panel.title, className="panel-title")]
     if panel.description:
         title.append(html.Span("i", title=panel.description, className="panel-info"))
+    if export is not None and panel.type != "text":
+        title.append(export_menu(slug, panel, export))
     return dbc.Col(
         html.Div(
             [
@@ -168,7 +205,7 @@ def toolbar(
     return html.Div(items, className="dash-toolbar")
 
 
-def header(dashboard: Dashboard, titles: dict[str, str]) -> html.Div:
+def header(dashboard: Dashboard, titles: dict[str, str], export: str | None = None) -> html.Div:
     links = [
         dcc.Link(
             titles[link.dashboard],
@@ -178,9 +215,19 @@ def header(dashboard: Dashboard, titles: dict[str, str]) -> html.Div:
         for link in dashboard.links
         if link.dashboard in titles  # only the dashboards this viewer may open
     ]
+    title = [html.H2(dashboard.title, className="h4 mb-1")]
+    if export is not None:
+        title.append(
+            html.A(
+                "PDF report",
+                href=dash.get_relative_path(f"/export/{dashboard.slug}.pdf") + export,
+                className="btn btn-outline-secondary btn-sm dash-report",
+                title="Every panel of this dashboard for this time range, as a PDF",
+            )
+        )
     return html.Div(
         [
-            html.H2(dashboard.title, className="h4 mb-1"),
+            html.Div(title, className="dash-title-row"),
             html.P(dashboard.description, className="text-muted small mb-1"),
             html.Div(links),
         ],
@@ -188,16 +235,16 @@ def header(dashboard: Dashboard, titles: dict[str, str]) -> html.Div:
     )
 
 
-def grid(dashboard: Dashboard, only: str | None = None) -> html.Div:
+def grid(dashboard: Dashboard, only: str | None = None, export: str | None = None) -> html.Div:
     """The rows of panel cards; `only` one panel, at full width (an embedded panel)."""
     if only is not None:
         panel = dashboard.panel(only).model_copy(update={"width": 12})
-        return html.Div(dbc.Row([panel_card(dashboard.slug, panel)]))
+        return html.Div(dbc.Row([panel_card(dashboard.slug, panel, export)]))
     rows = []
     for row in dashboard.rows:
         if row.title:
             rows.append(html.H3(row.title, className="row-title"))
-        rows.append(dbc.Row([panel_card(dashboard.slug, p) for p in row.panels]))
+        rows.append(dbc.Row([panel_card(dashboard.slug, p, export) for p in row.panels]))
     return html.Div(rows)
 
 

@@ -133,3 +133,20 @@ def axis_format(unit: str, decimals: int | None = None) -> tuple[dict, str]:
     if unit == "none":
         return {}, f"%{{y:.{places}f}}"
     return {"tickformat": "~s", "ticksuffix": suffix}, f"%{{y:.3~s}}{suffix}"
+
+
+def unit_label(unit: str) -> str:
+    """The unit as a column header says it (`req/s`, `%`, `USD`); empty for plain numbers."""
+    if unit in ("short", "none"):
+        return ""
+    if unit.startswith("currency:"):
+        return unit.split(":", 1)[1]
+    labels = {
+        "reqps": "req/s",
+        "ops": "ops/s",
+        "percent": "%",
+        "percentunit": "0-1",
+        "Bps": "B/s",
+        "days": "d",
+    }
+    return labels.get(unit, unit)

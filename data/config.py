@@ -86,6 +86,8 @@ class Settings:
     session_hours: float = 12.0
     login_rate_limit: str = "5 per minute"
     trusted_proxy_hops: int = 0
+    export_timeout: float = 30.0
+    export_warmup: bool = False
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -119,6 +121,8 @@ class Settings:
             session_hours=_float(env, "SESSION_HOURS", 12.0),
             login_rate_limit=env.get("LOGIN_RATE_LIMIT") or "5 per minute",
             trusted_proxy_hops=int(_float(env, "TRUSTED_PROXY_HOPS", 0)),
+            export_timeout=_float(env, "EXPORT_TIMEOUT", 30.0),
+            export_warmup=_flag(env, "EXPORT_WARMUP"),
         )
 
     def with_(self, **changes) -> Settings:

@@ -172,7 +172,9 @@ def main() -> None:
             [sys.executable, "-m", "gunicorn", "--bind", f"{APP_HOST}:{APP_PORT}",
              "--workers", "2", "--threads", "8", "--timeout", "60", "app:server"],
             logs / "app.log",
-            env={**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)},
+            # EXPORT_WARMUP: each worker starts its export browser at start-up, not on the
+            # first export a user asks for.
+            env={**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir), "EXPORT_WARMUP": "1"},
         )  # fmt: skip
         wait_for_port(APP_PORT, "the app", timeout=60)
         say(f"app: http://{APP_HOST}:{APP_PORT}   (logs under {logs}; Ctrl-C stops everything)")

@@ -9,7 +9,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from components.annotate import annotate_form
-from components.dashboard_view import grid, header, refresh_ms, toolbar
+from components.dashboard_view import export_query, grid, header, refresh_ms, toolbar
 from components.drill_view import breadcrumb, filter_chips
 from data import runtime
 from data.access import Viewer, locked_variables, may_view
@@ -94,20 +94,21 @@ def dashboard_layout(
         dcc.Interval(id="dash-clock", interval=1000),
     ]
     notes = [dbc.Alert(p, color="warning", className="py-2 small") for p in problems]
+    export = export_query(view, embed_token)
     if embed_token is not None:
-        body = [*notes, grid(dashboard, only=panel_id)]
+        body = [*notes, grid(dashboard, only=panel_id, export=export)]
     else:
         titles = {d.slug: d.title for d in runtime.dashboards().values() if may_view(viewer, d)}
         operator = isinstance(viewer, User) and viewer.at_least("operator")
         chips = filter_chips(dashboard, values, defaults, set(locked))
         body = [
             *trail(query, dashboard, titles),
-            header(dashboard, titles),
+            header(dashboard, titles, export),
             *([annotate_form()] if operator else []),
             *notes,
             toolbar(dashboard, state, values, choices, locked=set(locked)),
             *([chips] if chips else []),
-            grid(dashboard),
+            grid(dashboard, export=export),
         ]
     return html.Div(
         timers + body,

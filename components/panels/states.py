@@ -64,24 +64,24 @@ def state_timeline(data: PanelData):
     return graph(figure(traces, layout), data)
 
 
+def status_tiles(data: PanelData) -> list[tuple[str, str, str]]:
+    """(name, state text, colour) of each series (target) by name: its current state."""
+    last = latest_by_series(data.tidy).sort_values("series")
+    return [(str(row["series"]), *_state(data, row["value"])) for _, row in last.iterrows()]
+
+
 def status_map(data: PanelData):
     """A tile per series (target), coloured by its current state (mapping or thresholds)."""
     panel = data.panel
-    last = latest_by_series(data.tidy).sort_values("series")
-    tiles = []
-    for _, row in last.iterrows():
-        label, tint = _state(data, row["value"])
-        tiles.append(
-            html.Div(
-                [
-                    html.Div(str(row["series"]), className="tile-name"),
-                    html.Div(label, className="tile-state"),
-                ],
-                className="status-tile",
-                style={"background": tint},
-                **{"data-state": label},
-            )
+    tiles = [
+        html.Div(
+            [html.Div(name, className="tile-name"), html.Div(label, className="tile-state")],
+            className="status-tile",
+            style={"background": tint},
+            **{"data-state": label},
         )
+        for name, label, tint in status_tiles(data)
+    ]
     return html.Div(tiles, className="status-map", style={"minHeight": f"{panel.height - 40}px"})
 
 

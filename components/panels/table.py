@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import dash_ag_grid as dag
 import pandas as pd
 
@@ -28,7 +30,18 @@ def _rows(data: PanelData) -> pd.DataFrame:
     return last.drop(columns=["x"], errors="ignore")
 
 
-def table(data: PanelData):
+@dataclass
+class TableRows:
+    """What a table panel shows: `shown` has each column's values (plus `<col>__text`, the
+    formatted text, and `<col>__color` where the panel says so), `defs` AG Grid's column
+    definitions, `units` the unit of each formatted column."""
+
+    shown: pd.DataFrame
+    defs: list[dict]
+    units: dict[str, str]
+
+
+def table_rows(data: PanelData) -> TableRows:
     panel = data.panel
     rows = _rows(data)
     columns = panel.options.get("columns") or list(rows.columns)
@@ -37,6 +50,7 @@ def table(data: PanelData):
     labels = panel.options.get("labels", {})
     shown = pd.DataFrame()
     defs = []
+    formatted = {}
     for column in columns:
         if column not in rows:
             continue
@@ -58,6 +72,7 @@ def table(data: PanelData):
             "resizable": True,
         }
         if unit is not None and pd.api.types.is_numeric_dtype(values):
+            formatted[column] = unit
             shown[f"{column}__text"] = [format_value(v, unit, panel.decimals) for v in values]
             definition["valueFormatter"] = {"function": f"params.data['{column}__text']"}
             definition["type"] = "rightAligned"
@@ -72,11 +87,16 @@ def table(data: PanelData):
     sort = panel.options.get("sort")
     if sort and sort.lstrip("-") in shown:
         shown = shown.sort_values(sort.lstrip("-"), ascending=not sort.startswith("-"))
+    return TableRows(shown.head(int(panel.options.get("limit", 500))), defs, formatted)
+
+
+def table(data: PanelData):
+    rows = table_rows(data)
     return dag.AgGrid(
-        rowData=shown.head(int(panel.options.get("limit", 500))).to_dict("records"),
-        columnDefs=defs,
+        rowData=rows.shown.to_dict("records"),
+        columnDefs=rows.defs,
         defaultColDef={"flex": 1, "minWidth": 90},
         dashGridOptions={"domLayout": "normal", "animateRows": False},
-        style={"height": f"{panel.height}px"},
+        style={"height": f"{data.panel.height}px"},
         className="ag-theme-alpine",
     )

@@ -26,15 +26,22 @@ def reduce_value(data: PanelData, frames: list[QueryFrame]) -> float | None:
     return float(getattr(values, how)()) if not values.empty else None
 
 
-def _sparkline(data: PanelData, tint: str) -> html.Img | None:
+def sparkline_points(data: PanelData) -> pd.Series | None:
+    """The first query's values summed over series, by time; None when too few to draw."""
     tidy = data.frames[0].tidy if data.frames else None
     if tidy is None or tidy.empty or tidy["x"].nunique() < 3:
         return None
-    series = tidy.groupby("x", sort=True)["value"].sum()
+    return tidy.groupby("x", sort=True)["value"].sum()
+
+
+def _sparkline(data: PanelData, tint: str) -> html.Img | None:
+    series = sparkline_points(data)
+    if series is None:
+        return None
     return html.Img(src=sparkline_svg(series.to_numpy(), tint), className="sparkline", alt="")
 
 
-def _shown(data: PanelData, value: float | None) -> tuple[str, str]:
+def shown(data: PanelData, value: float | None) -> tuple[str, str]:
     """The text and colour of a value: a value mapping first, else unit and thresholds."""
     panel = data.panel
     mapping = apply_mapping(value, panel.mappings)
@@ -44,11 +51,18 @@ def _shown(data: PanelData, value: float | None) -> tuple[str, str]:
     return format_value(value, panel.unit, panel.decimals), tint
 
 
-def _change(data: PanelData, value: float | None) -> html.Span | None:
+def change_percent(data: PanelData, value: float | None) -> float | None:
+    """The change against the time-shifted period, in percent; None without one."""
     previous = reduce_value(data, data.previous)
     if value is None or previous in (None, 0):
         return None
-    change = (value - previous) / abs(previous) * 100
+    return (value - previous) / abs(previous) * 100
+
+
+def _change(data: PanelData, value: float | None) -> html.Span | None:
+    change = change_percent(data, value)
+    if change is None:
+        return None
     lower_better = data.panel.options.get("lower_is_better", False)
     good = (change <= 0) if lower_better else (change >= 0)
     arrow = "▲" if change >= 0 else "▼"
@@ -61,7 +75,7 @@ def _change(data: PanelData, value: float | None) -> html.Span | None:
 def _headline(data: PanelData) -> tuple[float | None, str, list]:
     """The big value in its colour, and its change against the previous period if any."""
     value = reduce_value(data, data.frames)
-    text, tint = _shown(data, value)
+    text, tint = shown(data, value)
     children = [html.Div(text, className="stat-value", style={"color": tint})]
     change = _change(data, value)
     if change is not None:

@@ -1,0 +1,211 @@
+"""Benchmark of the exports (prints medians; no assertions).
+
+Builds its own world once under var/bench-exports/ (24 hours of demo Prometheus history, a 14-day
+demo warehouse), starts Prometheus over it and an app against both, and asks for exports as the
+browser does (HTTP, with an embed token):
+
+- PNG of a time-series panel (system-health/request-rate, 24 hours), cold: the first export of
+  a fresh process, kaleido's browser start and the data queries included (each in a new process);
+  warm: later ones.
+- The PDF report of the largest dashboard (migration-health, 16 panels), and where its time goes.
+- 10 PNG exports at once against a running server (werkzeug, threaded): wall time.
+
+    .venv/bin/python -m bench.exports [--runs 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import atexit
+import json
+import os
+import secrets
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+
+import requests
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+from data import runtime
+from data.access import make_embed_token
+from data.config import ROOT, Settings
+from demo.backfill import backfill
+from demo.promstack import PrometheusServer, free_port, write_config
+from demo.warehouse import build_warehouse
+from exports.figures import for_image, panel_figure
+from exports.kaleido_engine import ENGINE, Image
+from exports.report import layout_report, overlay, typeset
+from exports.view import export_view, fetch_all
+
+PNG = "/export/system-health/request-rate.png"
+PDF = "/export/migration-health.pdf"
+HOURS = 24
+
+
+def world(directory: Path) -> tuple[PrometheusServer, str, int]:
+    """Prometheus (started) over HOURS of history and the warehouse URL, built once; the end of
+    the history (unix seconds)."""
+    stamp = directory / "world.json"
+    if not stamp.exists():
+        end = int(time.time()) // 3600 * 3600
+        print(f"building {HOURS} h of Prometheus history and the warehouse (once)...", flush=True)
+        backfill(directory / "data", end - HOURS * 3600, end)
+        moment = datetime.fromtimestamp(end, UTC)
+        build_warehouse(f"sqlite:///{directory / 'warehouse.db'}", days=14, end=moment)
+        stamp.write_text(json.dumps({"end": end}))
+    end = json.loads(stamp.read_text())["end"]
+    config = write_config(directory / "prometheus.yml", scrape_interval=60, targets={},
+                          rules_files=[])  # fmt: skip
+    server = PrometheusServer(directory / "data", config, free_port(), retention="3650d")
+    server.start()
+    return server, f"sqlite:///{directory / 'warehouse.db'}", end
+
+
+def make_app(prometheus_url: str, database_url: str):
+    var = Path(tempfile.mkdtemp(prefix="bench-exports-"))
+    atexit.register(shutil.rmtree, var, ignore_errors=True)
+    # Importing app builds its module-level app from the environment: give it a place and a key.
+    os.environ.setdefault("VAR_DIR", str(var))
+    os.environ.setdefault("SECRET_KEY", secrets.token_hex(32))
+    from app import create_app
+
+    settings = Settings(var_dir=var, cache_dir=var / "cache", prometheus_url=prometheus_url,
+                        prometheus_scrape_interval=60, database_url=database_url,
+                        secret_key=secrets.token_hex(32))  # fmt: skip
+    return create_app(settings)
+
+
+def query(app, slug: str, end: int, **extra) -> dict:
+    token, _ = make_embed_token(app.server.secret_key, slug, 3600)
+    return {"from": (end - HOURS * 3600) * 1000, "to": end * 1000, "token": token, **extra}
+
+
+def timed(fn) -> float:
+    started = time.perf_counter()
+    fn()
+    return time.perf_counter() - started
+
+
+def get(client, path: str, params: dict) -> None:
+    response = client.get(path, query_string=params)
+    if response.status_code != 200:
+        raise SystemExit(f"{path}: {response.status_code} {response.get_data(as_text=True)}")
+
+
+def cold_png(prometheus_url: str, database_url: str, end: int) -> None:
+    """In a fresh process: the first PNG export's seconds, printed."""
+    app = make_app(prometheus_url, database_url)
+    client = app.server.test_client()
+    print(timed(lambda: get(client, PNG, query(app, "system-health", end))))
+
+
+def pdf_stages(app, end: int, runs: int) -> dict[str, float]:
+    """Median seconds of each step of the report (warm data cache, warm engine)."""
+    samples: dict[str, list[float]] = {}
+    with app.server.app_context():
+        layer, pool = runtime.data_layer(), runtime.panel_pool()
+        dashboard = runtime.dashboards()["migration-health"]
+        params = query(app, "migration-health", end)
+        view = export_view(layer, dashboard, {k: [str(v)] for k, v in params.items()})
+        for _ in range(runs):
+            step = time.perf_counter()
+
+            def lap(name: str) -> None:
+                nonlocal step
+                now = time.perf_counter()
+                samples.setdefault(name, []).append(now - step)
+                step = now
+
+            exports = fetch_all(layer, view, pool)
+            lap("data")
+            layout = layout_report(view, exports, "bench", datetime.now(UTC))
+            images = [
+                Image(for_image(panel_figure(s.export), s.export.data.panel, title=False), "pdf",
+                      *s.pixels)
+                for s in layout.slots
+            ]  # fmt: skip
+            lap("figures")
+            drawn = ENGINE.images(images, 60)
+            lap(f"kaleido ({len(images)} figures)")
+            text = typeset(view, layout)
+            lap("reportlab")
+            overlay(text, layout.slots, drawn)
+            lap("pypdf")
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def concurrent_pngs(url: str, app, end: int) -> float:
+    widths = [400 + 20 * n for n in range(10)]
+    start = threading.Barrier(len(widths))
+
+    def export(width: int) -> None:
+        start.wait()
+        params = query(app, "system-health", end, width=width, height=250)
+        requests.get(url + PNG, params=params, timeout=120).raise_for_status()
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(len(widths)) as pool:
+        list(pool.map(export, widths))
+    return time.perf_counter() - started
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_request(self, *args) -> None:
+        """No line per request: the figures are the output."""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--cold", nargs=3, metavar=("PROMETHEUS", "DATABASE", "END"),
+                        help=argparse.SUPPRESS)  # fmt: skip
+    args = parser.parse_args()
+    if args.cold:
+        cold_png(args.cold[0], args.cold[1], int(args.cold[2]))
+        return
+    prometheus, database_url, end = world(ROOT / "var" / "bench-exports")
+    try:
+        colds = []
+        for _ in range(3):
+            out = subprocess.run(
+                [sys.executable, "-m", "bench.exports", "--cold", prometheus.url, database_url,
+                 str(end)], capture_output=True, text=True, check=True, cwd=ROOT,
+            )  # fmt: skip
+            colds.append(float(out.stdout.strip().splitlines()[-1]))
+        app = make_app(prometheus.url, database_url)
+        client = app.server.test_client()
+        get(client, PNG, query(app, "system-health", end))
+        warm = [timed(lambda: get(client, PNG, query(app, "system-health", end)))
+                for _ in range(args.runs)]  # fmt: skip
+        get(client, PDF, query(app, "migration-health", end))
+        pdf_runs = max(3, args.runs // 4)
+        pdfs = [timed(lambda: get(client, PDF, query(app, "migration-health", end)))
+                for _ in range(pdf_runs)]  # fmt: skip
+        stages = pdf_stages(app, end, pdf_runs)
+        server = make_server("127.0.0.1", 0, app.server, threaded=True,
+                             request_handler=_QuietHandler)  # fmt: skip
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        url = f"http://127.0.0.1:{server.server_port}"
+        walls = [concurrent_pngs(url, app, end) for _ in range(5)]
+        server.shutdown()
+    finally:
+        prometheus.stop()
+    print(f"\nExports over {HOURS} h of demo data; medians (cold: 3 fresh processes)\n")
+    print(f"PNG, time series, cold (browser start included): {statistics.median(colds):6.2f} s")
+    print(f"PNG, time series, warm ({args.runs} runs):{statistics.median(warm) * 1000:12.0f} ms")
+    print(f"PDF, migration-health, 16 panels ({pdf_runs} runs): {statistics.median(pdfs):6.2f} s")
+    for name, seconds in stages.items():
+        print(f"    {name:<28}{seconds * 1000:8.0f} ms")
+    print(f"10 PNG exports at once, wall time (5 runs): {statistics.median(walls):8.2f} s")
+
+
+if __name__ == "__main__":
+    main()
