@@ -2,7 +2,7 @@
 process.
 
 - One kaleido sync server per process (kaleido keeps it as a process-wide singleton): mathjax
-  off and plotly.js from the installed plotly package, so nothing comes from a CDN; map outlines
+  off and plotly.js from our build in assets/vendor, so nothing comes from a CDN; map outlines
   come from assets/topojson as file:// URLs. A batch (the figures of a PDF report) is one call
   that kaleido spreads over TABS browser tabs.
 - A process-wide lock around every call: the sync server is not thread-safe (its callers share
@@ -28,15 +28,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import kaleido
-import plotly
 
 TABS = 2
 START_TIMEOUT = 30.0
 # kaleido's own limit per figure: a render stuck in the browser is abandoned after this, and the
 # server (and the lock) become free again.
 RENDER_TIMEOUT = 60.0
-PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
-TOPOJSON_DIR = Path(__file__).resolve().parent.parent / "assets" / "topojson"
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
+# Our plotly.js build (every trace type the panels and exports draw; a third of the full bundle):
+# kaleido reloads it in its tab before each answer, so its size is paid on every export.
+PLOTLY_JS = next((ASSETS / "vendor").glob("plotly-*-teamdash.min.js"))
+TOPOJSON_DIR = ASSETS / "topojson"
 _WARM_UP_FIGURE = {"data": [{"type": "scatter", "y": [1, 2]}], "layout": {}}
 
 log = logging.getLogger(__name__)
