@@ -89,8 +89,8 @@ def _token_in_query(query: str) -> str | None:
 
 
 class Guard:
-    def __init__(self, app: Dash) -> None:
-        self.prefix = runtime.settings().url_prefix
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
 
     def relative(self, path: str) -> str | None:
         """The path below the prefix, or None outside it."""
@@ -228,5 +228,5 @@ class Guard:
 
 
 def install(app: Dash) -> None:
-    guard = Guard(app)
+    guard = Guard(runtime.settings().url_prefix)
     app.server.before_request(guard.check)
