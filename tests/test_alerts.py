@@ -10,8 +10,8 @@ import pytest
 from app import create_app
 from data import runtime
 from data.alerts import AckStore, Alert, current_alerts
-from tests.fixtures.app import add_user, login, settings_for
-from tests.test_auth import panel_request, panel_results, route_request
+from tests.fixtures.app import add_user, client_for, login, route_request, settings_for
+from tests.test_auth import panel_request, panel_results
 
 
 @pytest.fixture(scope="module")
@@ -33,12 +33,6 @@ def app(prometheus, warehouse_sqlite, state_dir):
     add_user(app, "vic", "viewer", ("sre",))
     prometheus.wait_for_history("ALERTS")
     return app
-
-
-def client_for(app, name):
-    client = app.server.test_client()
-    assert login(client, name).status_code == 302
-    return client
 
 
 def alerts_request(severities=None, search=None, acked=None) -> dict:

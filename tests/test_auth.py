@@ -19,7 +19,15 @@ from data.access import make_embed_token
 from data.config import Settings, secret_key
 from data.dashboards import load_all
 from demo.users import demo_accounts
-from tests.fixtures.app import PASSWORD, TEST_SECRET, add_user, login, settings_for
+from tests.fixtures.app import (
+    PASSWORD,
+    TEST_SECRET,
+    add_user,
+    client_for,
+    login,
+    route_request,
+    settings_for,
+)
 
 DASHBOARDS = load_all()
 ATTACKS = ['api"}) or vector(1)', "' OR 1=1 --", "Ω≈ç√∫ 🙂 \u202e", "x" * 100_000]
@@ -41,39 +49,9 @@ def app(prometheus, warehouse_sqlite, tmp_path_factory):
     return app
 
 
-def client_for(app, name: str | None):
-    client = app.server.test_client()
-    if name is not None:
-        assert login(client, name).status_code == 302
-    return client
-
-
 def panel_request(slug: str, panels: list[str], state: dict) -> dict:
     """The panel callback as the browser sends it."""
     return update_request(slug, panels, state)
-
-
-def route_request(path: str) -> dict:
-    """The pages router callback: what the browser asks for when it opens `path`."""
-    pathname, _, search = path.partition("?")
-    search = "?" + search if search else ""
-    return {
-        "output": ".._pages_content.children..._pages_store.data..",
-        "outputs": [
-            {"id": "_pages_content", "property": "children"},
-            {"id": "_pages_store", "property": "data"},
-        ],
-        "inputs": [
-            {"id": "_pages_location", "property": "pathname", "value": pathname},
-            {
-                "id": "_pages_location",
-                "property": "search",
-                "value": "?" + search if search else "",
-            },
-        ],
-        "changedPropIds": ["_pages_location.pathname"],
-        "state": [],
-    }
 
 
 def panel_results(response) -> dict[str, tuple[str, str]]:

@@ -14,7 +14,7 @@ from data import runtime
 from data.dashboards import load_all
 from data.urlstate import ViewState
 from data.variables import VariableError, resolve
-from tests.fixtures.app import add_user, login, settings_for
+from tests.fixtures.app import add_user, login, open_page, settings_for
 
 DASHBOARDS = load_all()
 # The app's own health last: it needs the metrics the other dashboards' callbacks produce.
@@ -54,28 +54,6 @@ def panel_states(client, slug: str, panel_ids: list[str], state: dict) -> dict:
 
 def panel_state(client, slug: str, panel_id: str, state: dict) -> tuple[str, str]:
     return panel_states(client, slug, [panel_id], state)[panel_id]
-
-
-def open_page(client, path: str) -> str:
-    """The page-routing callback, as the browser calls it on navigation: the page's layout."""
-    response = client.post(
-        "/_dash-update-component",
-        json={
-            "output": ".._pages_content.children..._pages_store.data..",
-            "outputs": [
-                {"id": "_pages_content", "property": "children"},
-                {"id": "_pages_store", "property": "data"},
-            ],
-            "inputs": [
-                {"id": "_pages_location", "property": "pathname", "value": path},
-                {"id": "_pages_location", "property": "search", "value": ""},
-            ],
-            "changedPropIds": ["_pages_location.pathname"],
-            "state": [],
-        },
-    )
-    assert response.status_code == 200
-    return response.get_data(as_text=True)
 
 
 def default_state(app, slug: str) -> dict:

@@ -14,8 +14,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from app import create_app
 from data import runtime
 from data.dashboards import SpecError, parse
-from tests.fixtures.app import add_user, login, settings_for, start_logged_in
-from tests.test_auth import route_request
+from tests.fixtures.app import add_user, login, route_request, settings_for, start_logged_in
 from tests.test_dashboards_browser import wait_all_ok
 
 

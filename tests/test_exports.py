@@ -33,7 +33,7 @@ from data.panel_data import fetch_panel
 from data.timerange import TimeRange
 from data.variables import as_query_values, resolve
 from tests.fixtures._servers import require
-from tests.fixtures.app import TEST_SECRET, add_user, login, settings_for
+from tests.fixtures.app import TEST_SECRET, add_user, client_for, open_page, settings_for
 
 DASHBOARDS = load_all()
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,13 +50,6 @@ def app(prometheus, warehouse_sqlite, tmp_path_factory):
     return app
 
 
-def client_for(app, name: str | None):
-    client = app.server.test_client()
-    if name is not None:
-        assert login(client, name).status_code == 302
-    return client
-
-
 @pytest.fixture(scope="module")
 def boss(app):
     return client_for(app, "boss")
@@ -68,28 +61,6 @@ def past_hours() -> dict[str, str]:
     every request for it gets the same data."""
     end = (int(time.time()) // 60 * 60 - 300) * 1000
     return {"from": str(end - 2 * 3600 * 1000), "to": str(end)}
-
-
-def open_page(client, path: str, search: str) -> str:
-    """The page-routing callback, as the browser calls it on navigation: the page's layout."""
-    response = client.post(
-        "/_dash-update-component",
-        json={
-            "output": ".._pages_content.children..._pages_store.data..",
-            "outputs": [
-                {"id": "_pages_content", "property": "children"},
-                {"id": "_pages_store", "property": "data"},
-            ],
-            "inputs": [
-                {"id": "_pages_location", "property": "pathname", "value": path},
-                {"id": "_pages_location", "property": "search", "value": search},
-            ],
-            "changedPropIds": ["_pages_location.pathname"],
-            "state": [],
-        },
-    )
-    assert response.status_code == 200, response.get_data(as_text=True)[:300]
-    return response.get_data(as_text=True)
 
 
 def png_size(png: bytes) -> tuple[int, int]:
@@ -367,12 +338,12 @@ def links(layout: str) -> list[str]:
 
 
 def test_exp017_dashboard_links_to_its_exports_with_its_range_and_variables(app, boss):
-    page = links(open_page(boss, "/d/system-health", "?from=now-1h&var-service=api"))
+    page = links(open_page(boss, "/d/system-health?from=now-1h&var-service=api"))
     query = "?from=now-1h&to=now&var-service=api"
     assert f"/export/system-health/request-rate.png{query}" in page
     assert f"/export/system-health.pdf{query}" in page
     token, _ = make_embed_token(TEST_SECRET, "system-health", 600)
-    embedded = links(open_page(client_for(app, None), "/embed/system-health", f"?token={token}"))
+    embedded = links(open_page(client_for(app, None), f"/embed/system-health?token={token}"))
     exports = [link for link in embedded if link.startswith("/export/")]
     assert "/export/system-health/request-rate.csv?from=now-6h&to=now&" in " ".join(exports)
     assert exports and all(link.endswith(f"&token={token}") for link in exports)
