@@ -8,20 +8,14 @@ import time
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from components.units import format_value
 from data.alerts import Ack, Alert
 
 TONE = {"critical": "danger", "warning": "warning", "info": "info"}
 
 
 def since(active_at: float, now: float | None = None) -> str:
-    seconds = max(0, int((now or time.time()) - active_at))
-    if seconds < 90:
-        return f"{seconds} s"
-    if seconds < 5400:
-        return f"{seconds // 60} min"
-    if seconds < 172_800:
-        return f"{seconds // 3600} h {seconds % 3600 // 60} min"
-    return f"{seconds // 86_400} d"
+    return format_value(max(0, int((now or time.time()) - active_at)), "s", 0)
 
 
 def _ack_line(ack: Ack | None) -> html.Div | None:
