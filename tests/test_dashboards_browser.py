@@ -5,7 +5,7 @@ updates panels without reloading the page."""
 from __future__ import annotations
 
 import pytest
-from selenium.common.exceptions import TimeoutException
+from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
 from selenium.webdriver.support.ui import WebDriverWait
 
 from app import create_app
@@ -58,6 +58,13 @@ def wait_all_ok(duo, timeout: float = 40) -> dict[str, str]:
     return panel_states(duo)
 
 
+def wait_value(duo, selector: str, value: str, timeout: float = 10) -> None:
+    """Until the input shows `value` (the page may be replaced while we look: a new layout)."""
+    WebDriverWait(duo.driver, timeout, ignored_exceptions=(StaleElementReferenceException,)).until(
+        lambda _d: duo.find_element(selector).get_attribute("value") == value
+    )
+
+
 def series_names(duo, panel_id: str) -> list[str]:
     return duo.driver.execute_script(
         "const g = document.querySelector(`[data-panel-id='${arguments[0]}'] .js-plotly-plot`);"
@@ -92,12 +99,10 @@ def test_dbr002_time_preset_changes_the_url_and_panels_requery(started):
     started.select_dcc_dropdown("#time-preset", value="Last 1 hour")
     WebDriverWait(started.driver, 10).until(lambda d: "from=now-1h" in d.current_url)
     wait_all_ok(started)
-    assert started.find_element("#time-from").get_attribute("value") == "now-1h"
+    wait_value(started, "#time-from", "now-1h")
     started.driver.back()
     WebDriverWait(started.driver, 10).until(lambda d: "from=now-1h" not in d.current_url)
-    WebDriverWait(started.driver, 10).until(
-        lambda _d: started.find_element("#time-from").get_attribute("value") == "now-6h"
-    )
+    wait_value(started, "#time-from", "now-6h")
     assert started.get_logs() == []
 
 

@@ -15,7 +15,7 @@ from app import create_app
 from data import runtime
 from data.dashboards import SpecError, parse
 from tests.fixtures.app import add_user, login, route_request, settings_for, start_logged_in
-from tests.test_dashboards_browser import wait_all_ok
+from tests.test_dashboards_browser import wait_all_ok, wait_value
 
 
 def query_of(url: str) -> dict[str, list[str]]:
@@ -140,7 +140,7 @@ def test_drl003_box_zoom_on_a_time_series_sets_the_time_range(duo):
     span = (end - start) / 3_600_000
     assert 0.5 < span < 4, span  # about a third of the six hours
     wait_all_ok(duo)
-    assert duo.find_element("#time-from").get_attribute("value") == str(start)
+    wait_value(duo, "#time-from", str(start))
     duo.driver.back()
     wait_url(duo, lambda u: "from=now-6h" in u)
 
