@@ -10,6 +10,7 @@ import click
 from flask.cli import with_appcontext
 
 from data import runtime
+from data.annotations import AnnotationStore
 from data.errors import DataSourceError
 from data.timerange import TimeRangeError
 from data.variables import VariableError
@@ -72,7 +73,7 @@ def report_cli(
     actor = _actor()
     target = slug if fmt == "pdf" else f"{slug}/{panel_id}"
     try:
-        view = export_view(layer, dashboard, query)
+        view = export_view(layer, dashboard, query, notes=AnnotationStore(runtime.state()))
         if fmt == "pdf":
             body: bytes = report_pdf(layer, view, runtime.panel_pool(), actor, timeout=timeout)
         elif fmt == "csv":

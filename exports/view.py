@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from data.annotations import fetch_annotations
+from data.annotations import AnnotationStore, fetch_annotations
 from data.datasources import DataLayer
 from data.panel_data import PanelData, fetch_panel
 from data.spec import Dashboard, Panel, refresh_seconds
@@ -24,6 +24,7 @@ class ExportView:
     dashboard: Dashboard
     state: ViewState  # the URL's time range, with every variable's resolved values
     time_range: TimeRange
+    notes: AnnotationStore | None = None  # annotations users added, drawn as on the page
 
     @property
     def query_values(self) -> dict:
@@ -48,6 +49,7 @@ def export_view(
     dashboard: Dashboard,
     query: Mapping[str, str | list[str]],
     locked: Mapping[str, list[str]] | None = None,
+    notes: AnnotationStore | None = None,
 ) -> ExportView:
     """From URL parameters; TimeRangeError or VariableError (with the user's wording) when they
     do not hold, DataSourceError when variable options cannot be loaded."""
@@ -55,7 +57,7 @@ def export_view(
     time_range = state.time_range()
     values, _ = resolve(layer, dashboard, state.variables, locked)
     resolved = ViewState(state.time_from, state.time_to, state.refresh, values)
-    return ExportView(dashboard, resolved, time_range)
+    return ExportView(dashboard, resolved, time_range, notes)
 
 
 def fetch(layer: DataLayer, view: ExportView, panel: Panel) -> PanelExport:
@@ -64,8 +66,8 @@ def fetch(layer: DataLayer, view: ExportView, panel: Panel) -> PanelExport:
         layer, view.dashboard, panel, view.time_range, view.query_values, ttl=view.ttl
     )
     annotations = None
-    if panel.type == "timeseries" and view.dashboard.annotations and data.status != "error":
-        annotations = fetch_annotations(layer, view.dashboard, view.time_range)
+    if panel.type == "timeseries" and data.status != "error":
+        annotations = fetch_annotations(layer, view.dashboard, view.time_range, view.notes)
     return PanelExport(data, annotations)
 
 

@@ -15,6 +15,7 @@ from flask import Blueprint, Response, g, jsonify, request
 
 from data import runtime
 from data.access import Viewer, locked_variables, may_view
+from data.annotations import AnnotationStore
 from data.errors import DataSourceError
 from data.spec import Dashboard
 from data.timerange import TimeRangeError
@@ -93,7 +94,11 @@ def _view(dashboard: Dashboard, viewer: Viewer) -> ExportView:
     query = request.args.to_dict(flat=False)
     try:
         return export_view(
-            runtime.data_layer(), dashboard, query, locked_variables(viewer, dashboard)
+            runtime.data_layer(),
+            dashboard,
+            query,
+            locked_variables(viewer, dashboard),
+            AnnotationStore(runtime.state()),
         )
     except (TimeRangeError, VariableError) as exc:
         raise ExportError(str(exc), 400) from None

@@ -183,6 +183,9 @@ def test_ann001_annotations_from_the_ui_are_drawn_audited_and_survive_a_restart(
     assert "Added at" in done.get_data(as_text=True)
     trace = _note_trace(viewer)
     assert trace is not None and "Deployed api v2.3 [deploy,test] — olga" in trace["text"]
+    # Exports draw what the panel draws, the notes included (their legend entry).
+    svg = viewer.get("/export/system-health/request-rate.svg?from=now-1h&to=now")
+    assert svg.status_code == 200 and ">Notes<" in svg.get_data(as_text=True)
     with app.server.app_context():
         assert runtime.audit().events(action="annotation_add")[0].actor == "olga"
     restarted = make_app(prometheus, warehouse_sqlite, state_dir)
