@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from urllib.parse import urlencode, urlsplit
 
 import pandas as pd
@@ -166,7 +167,7 @@ def detail_params(query: dict, time_range: TimeRange) -> dict:
     start = as_time(int(one("bucket"))) if (one("bucket") or "").isdigit() else None
     end = as_time(int(one("bucket_end"))) if (one("bucket_end") or "").isdigit() else None
     bounds = (start or time_range.start, end or time_range.end)
-    stamps = [pd.Timestamp(b, unit="s").to_pydatetime() for b in bounds]
+    stamps = [datetime.fromtimestamp(b, UTC).replace(tzinfo=None) for b in bounds]
     return {
         "category": one("category"),
         "series": one("series"),

@@ -38,7 +38,7 @@ def click_until(duo, selector: str, arrived, down: float = 0.0) -> str:
         target = duo.find_elements(selector)[0]
         driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", target)
         offset = int(target.size["height"] * down)
-        ActionChains(driver).move_to_element_with_offset(target, 0, offset).click().perform()
+        ActionChains(driver).move_to_element(target).move_by_offset(0, offset).click().perform()
         return None
 
     return WebDriverWait(duo.driver, 20, poll_frequency=1).until(clicked)
