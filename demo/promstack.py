@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import socket
 import subprocess
@@ -50,11 +51,19 @@ def write_config(
 class PrometheusServer:
     """`prometheus` on 127.0.0.1:port, TSDB in data_dir, log in data_dir/../prometheus.log."""
 
-    def __init__(self, data_dir: Path, config_path: Path, port: int, retention: str = "30d"):
+    def __init__(
+        self,
+        data_dir: Path,
+        config_path: Path,
+        port: int,
+        retention: str = "30d",
+        admin_api: bool = False,
+    ):
         self.data_dir = Path(data_dir)
         self.config_path = Path(config_path)
         self.port = port
         self.retention = retention
+        self.admin_api = admin_api
         self.log_path = self.data_dir.parent / "prometheus.log"
         self.process: subprocess.Popen | None = None
 
@@ -74,6 +83,8 @@ class PrometheusServer:
                 f"--storage.tsdb.retention.time={self.retention}",
                 f"--web.listen-address=127.0.0.1:{self.port}",
                 "--web.enable-lifecycle"]  # fmt: skip
+        if self.admin_api:
+            args.append("--web.enable-admin-api")
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
         log.close()
@@ -109,3 +120,41 @@ class PrometheusServer:
 
     def __exit__(self, *_exc) -> None:
         self.stop()
+
+
+def stored_until(data_dir: Path) -> int | None:
+    """Unix seconds where the TSDB's blocks end (None without blocks); the write-ahead log is
+    not counted: `persist_head` turns it into a block first."""
+    ends = [json.loads(meta.read_text())["maxTime"] for meta in Path(data_dir).glob("*/meta.json")]
+    return max(ends) // 1000 if ends else None
+
+
+def persist_head(data_dir: Path, port: int) -> bool:
+    """Write what the last run scraped (Prometheus's write-ahead log) into a block of its own.
+
+    Prometheus replays its WAL only after its newest block: a backfill written after the last run
+    would otherwise make it drop everything that run scraped, leaving a gap. A Prometheus with no
+    scrape jobs starts on `data_dir`, snapshots its head (admin API) and stops; the snapshot's new
+    block moves into `data_dir` and the WAL, now in that block, is removed. Returns whether there
+    was anything to keep. Prometheus must not be running on `data_dir`."""
+    data_dir = Path(data_dir)
+    wal = data_dir / "wal"
+    if not any(f.is_file() and f.stat().st_size for f in wal.glob("*")):
+        return False
+    config = write_config(
+        data_dir.parent / "persist-head.yml", scrape_interval=60, targets={}, rules_files=[]
+    )
+    server = PrometheusServer(data_dir, config, port, admin_api=True)
+    with server:
+        answer = requests.post(
+            f"{server.url}/api/v1/admin/tsdb/snapshot", params={"skip_head": "false"}, timeout=120
+        )
+        answer.raise_for_status()
+    snapshots = data_dir / "snapshots"
+    for block in (snapshots / answer.json()["data"]["name"]).iterdir():
+        if block.is_dir() and not (data_dir / block.name).exists():
+            shutil.move(block, data_dir / block.name)
+    for scratch in (snapshots, wal, data_dir / "chunks_head"):
+        shutil.rmtree(scratch, ignore_errors=True)
+    config.unlink()
+    return True

@@ -22,7 +22,7 @@ from urllib.parse import urlparse
 from data.config import Settings, secret_key
 from data.state import connect
 from demo.backfill import backfill
-from demo.promstack import PrometheusServer, write_config
+from demo.promstack import PrometheusServer, persist_head, stored_until, write_config
 from demo.series import MODEL_VERSION
 from demo.users import ensure_demo_users
 from demo.warehouse import build_warehouse
@@ -52,32 +52,27 @@ def wait_for_port(port: int, what: str, timeout: float = 30) -> None:
         time.sleep(0.1)
 
 
-def record_history_until(tsdb: Path, until: int) -> None:
-    state_file = tsdb.parent / "backfill.json"
-    state = json.loads(state_file.read_text()) if state_file.exists() else {}
-    state_file.write_text(json.dumps({**state, "until": until}))
-
-
-def fill_history(tsdb: Path) -> None:
-    """Backfill the minutes between the last run (or 14 days ago) and now."""
+def fill_history(tsdb: Path, port: int) -> None:
+    """Keep what the last run scraped, then backfill from where the TSDB ends (or 14 days ago)
+    to now."""
     state_file = tsdb.parent / "backfill.json"
     state = json.loads(state_file.read_text()) if state_file.exists() else {}
     if state.get("model") != MODEL_VERSION:
         # The series model changed: history written by the old one would not line up.
         shutil.rmtree(tsdb, ignore_errors=True)
         tsdb.mkdir(parents=True)
-        state = {}
+        state_file.write_text(json.dumps({"model": MODEL_VERSION}))
+    if persist_head(tsdb, port):
+        say("kept what Prometheus scraped last time (its write-ahead log, now a block)")
     # A long backfill leaves a gap of its own duration: go round until the gap is under a minute.
     while True:
         end = int(time.time())
-        start = max(state.get("until", 0), end - HISTORY_DAYS * 86_400)
+        start = max(stored_until(tsdb) or 0, end - HISTORY_DAYS * 86_400)
         if end - start < MINUTE:
             return
         say(f"backfilling {(end - start) / 3600:.1f} h of Prometheus history (promtool)...")
         started = time.perf_counter()
         backfill(tsdb, start, end, up_to_end=True)
-        state = {"until": end, "model": MODEL_VERSION}
-        state_file.write_text(json.dumps(state))
         say(f"backfilled in {time.perf_counter() - started:.1f} s")
 
 
@@ -122,7 +117,7 @@ def main() -> None:
 
     tsdb = var / "prometheus" / "data"
     tsdb.mkdir(parents=True, exist_ok=True)
-    fill_history(tsdb)
+    fill_history(tsdb, prom_port)
 
     with ExitStack() as stack:
         # Ctrl-C and `kill` both stop every process started here (even when a parent shell
@@ -186,10 +181,6 @@ def main() -> None:
             say(f"the app stopped (exit code {app.returncode}); see {logs / 'app.log'}")
         except KeyboardInterrupt:
             say("stopping...")
-        finally:
-            # Prometheus scraped the live exporter until now: the next run backfills only the
-            # time it was not running (backfilling over scraped samples loses them).
-            record_history_until(tsdb, int(time.time()))
     say("stopped")
 
 
