@@ -77,7 +77,8 @@ def base_layout(height: int) -> dict:
         "height": height,
         "margin": {"l": 48, "r": 12, "t": 8, "b": 32},
         "font": {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 12},
-        "legend": {"orientation": "h", "y": -0.18, "x": 0, "font": {"size": 11}},
+        # At most about a fifth of the panel: more series scroll in it, the plot keeps its room.
+        "legend": {"orientation": "h", "y": -0.18, "x": 0, "font": {"size": 11}, "maxheight": 0.2},
         "hovermode": "x unified",
         "paper_bgcolor": "rgba(0,0,0,0)",
         "plot_bgcolor": "rgba(0,0,0,0)",

@@ -110,6 +110,22 @@ def _close(a, b) -> bool:
         return False
 
 
+def duration_scale(unit: str, top: float) -> tuple[float, str]:
+    """(divisor, unit) to draw durations up to `top` in: an SI axis would label 4,000 s "4ks", so
+    past two minutes a chart counts in minutes, past two hours in hours, past two days in days.
+    Other units are drawn as they are: (1, unit)."""
+    if unit not in ("s", "ms"):
+        return 1.0, unit
+    per_second = 1000.0 if unit == "ms" else 1.0
+    seconds = abs(top) / per_second
+    if unit == "ms" and seconds < 2:
+        return 1.0, "ms"
+    for below, size, name in ((120, 1, "s"), (7200, 60, "min"), (172_800, 3600, "h")):
+        if seconds < below:
+            return size * per_second, name
+    return 86_400 * per_second, "days"
+
+
 def axis_format(unit: str, decimals: int | None = None) -> tuple[dict, str]:
     """Plotly axis settings and a hover template for a unit, so the browser formats values itself
     (sending a formatted label per point would double what a panel update weighs)."""

@@ -2,8 +2,10 @@
 
 Traps this avoids (ENVIRONMENT.md): timestamps in seconds, not milliseconds; the file ends with
 `# EOF`; each series' samples are contiguous and ascending. History older than two days is written
-every 5 minutes, the last two days every minute: dashboards over 7 days use steps of 10 minutes,
-and the file stays a few hundred MB instead of a GB.
+every 5 minutes, the last two days every minute, the last six hours every 15 s: dashboards over
+7 days use steps of 10 minutes, and the file stays a few hundred MB instead of a GB. The last six
+hours are at the app's default scrape interval because ranges up to 6 h ask for
+`rate(...[1m])` ($__rate_interval), which needs two samples a minute.
 """
 
 from __future__ import annotations
@@ -20,8 +22,8 @@ import numpy as np
 
 from demo.series import Series, families, sample
 
-FINE_STEP, COARSE_STEP = 60, 300
-FINE_WINDOW = 2 * 86_400
+RECENT_STEP, FINE_STEP, COARSE_STEP = 15, 60, 300
+RECENT_WINDOW, FINE_WINDOW = 6 * 3600, 2 * 86_400
 
 
 @dataclass(frozen=True)
@@ -33,12 +35,16 @@ class BackfillStats:
 
 
 def timestamps(start: int, end: int, *, up_to_end: bool = False) -> np.ndarray:
-    """Sample times in [start, end): every 5 min, then every minute for the last two days; with
-    `up_to_end` one more sample a second before `end`, so live scrapes continue without a gap."""
+    """Sample times in [start, end): every 5 min, every minute for the last two days, every 15 s
+    for the last six hours; with `up_to_end` one more sample a second before `end`, so live
+    scrapes continue without a gap."""
     fine_from = max(start, end - FINE_WINDOW)
+    recent_from = max(start, end - RECENT_WINDOW)
     coarse = np.arange(start - start % COARSE_STEP + COARSE_STEP, fine_from, COARSE_STEP)
-    fine = np.arange(fine_from - fine_from % FINE_STEP, end, FINE_STEP)
-    stamps = np.concatenate([coarse[coarse >= start], fine[fine >= start]])
+    fine = np.arange(fine_from - fine_from % FINE_STEP, recent_from, FINE_STEP)
+    recent = np.arange(recent_from - recent_from % RECENT_STEP, end, RECENT_STEP)
+    tiers = (coarse, fine[fine >= fine_from], recent[recent >= recent_from])
+    stamps = np.concatenate([tier[tier >= start] for tier in tiers])
     if up_to_end and (len(stamps) == 0 or stamps[-1] < end - 1):
         stamps = np.append(stamps, end - 1)
     return stamps.astype(np.float64)

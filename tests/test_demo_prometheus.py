@@ -106,9 +106,12 @@ def test_demo007_exporter_serves_the_model_at_the_current_time():
 def test_demo008_history_resolution():
     end = 1_795_000_000 // 60 * 60
     t = timestamps(end - 14 * 86_400, end)
-    assert t[0] >= end - 14 * 86_400 and t[-1] == end - 60
+    assert t[0] >= end - 14 * 86_400 and t[-1] == end - 15
     assert (np.diff(t) > 0).all()
-    assert set(np.diff(t[-100:])) == {60.0}
+    # rate(...[1m]) over the last six hours needs two samples a minute; older data is coarser.
+    assert set(np.diff(t[t >= end - 6 * 3600])) == {15.0}
+    assert set(np.diff(t[(t >= end - 2 * 86_400) & (t < end - 6 * 3600)])) == {60.0}
+    assert set(np.diff(t[t < end - 2 * 86_400])) == {300.0}
 
 
 def test_demo009_alerts_fire_on_the_demo_data(prometheus):

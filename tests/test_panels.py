@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import base64
 import json
 
+import numpy as np
+import pandas as pd
 import pytest
 from plotly.io.json import to_json_plotly
 
 from components.panels.text import text
-from components.units import format_value, threshold_color
-from data.panel_data import PanelData
+from components.units import duration_scale, format_value, threshold_color
+from data.panel_data import PanelData, QueryFrame
 from data.spec import Panel, Threshold
 
 
@@ -63,3 +66,32 @@ def test_pnl004_labels_from_data_reach_plotly_as_text_not_markup():
     flat = json.dumps(built)
     assert "<a " not in flat and "<img" not in flat
     assert "&lt;a href=" in flat and built["data"][0]["x"][1] == "ok"
+
+
+@pytest.mark.parametrize(
+    ("unit", "top", "scale"),
+    [("s", 90, (1, "s")), ("s", 4_700, (60, "min")), ("s", 9_000, (3600, "h")),
+     ("s", 300_000, (86_400, "days")), ("ms", 850, (1, "ms")), ("ms", 30_000, (1000, "s")),
+     ("bytes", 5e9, (1, "bytes"))],
+)  # fmt: skip
+def test_pnl005_long_durations_are_drawn_in_minutes_hours_or_days(unit, top, scale):
+    assert duration_scale(unit, top) == scale
+
+
+def test_pnl006_an_hour_long_series_counts_in_minutes_not_kiloseconds():
+    from components.panels import render
+
+    steps = [{"value": None, "color": "green"}, {"value": 3600, "color": "red"}]
+    query = {"sql": "SELECT 1", "x": "week", "y": "mttr"}
+    panel = Panel(id="mttr", type="timeseries", title="MTTR", unit="s", datasource="warehouse",
+                  queries=[query], thresholds=steps)  # fmt: skip
+    weeks = pd.date_range("2026-10-05", periods=3, freq="7D", tz="UTC")
+    tidy = pd.DataFrame({"x": weeks, "series": "MTTR", "value": [1200.0, 4800.0, 2400.0]})
+    data = PanelData(panel, frames=[QueryFrame(panel.queries[0], tidy, tidy)])
+    figure = render(data).figure
+    layout = figure["layout"]
+    assert layout["yaxis"]["ticksuffix"] == " min"
+    assert figure["data"][0]["hovertemplate"].endswith(" min")
+    assert layout["shapes"][0]["y0"] == 60  # the one-hour threshold, in minutes
+    y = figure["data"][0]["y"]  # a typed array: base64 of float32
+    assert np.frombuffer(base64.b64decode(y["bdata"]), dtype=np.float32).tolist() == [20, 80, 40]

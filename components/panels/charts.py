@@ -8,28 +8,47 @@ import pandas as pd
 from components.panels.common import graph, latest_by_series
 from components.panels.figure import figure, hline, typed, vrect
 from components.theme import base_layout, color, series_color
-from components.units import axis_format, format_value
+from components.units import axis_format, duration_scale, format_value
 from data.panel_data import PanelData
 from data.timerange import parse_duration
 
 
-def _layout(data: PanelData, values: pd.Series | None = None, axis: str = "yaxis", **extra):
+def _layout(
+    data: PanelData,
+    values: pd.Series | None = None,
+    axis: str = "yaxis",
+    scale: tuple[float, str] | None = None,
+    **extra,
+):
+    """The panel's layout; `values` (already divided as `scale` says) set the value axis."""
     panel = data.panel
     layout = base_layout(panel.height)
     if values is not None:
-        ticks, _hover_template = axis_format(panel.unit, panel.decimals)
+        divisor, unit = scale or (1.0, panel.unit)
+        ticks, _hover_template = axis_format(unit, panel.decimals)
         top = _top(values)
-        if ticks.get("tickformat") == "~s" and panel.unit != "s" and top < 1000:
+        if ticks.get("tickformat") == "~s" and unit != "s" and top < 1000:
             ticks = {**ticks, "tickformat": ",.3~r"}  # 0.06 ops/s and 0.5, not 60m and 500m
         layout[axis] = {**ticks, "rangemode": "tozero", "gridcolor": "#eef0f3"}
         if panel.min is not None or panel.max is not None:
-            layout[axis]["range"] = [panel.min, panel.max]
+            layout[axis]["range"] = [
+                None if bound is None else bound / divisor for bound in (panel.min, panel.max)
+            ]
         if axis == "yaxis":
             # Room for the widest tick label ("1.5K req/s"): about 7 px a character.
-            label = len(format_value(top, panel.unit))
+            label = len(format_value(top * divisor, panel.unit))
             layout["margin"] = {**layout["margin"], "l": max(36, 7 * label + 10)}
     layout.update(extra)
     return layout
+
+
+def _in_display_unit(data: PanelData, tidy: pd.DataFrame) -> tuple[pd.DataFrame, float, str]:
+    """The frame with its values divided into the unit the chart counts in (minutes rather
+    than "4ks"), the divisor and that unit."""
+    divisor, unit = duration_scale(data.panel.unit, _top(tidy["value"]) if not tidy.empty else 0)
+    if divisor != 1:
+        tidy = tidy.assign(value=tidy["value"] / divisor)
+    return tidy, divisor, unit
 
 
 def _top(values: pd.Series) -> float:
@@ -71,9 +90,9 @@ def timeseries(data: PanelData, annotations: pd.DataFrame | None = None):
     style = panel.options.get("style", "lines")
     stacked = panel.options.get("stack", False)
     traces, shapes = [], []
-    tidy = data.tidy
+    tidy, divisor, unit = _in_display_unit(data, data.tidy)
     is_time = not tidy.empty and pd.api.types.is_datetime64_any_dtype(tidy["x"])
-    _ticks, hover = axis_format(panel.unit, panel.decimals)
+    _ticks, hover = axis_format(unit, panel.decimals)
     for name, series in tidy.groupby("series", sort=True):
         series = series.sort_values("x")
         tint = series_color(str(name))
@@ -101,7 +120,7 @@ def timeseries(data: PanelData, annotations: pd.DataFrame | None = None):
                 {
                     "type": "scatter",
                     "x": typed(_epoch_ms(series["x"] + shift)),
-                    "y": typed(series["value"].to_numpy(dtype=np.float32)),
+                    "y": typed((series["value"] / divisor).to_numpy(dtype=np.float32)),
                     "name": f"{name} ({panel.time_shift} ago)",
                     "mode": "lines",
                     "line": {"color": series_color(str(name)), "dash": "dot", "width": 1.2},
@@ -109,7 +128,7 @@ def timeseries(data: PanelData, annotations: pd.DataFrame | None = None):
                     "hovertemplate": hover,
                 }
             )
-    shapes += [hline(step.value, color(step.color)) for step in panel.thresholds[1:]]
+    shapes += [hline(step.value / divisor, color(step.color)) for step in panel.thresholds[1:]]
     if annotations is not None and not annotations.empty and not tidy.empty:
         top = tidy.groupby("x")["value"].sum().max() if stacked else tidy["value"].max()
         markers, bands = _annotations(annotations, float(top or 1))
@@ -118,7 +137,13 @@ def timeseries(data: PanelData, annotations: pd.DataFrame | None = None):
     tick_values = None
     if not tidy.empty:
         tick_values = tidy.groupby("x")["value"].sum() if stacked else tidy["value"]
-    layout = _layout(data, tick_values, shapes=shapes, showlegend=panel.options.get("legend", True))
+    layout = _layout(
+        data,
+        tick_values,
+        scale=(divisor, unit),
+        shapes=shapes,
+        showlegend=panel.options.get("legend", True),
+    )
     if style == "bars" and stacked:
         layout["barmode"] = "stack"
     layout["xaxis"] = {"gridcolor": "#eef0f3", "type": "date" if is_time else "-"}
@@ -164,10 +189,11 @@ def bar(data: PanelData):
     groups = list(tidy.groupby("series", sort=False))
     fixed = color(panel.options["color"]) if panel.options.get("color") else None
     category_axis = "y" if horizontal else "x"
+    _, divisor, unit = _in_display_unit(data, tidy)
     for name, series in groups:
         labels = _hover(data, series["value"])
         series_name = str(name) if len(groups) > 1 else ""
-        categories, values = _categories(series["x"]), series["value"].tolist()
+        categories, values = _categories(series["x"]), (series["value"] / divisor).tolist()
         if len(groups) > 1:
             marker = fixed or series_color(str(name))
         else:
@@ -190,8 +216,9 @@ def bar(data: PanelData):
     axis = "xaxis" if horizontal else "yaxis"
     layout = _layout(
         data,
-        tidy["value"] if not tidy.empty else None,
+        tidy["value"] / divisor if not tidy.empty else None,
         axis=axis,
+        scale=(divisor, unit),
         barmode="stack" if panel.options.get("stack") else "group",
         hovermode="closest",
         showlegend=len(groups) > 1,
