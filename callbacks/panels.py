@@ -11,6 +11,7 @@ pending and fetched by its own request, while its query keeps running on the ser
 
 from __future__ import annotations
 
+import hashlib
 import json
 from concurrent.futures import wait
 
@@ -21,7 +22,7 @@ from sqlalchemy import Engine
 
 from components.alerts import alerts_table
 from components.dashboard_view import loading_body
-from components.panels import render
+from components.panels import RENDERER_VERSION, render
 from components.panels.common import message
 from data import runtime
 from data.access import current_viewer, locked_variables, may_view
@@ -52,12 +53,16 @@ def _error(text: str) -> html.Div:
 
 def _rendered(view: _View, panel: Panel, data: PanelData):
     """The panel's component, built once per version of its data: every viewer of the same data
-    (same variable values, query results and computed_at) gets the cached component."""
+    (same variable values, query results and computed_at) gets the cached component. The spec
+    and the drawing code are part of the key: after an edit or an upgrade the cache (kept across
+    restarts) serves nothing drawn the old way."""
     key = json.dumps(
         [
             "render-json",
+            RENDERER_VERSION,
             view.dashboard.slug,
             panel.id,
+            hashlib.sha256(panel.model_dump_json().encode()).hexdigest()[:16],
             view.values,
             data.computed_at,
             data.status,

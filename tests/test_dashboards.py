@@ -4,6 +4,8 @@ through the panel callback, as a browser would ask for it."""
 from __future__ import annotations
 
 import json
+import re
+import shutil
 import time
 
 import pytest
@@ -11,6 +13,7 @@ import pytest
 from app import create_app
 from callbacks.panels import update_request
 from data import runtime
+from data.config import Settings
 from data.dashboards import load_all
 from data.urlstate import ViewState
 from data.variables import VariableError, resolve
@@ -129,3 +132,33 @@ def test_dsh006_panel_keeps_last_data_marked_stale_when_prometheus_stops(app, cl
         prometheus.start()
     assert panel == "stale"
     assert "Prometheus unreachable at" in text and "showing data from" in text
+
+
+def test_dsh007_an_edited_panel_is_drawn_anew_after_a_restart(
+    prometheus, warehouse_sqlite, tmp_path
+):
+    """Drawn panels are cached with the data, across restarts: an edit to the spec must not be
+    hidden behind a panel drawn from the old one."""
+    specs = tmp_path / "dashboards"
+    shutil.copytree(Settings().dashboards_dir, specs)
+    settings = settings_for(prometheus, warehouse_sqlite, tmp_path / "var", dashboards_dir=specs)
+
+    def shown(app) -> str:
+        """The stat's big value."""
+        client = app.server.test_client()
+        login(client, "boss")
+        state = default_state(app, "system-health")
+        body = panel_state(client, "system-health", "error-ratio-now", state)[1]
+        return re.search(r'"children": "([^"]*)", "className": "stat-value"', body)[1]
+
+    before = create_app(settings)
+    add_user(before, "boss", "admin", ())
+    assert shown(before).endswith("%")
+    spec = specs / "system-health.yaml"
+    edited = spec.read_text().replace(
+        "title: 5xx ratio now\n        unit: percentunit",
+        "title: 5xx ratio now\n        unit: none",
+    )
+    assert edited != spec.read_text()
+    spec.write_text(edited)
+    assert re.fullmatch(r"\d+\.\d\d", shown(create_app(settings)))

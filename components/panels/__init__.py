@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
+from pathlib import Path
 
 from components.panels import charts, states, table, text, values
 from data.panel_data import PanelData
@@ -27,6 +29,18 @@ RENDERERS: dict[str, Callable] = {
     "node_graph": states.node_graph,
     "gantt": states.gantt,
 }
+
+
+def _code_digest() -> str:
+    """A digest of the code that draws panels (components/): a cache of drawn panels shared
+    across restarts serves nothing an older version drew."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).resolve().parent.parent.rglob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+RENDERER_VERSION = _code_digest()
 
 
 def render(data: PanelData, **extra):
