@@ -129,6 +129,8 @@ def timeseries(data: PanelData, annotations: pd.DataFrame | None = None):
                 }
             )
     shapes += [hline(step.value / divisor, color(step.color)) for step in panel.thresholds[1:]]
+    if annotations is not None and is_time and not tidy.empty:
+        annotations = _within(annotations, tidy["x"])
     if annotations is not None and not annotations.empty and not tidy.empty:
         top = tidy.groupby("x")["value"].sum().max() if stacked else tidy["value"].max()
         markers, bands = _annotations(annotations, float(top or 1))
@@ -148,6 +150,15 @@ def timeseries(data: PanelData, annotations: pd.DataFrame | None = None):
         layout["barmode"] = "stack"
     layout["xaxis"] = {"gridcolor": "#eef0f3", "type": "date" if is_time else "-"}
     return graph(figure(traces, layout), data)
+
+
+def _within(annotations: pd.DataFrame, times: pd.Series) -> pd.DataFrame:
+    """The annotations that touch the panel's time span: one outside it (a source that returns
+    every row, whatever the range) would stretch the axis past the data."""
+    first, last = pd.to_datetime(times.min(), utc=True), pd.to_datetime(times.max(), utc=True)
+    start = pd.to_datetime(annotations["time"], utc=True)
+    end = pd.to_datetime(annotations["end"], utc=True).fillna(start)
+    return annotations[(start <= last) & (end >= first)]
 
 
 def _annotations(annotations: pd.DataFrame, top: float) -> tuple[list[dict], list[dict]]:
