@@ -97,13 +97,16 @@ def test_pnl006_an_hour_long_series_counts_in_minutes_not_kiloseconds():
     assert np.frombuffer(base64.b64decode(y["bdata"]), dtype=np.float32).tolist() == [20, 80, 40]
 
 
-def test_pnl007_annotations_outside_the_panels_span_are_left_out():
+@pytest.mark.parametrize("as_text", [False, True])  # datetimes, or date strings as SQLite gives
+def test_pnl007_annotations_outside_the_panels_span_are_left_out(as_text):
     from components.panels import render
 
     query = {"sql": "SELECT 1", "x": "day", "y": "revenue"}
     panel = Panel(id="rev", type="timeseries", title="Revenue", datasource="warehouse",
                   queries=[query])  # fmt: skip
-    days = pd.date_range("2026-10-05", periods=15, freq="1D", tz="UTC")
+    days = pd.date_range("2026-10-05", periods=15, freq="1D").strftime(
+        "%Y-%m-%d"
+    )  # as SQLite gives
     tidy = pd.DataFrame({"x": days, "series": "revenue", "value": 1.0})
     quarters = pd.to_datetime(["2026-07-01", "2026-10-10", "2027-01-01"], utc=True)
     notes = pd.DataFrame({"time": quarters, "text": ["Q3", "Q4", "Q1"], "end": pd.NaT,

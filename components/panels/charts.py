@@ -129,7 +129,7 @@ def timeseries(data: PanelData, annotations: pd.DataFrame | None = None):
                 }
             )
     shapes += [hline(step.value / divisor, color(step.color)) for step in panel.thresholds[1:]]
-    if annotations is not None and is_time and not tidy.empty:
+    if annotations is not None and not tidy.empty:
         annotations = _within(annotations, tidy["x"])
     if annotations is not None and not annotations.empty and not tidy.empty:
         top = tidy.groupby("x")["value"].sum().max() if stacked else tidy["value"].max()
@@ -154,8 +154,12 @@ def timeseries(data: PanelData, annotations: pd.DataFrame | None = None):
 
 def _within(annotations: pd.DataFrame, times: pd.Series) -> pd.DataFrame:
     """The annotations that touch the panel's time span: one outside it (a source that returns
-    every row, whatever the range) would stretch the axis past the data."""
-    first, last = pd.to_datetime(times.min(), utc=True), pd.to_datetime(times.max(), utc=True)
+    every row, whatever the range) would stretch the axis past the data. The x values may be
+    datetimes or, from SQL, date strings; with no dates at all there is no span to keep to."""
+    times = pd.to_datetime(times, utc=True, errors="coerce", format="mixed")
+    if times.isna().all():
+        return annotations
+    first, last = times.min(), times.max()
     start = pd.to_datetime(annotations["time"], utc=True)
     end = pd.to_datetime(annotations["end"], utc=True).fillna(start)
     return annotations[(start <= last) & (end >= first)]
