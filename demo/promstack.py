@@ -7,6 +7,8 @@ import shutil
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import requests
@@ -129,23 +131,33 @@ def stored_until(data_dir: Path) -> int | None:
     return max(ends) // 1000 if ends else None
 
 
+@contextmanager
+def offline(data_dir: Path, port: int) -> Iterator[PrometheusServer]:
+    """A Prometheus on `data_dir` that scrapes and evaluates nothing: to read or snapshot the
+    TSDB between runs (the admin API is on). Prometheus must not be running on `data_dir`."""
+    data_dir = Path(data_dir)
+    config = write_config(
+        data_dir.parent / "offline.yml", scrape_interval=60, targets={}, rules_files=[]
+    )
+    try:
+        with PrometheusServer(data_dir, config, port, admin_api=True) as server:
+            yield server
+    finally:
+        config.unlink(missing_ok=True)
+
+
 def persist_head(data_dir: Path, port: int) -> bool:
     """Write what the last run scraped (Prometheus's write-ahead log) into a block of its own.
 
     Prometheus replays its WAL only after its newest block: a backfill written after the last run
-    would otherwise make it drop everything that run scraped, leaving a gap. A Prometheus with no
-    scrape jobs starts on `data_dir`, snapshots its head (admin API) and stops; the snapshot's new
-    block moves into `data_dir` and the WAL, now in that block, is removed. Returns whether there
-    was anything to keep. Prometheus must not be running on `data_dir`."""
+    would otherwise make it drop everything that run scraped, leaving a gap. An offline Prometheus
+    snapshots its head (admin API); the snapshot's new block moves into `data_dir` and the WAL,
+    now in that block, is removed. Returns whether there was anything to keep."""
     data_dir = Path(data_dir)
     wal = data_dir / "wal"
     if not any(f.is_file() and f.stat().st_size for f in wal.glob("*")):
         return False
-    config = write_config(
-        data_dir.parent / "persist-head.yml", scrape_interval=60, targets={}, rules_files=[]
-    )
-    server = PrometheusServer(data_dir, config, port, admin_api=True)
-    with server:
+    with offline(data_dir, port) as server:
         answer = requests.post(
             f"{server.url}/api/v1/admin/tsdb/snapshot", params={"skip_head": "false"}, timeout=120
         )
@@ -156,5 +168,4 @@ def persist_head(data_dir: Path, port: int) -> bool:
             shutil.move(block, data_dir / block.name)
     for scratch in (snapshots, wal, data_dir / "chunks_head"):
         shutil.rmtree(scratch, ignore_errors=True)
-    config.unlink()
     return True

@@ -21,8 +21,9 @@ from urllib.parse import urlparse
 
 from data.config import Settings, secret_key
 from data.state import connect
+from demo.alert_history import write_alert_history
 from demo.backfill import backfill
-from demo.promstack import PrometheusServer, persist_head, stored_until, write_config
+from demo.promstack import PrometheusServer, offline, persist_head, stored_until, write_config
 from demo.series import MODEL_VERSION
 from demo.users import ensure_demo_users
 from demo.warehouse import build_warehouse
@@ -32,6 +33,7 @@ APP_HOST, APP_PORT = "127.0.0.1", 8050
 EXPORTER_PORT = 9101
 NODE_EXPORTER_PORT = 9100
 HISTORY_DAYS = 14
+RULES = HERE / "rules.yml"
 MINUTE = 60
 
 
@@ -65,15 +67,22 @@ def fill_history(tsdb: Path, port: int) -> None:
     if persist_head(tsdb, port):
         say("kept what Prometheus scraped last time (its write-ahead log, now a block)")
     # A long backfill leaves a gap of its own duration: go round until the gap is under a minute.
+    first = None
     while True:
         end = int(time.time())
         start = max(stored_until(tsdb) or 0, end - HISTORY_DAYS * 86_400)
         if end - start < MINUTE:
-            return
+            break
+        first = start if first is None else first
         say(f"backfilling {(end - start) / 3600:.1f} h of Prometheus history (promtool)...")
         started = time.perf_counter()
         backfill(tsdb, start, end, up_to_end=True)
         say(f"backfilled in {time.perf_counter() - started:.1f} s")
+    if first is not None:
+        started = time.perf_counter()
+        with offline(tsdb, port) as server:
+            count = write_alert_history(tsdb, server.url, RULES, first, end)
+        say(f"{count} ALERTS series for that time in {time.perf_counter() - started:.1f} s")
 
 
 def start_process(stack: ExitStack, args: list[str], log: Path, **kwargs) -> subprocess.Popen:
@@ -150,7 +159,7 @@ def main() -> None:
             config,
             scrape_interval=settings.prometheus_scrape_interval,
             targets=targets,
-            rules_files=[HERE / "rules.yml"],
+            rules_files=[RULES],
         )
         prometheus = PrometheusServer(tsdb, config, prom_port)
         prometheus.start()

@@ -11,11 +11,13 @@ import pytest
 import requests
 from prometheus_client import CollectorRegistry, start_http_server
 
+from demo.alert_history import alert_rules, alert_states, alerts_openmetrics
 from demo.backfill import timestamps
 from demo.exporter import DemoCollector
 from demo.incidents import incidents_between
 from demo.promstack import free_port
 from demo.series import Series, all_series, sample
+from tests.fixtures.prometheus import RULES
 
 
 def find(name: str, **labels: str) -> Series:
@@ -124,3 +126,44 @@ def test_demo009_alerts_fire_on_the_demo_data(prometheus):
         firing = {a["labels"]["alertname"] for a in alerts["data"]["alerts"]}
         time.sleep(0.5)
     assert {"DiskSpaceLow", "ContainerMemoryNearLimit"} <= firing
+
+
+GAUGE_ALERTS = {"DiskSpaceLow", "ContainerMemoryNearLimit", "TLSCertificateExpiringSoon",
+                "TLSCertificateExpiryCritical"}  # fmt: skip
+
+
+def test_demo010_alert_history_has_the_series_the_rule_manager_writes(prometheus):
+    """Backfilled ALERTS continue the live ones: same label sets, so the state timeline is one
+    line per alert across the moment the stack started."""
+
+    def firing(promql_result) -> set[frozenset]:
+        return {frozenset(r["metric"].items()) for r in promql_result
+                if r["metric"]["alertname"] in GAUGE_ALERTS}  # fmt: skip
+
+    deadline = time.monotonic() + 60
+    while len({dict(s)["alertname"] for s in firing(prometheus.query("ALERTS"))}) < 4:
+        assert time.monotonic() < deadline, "the rule manager did not fire the gauge alerts"
+        time.sleep(1)
+    live = firing(prometheus.query('ALERTS{alertstate="firing"}'))
+    now = int(time.time()) // 60 * 60
+    text, _count = alerts_openmetrics(prometheus.url, RULES, now - 180, now)
+    last = {}
+    for line in text.splitlines():
+        if line.startswith("ALERTS{"):
+            labels, _value, stamp = line.rsplit(" ", 2)
+            pairs = frozenset(re.findall(r'(\w+)="((?:[^"\\]|\\.)*)"', labels))
+            last[pairs | {("__name__", "ALERTS")}] = int(stamp)
+    history = {s for s, t in last.items() if t == max(last.values())}
+    assert firing([{"metric": dict(s)} for s in history]) == live
+
+
+def test_demo011_an_alert_is_pending_for_its_hold_then_firing_and_a_gap_starts_again():
+    times = [0, 60, 120, 180, 240, 600, 660]
+    assert alert_states(times, 120) == {"pending": [0, 60, 600, 660], "firing": [120, 180, 240]}
+    assert alert_states(times, 0) == {"pending": [], "firing": times}
+
+
+def test_demo012_recording_rules_are_written_out_in_alert_expressions():
+    rule = next(r for r in alert_rules(RULES) if r.name == "HighErrorRate")
+    assert "service:http_errors" not in rule.expr and "rate(http_requests_total" in rule.expr
+    assert rule.hold == 120 and rule.labels["severity"]

@@ -161,7 +161,7 @@ def _within(annotations: pd.DataFrame, times: pd.Series) -> pd.DataFrame:
         return annotations
     first, last = times.min(), times.max()
     start = pd.to_datetime(annotations["time"], utc=True)
-    end = pd.to_datetime(annotations["end"], utc=True).fillna(start)
+    end = pd.to_datetime(annotations["end"], utc=True).where(annotations["end"].notna(), start)
     return annotations[(start <= last) & (end >= first)]
 
 
