@@ -32,8 +32,9 @@ from demo.catalog import (
 )
 from demo.incidents import Incident, incidents_between
 
-# Bump when a series' labels or shape change: `make run` then rebuilds its Prometheus history.
-MODEL_VERSION = 3
+# Bump when a series' labels or shape change, or the history gains series (4: 15-s recent tier,
+# ALERTS): `make run` then rebuilds its Prometheus history.
+MODEL_VERSION = 4
 ORIGIN = datetime(2026, 1, 1, tzinfo=UTC).timestamp()
 DAY, WEEK = 86_400, 604_800
 OMEGA_DAY, OMEGA_WEEK = 2 * math.pi / DAY, 2 * math.pi / WEEK
