@@ -21,6 +21,7 @@ import time
 
 import requests
 from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
 
 from callbacks.panels import update_request
 from data.cache import make_cache
@@ -122,7 +123,7 @@ def browser() -> webdriver.Chrome:
     ):
         options.add_argument(flag)
     options.binary_location = "/usr/bin/chromium"
-    driver = webdriver.Chrome(executable_path="/usr/bin/chromedriver", options=options)
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
     driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": OBSERVER_JS})
     return driver
 
