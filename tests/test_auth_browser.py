@@ -78,6 +78,10 @@ def test_aub002_portal_frames_an_embed_link_and_nothing_else(
     dash_duo.wait_for_element("[data-panel-id='request-rate']")
     assert wait_all_ok(dash_duo) == {"request-rate": "ok"}
     assert dash_duo.driver.find_elements(By.CSS_SELECTOR, ".navbar") == []
+    # No sideways scrolling inside the portal's frame.
+    assert dash_duo.driver.execute_script(
+        "const e = document.documentElement; return e.scrollWidth <= e.clientWidth;"
+    )
     dash_duo.driver.switch_to.default_content()
     dash_duo.driver.switch_to.frame(dash_duo.driver.find_element(By.ID, "page"))
     assert dash_duo.driver.find_elements(By.CSS_SELECTOR, "#react-entry-point") == []
