@@ -114,3 +114,19 @@ def test_pnl007_annotations_outside_the_panels_span_are_left_out(as_text):
     data = PanelData(panel, frames=[QueryFrame(panel.queries[0], tidy, tidy)])
     markers = [t for t in render(data, annotations=notes).figure["data"] if t["mode"] == "markers"]
     assert [m["text"] for m in markers] == [["Q4"]]
+
+
+def test_pnl008_a_missed_sample_in_a_stack_is_bridged_not_drawn_as_zero():
+    from components.panels import render
+
+    query = {"expr": "sum by (service) (rate(http_requests_total[1m]))"}
+    panel = Panel(id="rps", type="timeseries", title="Requests", unit="reqps",
+                  queries=[query], options={"style": "area", "stack": True})  # fmt: skip
+    times = pd.date_range("2026-11-23 12:00", periods=6, freq="15s", tz="UTC")
+    tidy = pd.concat([
+        pd.DataFrame({"x": times.delete(3), "series": "web", "value": 5.0}),
+        pd.DataFrame({"x": times, "series": "api", "value": 3.0}),
+    ])  # fmt: skip
+    data = PanelData(panel, frames=[QueryFrame(panel.queries[0], tidy, tidy)])
+    traces = render(data).figure["data"]
+    assert {t["stackgaps"] for t in traces} == {"interpolate"}

@@ -108,7 +108,9 @@ def timeseries(data: PanelData, annotations: pd.DataFrame | None = None):
         if style == "area":
             trace["fill"] = "tonexty" if stacked else "tozeroy"
         if stacked:
-            trace["stackgroup"] = "one"
+            # A missing sample (a scrape that failed) is bridged; plotly would stack it as 0 and
+            # draw every series above it plunging to the floor.
+            trace.update(stackgroup="one", stackgaps="interpolate")
         traces.append(trace)
     shift = pd.to_timedelta(parse_duration(panel.time_shift or "0s"), unit="s")
     for frame in data.previous:
