@@ -11,6 +11,7 @@ import dash_bootstrap_components as dbc
 from dash import html
 
 from components.drill_view import breadcrumb, detail_title
+from components.panels.table import header, readable_times
 from data import runtime
 from data.access import current_viewer, locked_variables, may_view
 from data.drilldown import detail_params
@@ -31,12 +32,15 @@ ROW_LIMIT = 1000
 def _rows_grid(frame) -> dag.AgGrid:
     shown = frame.head(ROW_LIMIT).copy()
     for column in shown.columns:
-        if str(shown[column].dtype).startswith("datetime"):
-            shown[column] = shown[column].astype(str)
+        shown[column] = readable_times(shown[column])
+    columns = [
+        {"field": str(c), "headerName": header(c), "sortable": True, "filter": True}
+        for c in shown.columns
+    ]
     return dag.AgGrid(
         id="detail-grid",
         rowData=shown.to_dict("records"),
-        columnDefs=[{"field": str(c), "sortable": True, "filter": True} for c in shown.columns],
+        columnDefs=columns,
         defaultColDef={"flex": 1, "minWidth": 100, "resizable": True},
         dashGridOptions={"pagination": True, "paginationPageSize": 50},
         style={"height": "600px"},

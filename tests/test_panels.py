@@ -130,3 +130,15 @@ def test_pnl008_a_missed_sample_in_a_stack_is_bridged_not_drawn_as_zero():
     data = PanelData(panel, frames=[QueryFrame(panel.queries[0], tidy, tidy)])
     traces = render(data).figure["data"]
     assert {t["stackgaps"] for t in traces} == {"interpolate"}
+
+
+def test_pnl009_tables_show_times_the_same_way_whatever_the_database_returns():
+    from components.panels.table import readable_times
+
+    sqlite = pd.Series(["2026-11-23 17:48:09.000000", None, "2026-11-22T06:18:23"])
+    assert readable_times(sqlite).tolist() == ["2026-11-23 17:48", None, "2026-11-22 06:18"]
+    stamps = pd.Series(pd.to_datetime(["2026-11-23 17:48:09"], utc=True))
+    assert readable_times(stamps).tolist() == ["2026-11-23 17:48"]
+    for untouched in (pd.Series(["email", "2026-11-23 17:48"]), pd.Series([1, 2]),
+                      pd.Series(["2026-13-45 99:99"])):  # fmt: skip
+        assert readable_times(untouched).tolist() == untouched.tolist()

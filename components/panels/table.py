@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import dash_ag_grid as dag
@@ -11,6 +12,29 @@ from components.panels.common import latest_by_series
 from components.theme import color
 from components.units import format_value, threshold_color
 from data.panel_data import PanelData
+
+TIME_FORMAT = "%Y-%m-%d %H:%M"
+_ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}")
+
+
+def readable_times(values: pd.Series) -> pd.Series:
+    """Date-times as `2026-11-23 17:48`: datetime columns, and the ISO text SQLite returns for
+    them (`2026-11-23 17:48:09.000000`); any other column as it is. Missing ones are None."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        parsed = values
+    else:
+        text = pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)
+        present = values.dropna()
+        if not text or present.empty:
+            return values
+        if not all(isinstance(v, str) and _ISO_TIME.match(v) for v in present):
+            return values
+        parsed = pd.to_datetime(values, errors="coerce", format="mixed", utc=True)
+        if parsed[values.notna()].isna().any():
+            return values
+    shown = parsed.dt.strftime(TIME_FORMAT).astype(object)
+    shown[values.isna()] = None
+    return shown
 
 
 def _rows(data: PanelData) -> pd.DataFrame:
@@ -28,6 +52,10 @@ def _rows(data: PanelData) -> pd.DataFrame:
         return table if table is not None else pd.DataFrame()
     last = latest_by_series(frame.tidy)
     return last.drop(columns=["x"], errors="ignore")
+
+
+def header(column: str) -> str:
+    return str(column).replace("_", " ")
 
 
 @dataclass
@@ -60,13 +88,10 @@ def table_rows(data: PanelData) -> TableRows:
             unit = (
                 panel.unit if column in colored or len(units) == 0 and column == "value" else None
             )
-        if pd.api.types.is_datetime64_any_dtype(values):
-            shown[column] = values.dt.strftime("%Y-%m-%d %H:%M")
-        else:
-            shown[column] = values
+        shown[column] = readable_times(values)
         definition = {
             "field": column,
-            "headerName": labels.get(column, column.replace("_", " ")),
+            "headerName": labels.get(column, header(column)),
             "sortable": True,
             "filter": True,
             "resizable": True,
