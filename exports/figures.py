@@ -17,7 +17,7 @@ from dash import dcc
 from components.panels import render
 from components.panels.states import status_tiles
 from components.panels.table import table_rows
-from components.panels.values import change_percent, reduce_value, shown, sparkline_points
+from components.panels.values import change_note, reduce_value, shown, sparkline_points
 from components.theme import BAD, OK, base_layout
 from components.units import apply_mapping, format_value
 from data.panel_data import PanelData
@@ -155,14 +155,10 @@ def value_figure(data: PanelData) -> dict:
     layout = _bare_layout(panel)
     traces: list[dict] = []
     notes = []
-    change = change_percent(data, value)
+    change = change_note(data, value)
     if change is not None:
-        lower_better = panel.options.get("lower_is_better", False)
-        good = (change <= 0) if lower_better else (change >= 0)
-        arrow = "▲" if change >= 0 else "▼"
-        notes.append(
-            (f"{arrow} {abs(change):.1f}% vs {panel.time_shift} earlier", OK if good else BAD)
-        )
+        text, mood = change
+        notes.append((text, {"good": OK, "bad": BAD, "flat": MUTED}[mood]))
     target = panel.options.get("target")
     if panel.type == "kpi" and target and value is not None:
         share = max(0.0, min(1.0, value / float(target)))

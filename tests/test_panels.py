@@ -142,3 +142,27 @@ def test_pnl009_tables_show_times_the_same_way_whatever_the_database_returns():
     for untouched in (pd.Series(["email", "2026-11-23 17:48"]), pd.Series([1, 2]),
                       pd.Series(["2026-13-45 99:99"])):  # fmt: skip
         assert readable_times(untouched).tolist() == untouched.tolist()
+
+
+@pytest.mark.parametrize(
+    ("now", "before", "lower_is_better", "note"),
+    [(110, 100, False, ("▲ 10.0% vs 1d earlier", "good")),
+     (110, 100, True, ("▲ 10.0% vs 1d earlier", "bad")),
+     (90, 100, True, ("▼ 10.0% vs 1d earlier", "good")),
+     (99.99, 100, False, ("no change vs 1d earlier", "flat"))],
+)  # fmt: skip
+def test_pnl010_a_change_that_rounds_to_zero_is_no_change_not_a_red_arrow(
+    now, before, lower_is_better, note
+):
+    from components.panels.values import change_note
+
+    panel = Panel(id="s", type="stat", title="S", queries=[{"expr": "x"}], time_shift="1d",
+                  options={"lower_is_better": lower_is_better})  # fmt: skip
+
+    def frames(value: float) -> list[QueryFrame]:
+        at = pd.Timestamp("2026-11-23", tz="UTC")
+        tidy = pd.DataFrame({"x": [at], "series": "x", "value": [value]})
+        return [QueryFrame(panel.queries[0], tidy, tidy)]
+
+    data = PanelData(panel, frames=frames(now), previous=frames(before))
+    assert change_note(data, now) == note

@@ -59,17 +59,30 @@ def change_percent(data: PanelData, value: float | None) -> float | None:
     return (value - previous) / abs(previous) * 100
 
 
-def _change(data: PanelData, value: float | None) -> html.Span | None:
+def change_note(data: PanelData, value: float | None) -> tuple[str, str] | None:
+    """The change against the time-shifted period as a panel says it, and its mood: good, bad,
+    or flat when it rounds to 0.0 % (no red arrow for a steady value)."""
     change = change_percent(data, value)
     if change is None:
         return None
+    when = f"vs {data.panel.time_shift} earlier"
+    if round(change, 1) == 0:
+        return f"no change {when}", "flat"
     lower_better = data.panel.options.get("lower_is_better", False)
-    good = (change <= 0) if lower_better else (change >= 0)
-    arrow = "▲" if change >= 0 else "▼"
-    return html.Span(
-        f"{arrow} {abs(change):.1f}% vs {data.panel.time_shift} earlier",
-        className=f"panel-change small {'text-success' if good else 'text-danger'}",
-    )
+    good = (change < 0) if lower_better else (change > 0)
+    arrow = "▲" if change > 0 else "▼"
+    return f"{arrow} {abs(change):.1f}% {when}", "good" if good else "bad"
+
+
+_MOOD_CLASS = {"good": "text-success", "bad": "text-danger", "flat": "text-muted"}
+
+
+def _change(data: PanelData, value: float | None) -> html.Span | None:
+    note = change_note(data, value)
+    if note is None:
+        return None
+    text, mood = note
+    return html.Span(text, className=f"panel-change small {_MOOD_CLASS[mood]}")
 
 
 def _headline(data: PanelData) -> tuple[float | None, str, list]:
