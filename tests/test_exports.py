@@ -69,6 +69,16 @@ def past_month(past_hours) -> dict[str, str]:
     return past_hours | {"from": str(int(past_hours["to"]) - 30 * 86400 * 1000)}
 
 
+def assert_download(response, mimetype: str, stem: str, extension: str) -> None:
+    """A file the browser saves: `<stem>_<yyyymmdd-hhmm>.<extension>`, of that type."""
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.mimetype == mimetype
+    assert re.fullmatch(
+        rf'attachment; filename="{re.escape(stem)}_\d{{8}}-\d{{4}}\.{extension}"',
+        response.headers["Content-Disposition"],
+    )
+
+
 def png_size(png: bytes) -> tuple[int, int]:
     assert png[:8] == PNG_SIGNATURE and png[12:16] == b"IHDR"
     return struct.unpack(">II", png[16:24])
@@ -96,12 +106,7 @@ def panel_frame(app, slug: str, panel_id: str, query: dict[str, str]):
 
 def test_exp001_time_series_csv_is_the_panels_data_with_units(app, boss, past_hours):
     response = boss.get("/export/system-health/request-rate.csv", query_string=past_hours)
-    assert response.status_code == 200, response.get_data(as_text=True)
-    assert response.mimetype == "text/csv"
-    assert re.fullmatch(
-        r'attachment; filename="system-health_request-rate_\d{8}-\d{4}\.csv"',
-        response.headers["Content-Disposition"],
-    )
+    assert_download(response, "text/csv", "system-health_request-rate", "csv")
     csv = pd.read_csv(io.StringIO(response.get_data(as_text=True)))
     tidy = panel_frame(app, "system-health", "request-rate", past_hours).tidy
     expected = tidy.pivot(index="x", columns="series", values="value").sort_index()
@@ -157,12 +162,7 @@ def test_exp005_map_is_drawn_from_the_local_outlines(boss):
 def report(boss) -> bytes:
     query = {"from": "now-24h", "to": "now"}
     response = boss.get("/export/migration-health.pdf", query_string=query)
-    assert response.status_code == 200, response.get_data(as_text=True)
-    assert response.mimetype == "application/pdf"
-    assert re.fullmatch(
-        r'attachment; filename="migration-health_\d{8}-\d{4}\.pdf"',
-        response.headers["Content-Disposition"],
-    )
+    assert_download(response, "application/pdf", "migration-health", "pdf")
     return response.data
 
 

@@ -68,6 +68,11 @@ def test_pnl004_labels_from_data_reach_plotly_as_text_not_markup():
     assert "&lt;a href=" in flat and built["data"][0]["x"][1] == "ok"
 
 
+def frames_of(panel: Panel, tidy: pd.DataFrame) -> list[QueryFrame]:
+    """What a datasource would give the panel's first query: `tidy` (x, series, value)."""
+    return [QueryFrame(panel.queries[0], tidy, tidy)]
+
+
 @pytest.mark.parametrize(
     ("unit", "top", "scale"),
     [("s", 90, (1, "s")), ("s", 4_700, (60, "min")), ("s", 9_000, (3600, "h")),
@@ -87,7 +92,7 @@ def test_pnl006_an_hour_long_series_counts_in_minutes_not_kiloseconds():
                   queries=[query], thresholds=steps)  # fmt: skip
     weeks = pd.date_range("2026-10-05", periods=3, freq="7D", tz="UTC")
     tidy = pd.DataFrame({"x": weeks, "series": "MTTR", "value": [1200.0, 4800.0, 2400.0]})
-    data = PanelData(panel, frames=[QueryFrame(panel.queries[0], tidy, tidy)])
+    data = PanelData(panel, frames=frames_of(panel, tidy))
     figure = render(data).figure
     layout = figure["layout"]
     assert layout["yaxis"]["ticksuffix"] == " min"
@@ -111,7 +116,7 @@ def test_pnl007_annotations_outside_the_panels_span_are_left_out(as_text):
     quarters = pd.to_datetime(["2026-07-01", "2026-10-10", "2027-01-01"], utc=True)
     notes = pd.DataFrame({"time": quarters, "text": ["Q3", "Q4", "Q1"], "end": pd.NaT,
                           "source": "Fiscal quarters", "color": "#8f3bb8"})  # fmt: skip
-    data = PanelData(panel, frames=[QueryFrame(panel.queries[0], tidy, tidy)])
+    data = PanelData(panel, frames=frames_of(panel, tidy))
     markers = [t for t in render(data, annotations=notes).figure["data"] if t["mode"] == "markers"]
     assert [m["text"] for m in markers] == [["Q4"]]
 
@@ -127,7 +132,7 @@ def test_pnl008_a_missed_sample_in_a_stack_is_bridged_not_drawn_as_zero():
         pd.DataFrame({"x": times.delete(3), "series": "web", "value": 5.0}),
         pd.DataFrame({"x": times, "series": "api", "value": 3.0}),
     ])  # fmt: skip
-    data = PanelData(panel, frames=[QueryFrame(panel.queries[0], tidy, tidy)])
+    data = PanelData(panel, frames=frames_of(panel, tidy))
     traces = render(data).figure["data"]
     assert {t["stackgaps"] for t in traces} == {"interpolate"}
 
@@ -161,8 +166,7 @@ def test_pnl010_a_change_that_rounds_to_zero_is_no_change_not_a_red_arrow(
 
     def frames(value: float) -> list[QueryFrame]:
         at = pd.Timestamp("2026-11-23", tz="UTC")
-        tidy = pd.DataFrame({"x": [at], "series": "x", "value": [value]})
-        return [QueryFrame(panel.queries[0], tidy, tidy)]
+        return frames_of(panel, pd.DataFrame({"x": [at], "series": "x", "value": [value]}))
 
     data = PanelData(panel, frames=frames(now), previous=frames(before))
     assert change_note(data, now) == note
