@@ -12,7 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 import callbacks
 from commands.dashboards import dashboards_cli
-from commands.embed import embed_token_cli
+from commands.embed import embed_cli
 from commands.report import report_cli
 from commands.users import users_cli
 from components.shell import shell
@@ -20,10 +20,11 @@ from data import runtime
 from data.cache import make_cache
 from data.config import Settings, secret_key
 from data.dashboards import SpecError, load_all
-from data.datasources import DataLayer, build_sources
+from data.datasources import DataLayer, build_sources, source_dialects
+from data.scopes import load_rules
 from data.state import StateError, connect
 from exports.kaleido_engine import ENGINE
-from routes import auth, exports, guard, headers, health, timing
+from routes import auth, bounds, exports, guard, headers, health, timing
 
 HERE = Path(__file__).resolve().parent
 
@@ -67,14 +68,17 @@ def create_app(settings: Settings | None = None) -> Dash:
         state = connect(settings.app_database_url)
     except StateError as exc:
         raise SystemExit(str(exc)) from None
-    layer = DataLayer(build_sources(settings), make_cache(settings))
+    sources = build_sources(settings)
+    rules = load_rules(settings.scopes_file, source_dialects(sources))
+    layer = DataLayer(sources, make_cache(settings), rules)
     runtime.install(app.server, settings, layer, dashboards, state, secret)
     prefix = settings.url_prefix.rstrip("/") or None
     app.server.register_blueprint(health.blueprint, url_prefix=prefix)
     app.server.register_blueprint(exports.blueprint, url_prefix=prefix)
-    timing.install(app.server, app.config.routes_pathname_prefix + "_dash-update-component")
+    bounds.install(app.server, settings.max_request_bytes)
+    timing.install(app.server)
     callbacks.register_all(app)
-    for group in (dashboards_cli, users_cli, embed_token_cli, report_cli):
+    for group in (dashboards_cli, users_cli, embed_cli, report_cli):
         app.server.cli.add_command(group)
     app.layout = shell
     if settings.export_warmup:

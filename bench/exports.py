@@ -35,15 +35,19 @@ import requests
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from data import runtime
-from data.access import make_embed_token
 from data.config import ROOT, Settings
+from data.embeds import new_link
+from data.spec import TEAMS
+from data.urlstate import ViewState
+from data.users import User
+from data.view import resolve_view
 from demo.backfill import backfill
 from demo.promstack import PrometheusServer, free_port, write_config
 from demo.warehouse import build_warehouse
 from exports.figures import for_image, panel_figure
 from exports.kaleido_engine import ENGINE, Image
 from exports.report import layout_report, overlay, typeset
-from exports.view import export_view, fetch_all
+from exports.view import fetch_all
 
 PNG = "/export/system-health/request-rate.png"
 PDF = "/export/migration-health.pdf"
@@ -84,7 +88,9 @@ def make_app(prometheus_url: str, database_url: str):
 
 
 def query(app, slug: str, end: int, **extra) -> dict:
-    token, _ = make_embed_token(app.server.secret_key, slug, 3600)
+    with app.server.app_context():
+        dashboard = runtime.dashboards()[slug]
+        token, _ = new_link(runtime.embed_links(), dashboard, "1h", "bench")
     return {"from": (end - HOURS * 3600) * 1000, "to": end * 1000, "token": token, **extra}
 
 
@@ -111,10 +117,12 @@ def pdf_stages(app, end: int, runs: int) -> dict[str, float]:
     """Median seconds of each step of the report (warm data cache, warm engine)."""
     samples: dict[str, list[float]] = {}
     with app.server.app_context():
-        layer, pool = runtime.data_layer(), runtime.panel_pool()
+        pool = runtime.panel_pool()
         dashboard = runtime.dashboards()["migration-health"]
         params = query(app, "migration-health", end)
-        view = export_view(layer, dashboard, {k: [str(v)] for k, v in params.items()})
+        asked = ViewState.from_query(dashboard, {k: [str(v)] for k, v in params.items()})
+        admin = User(id=0, name="bench", level="admin", teams=TEAMS)
+        view = resolve_view(admin, "migration-health", asked)
         for _ in range(runs):
             step = time.perf_counter()
 
@@ -124,7 +132,7 @@ def pdf_stages(app, end: int, runs: int) -> dict[str, float]:
                 samples.setdefault(name, []).append(now - step)
                 step = now
 
-            exports = fetch_all(layer, view, pool)
+            exports = fetch_all(view, pool)
             lap("data")
             layout = layout_report(view, exports, "bench", datetime.now(UTC))
             images = [

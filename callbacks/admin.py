@@ -1,17 +1,19 @@
-"""The admin pages' callbacks: user changes, embed links, audit log filters. Every id starts with
-`admin-`, so the guard refuses them to anyone but an admin; each checks again, and every change
-is audited with the admin's name."""
+"""The admin pages' callbacks: user changes, embed links (made and revoked), audit log filters.
+Each is declared for admins only, so the guard refuses it to anyone else; each checks again, and
+every change is audited with the admin's name."""
 
 from __future__ import annotations
 
-from dash import Dash, Input, Output, State, ctx, html, no_update
+from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
 from flask import request
 
-from components.admin import audit_table, users_table
+from callbacks.access import ADMINS, callback
+from components.admin import audit_table, embed_links_table, users_table
 from data import runtime
-from data.access import current_viewer, make_embed_token
-from data.timerange import TimeRangeError, parse_duration
+from data.access import current_viewer
+from data.embeds import EmbedLinkError, new_link
 from data.users import User, UserError
+from routes.urls import external_url
 
 
 def _admin() -> User:
@@ -67,38 +69,54 @@ def change_user(action: str, name: str, level: str, teams: list[str], attrs: str
         return f"Not done: {exc}.", False
 
 
-def make_link(slug: str | None, ttl: str, raw_vars: str) -> html.Div:
+def make_link(slug: str | None, ttl: str, raw_vars: str, raw_scopes: str) -> html.Div:
     admin = _admin()
     dashboard = runtime.dashboards().get(slug or "")
     if dashboard is None:
         return _note("Pick a dashboard.", False)
     try:
-        seconds = parse_duration((ttl or "").strip())
-        variables = _pairs(raw_vars)
-    except (TimeRangeError, ValueError) as exc:
+        locked = {k: [v] for k, v in _pairs(raw_vars).items()}
+        token, link = new_link(runtime.embed_links(), dashboard, ttl, admin.name, locked,
+                               _pairs(raw_scopes))  # fmt: skip
+    except (EmbedLinkError, ValueError) as exc:
         return _note(f"Not done: {exc}.", False)
-    names = {v.name for v in dashboard.variables}
-    unknown = sorted(set(variables) - names)
-    if unknown:
-        return _note(f"Not done: {dashboard.title} has no variable {unknown[0]!r}.", False)
-    locked = {k: [v] for k, v in variables.items()}
-    token, grant = make_embed_token(runtime.settings_secret(), dashboard.slug, seconds, locked)
     runtime.audit().record("embed_token", admin.name, target=dashboard.slug,
                            ip=request.remote_addr or "",
-                           detail={"id": grant.token_id, "ttl": ttl, "vars": locked})  # fmt: skip
-    url = f"{request.host_url.rstrip('/')}{runtime.settings().url_prefix}embed/{slug}?token={token}"
+                           detail={"id": link.id, "ttl": ttl, "vars": locked,
+                                   "scopes": link.scopes})  # fmt: skip
+    path = f"embed/{dashboard.slug}?token={token}"
+    url = external_url(path)
+    shown = [_note(f"Link {link.id} for {dashboard.title}, valid until "
+                   f"{link.expires_at:%Y-%m-%d %H:%M} UTC:")]  # fmt: skip
+    if url is None:
+        url = runtime.settings().url_prefix + path
+        hint = ("Set PUBLIC_URL to the address users reach Teamdash at for a full link; until "
+                "then, put that address in front of this path.")  # fmt: skip
+        shown.append(_note(hint, False))
     snippet = f'<iframe src="{url}" width="100%" height="800" frameborder="0"></iframe>'
     return html.Div(
         [
-            _note(f"Link for {dashboard.title}, valid for {ttl}:"),
+            *shown,
             html.Pre(url, id="admin-embed-url", className="small bg-light p-2 text-wrap"),
             html.Pre(snippet, className="small bg-light p-2 text-wrap"),
         ]
     )
 
 
+def revoke_link(link_id: str) -> tuple[str, bool]:
+    admin = _admin()
+    try:
+        link = runtime.embed_links().revoke(link_id, admin.name)
+    except EmbedLinkError as exc:
+        return f"Not done: {exc}.", False
+    runtime.audit().record("embed_revoke", admin.name, target=link.dashboard,
+                           ip=request.remote_addr or "", detail={"id": link.id})  # fmt: skip
+    return f"Revoked link {link.id} of {link.dashboard}: it opens nothing any more.", True
+
+
 def register(app: Dash) -> None:
-    @app.callback(
+    @callback(
+        app,
         Output("admin-user-result", "children"),
         Output("admin-users", "children"),
         Input("admin-user-add", "n_clicks"),
@@ -111,18 +129,21 @@ def register(app: Dash) -> None:
         State("admin-user-attrs", "value"),
         State("admin-user-password", "value"),
         prevent_initial_call=True,
+        access=ADMINS,
     )
     def user_action(_add, _save, _reset, _remove, name, level, teams, attrs, password):
         message, ok = change_user(ctx.triggered_id, name, level, teams, attrs, password)
         return _note(message, ok), users_table(runtime.users().all()) if ok else no_update
 
-    @app.callback(
+    @callback(
+        app,
         Output("admin-user-name", "value"),
         Output("admin-user-level", "value"),
         Output("admin-user-teams", "value"),
         Output("admin-user-attrs", "value"),
         Input("admin-users-grid", "selectedRows"),
         prevent_initial_call=True,
+        access=ADMINS,
     )
     def pick_user(rows):
         if not rows:
@@ -132,23 +153,45 @@ def register(app: Dash) -> None:
         attrs = " ".join(f"{k}={v}" for k, v in user.attributes.items())
         return user.name, user.level, list(user.teams), attrs
 
-    @app.callback(
+    @callback(
+        app,
         Output("admin-embed-result", "children"),
+        Output("admin-embed-links", "children"),
         Input("admin-embed-make", "n_clicks"),
         State("admin-embed-slug", "value"),
         State("admin-embed-ttl", "value"),
         State("admin-embed-vars", "value"),
+        State("admin-embed-scopes", "value"),
         prevent_initial_call=True,
+        access=ADMINS,
     )
-    def embed_link(_clicks, slug, ttl, raw_vars):
-        return make_link(slug, ttl, raw_vars)
+    def embed_link(_clicks, slug, ttl, raw_vars, raw_scopes):
+        made = make_link(slug, ttl, raw_vars, raw_scopes)
+        return made, embed_links_table(runtime.embed_links().all())
 
-    @app.callback(
+    @callback(
+        app,
+        Output("admin-embed-result", "children", allow_duplicate=True),
+        Output("admin-embed-links", "children", allow_duplicate=True),
+        Input({"type": "admin-embed-revoke", "link": ALL}, "n_clicks"),
+        prevent_initial_call=True,
+        access=ADMINS,
+    )
+    def revoke(clicks):
+        trigger = ctx.triggered_id
+        if not isinstance(trigger, dict) or not any(clicks):
+            return no_update, no_update
+        message, ok = revoke_link(str(trigger.get("link")))
+        return _note(message, ok), embed_links_table(runtime.embed_links().all())
+
+    @callback(
+        app,
         Output("admin-audit", "children"),
         Input("admin-audit-action", "value"),
         Input("admin-audit-actor", "value"),
         Input("admin-audit-outcome", "value"),
         prevent_initial_call=True,
+        access=ADMINS,
     )
     def filter_audit(action, actor, outcome):
         _admin()

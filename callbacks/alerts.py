@@ -1,18 +1,21 @@
 """The alerts page's callbacks (list, filters, acknowledgements) and the navbar's badge of firing
-critical alerts. Acknowledging is an operator's action: its ids start with `op-`, which the guard
-refuses to viewers; it is stored with who and when, and audited."""
+critical alerts, for logged-in users only, each from the alerts the viewer's scope may see.
+Acknowledging is an operator's action (declared with the callback, checked again here); it is
+stored with who and when, and audited."""
 
 from __future__ import annotations
 
 from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
 from flask import request
 
+from callbacks.access import OPERATORS, VIEWERS, callback
 from components.alerts import alerts_view
 from data import runtime
-from data.access import current_viewer
+from data.access import current_viewer, scope_of
 from data.alerts import AckStore, current_alerts
 from data.errors import DataSourceError
 from data.users import User
+from data.view import layer_for
 
 
 def _can_ack() -> bool:
@@ -30,12 +33,17 @@ def _matches(alert, severities: list[str] | None, search: str | None) -> bool:
 
 def alerts_list(severities: list[str] | None, search: str | None) -> html.Div:
     try:
-        alerts = current_alerts(runtime.data_layer())
+        alerts = current_alerts(layer_for(current_viewer()))
     except DataSourceError as exc:
         return html.Div(f"Alerts could not be loaded: {exc.message}", className="text-danger")
     shown = [a for a in alerts if _matches(a, severities, search)]
     acks = AckStore(runtime.state()).for_alerts(shown)
-    return alerts_view(shown, acks, _can_ack())
+    listing = alerts_view(shown, acks, _can_ack())
+    scope = scope_of(current_viewer())
+    if not scope:
+        return listing
+    note = f"Showing the alerts your scope ({scope.describe()}) may see."
+    return html.Div([html.P(note, className="small text-muted mb-2"), listing])
 
 
 def acknowledge(fingerprint: str, comment: str | None) -> str | None:
@@ -46,9 +54,8 @@ def acknowledge(fingerprint: str, comment: str | None) -> str | None:
     comment = (comment or "").strip()
     if not comment:
         return "Say in a few words what is being done."
-    alert = next(
-        (a for a in current_alerts(runtime.data_layer()) if a.fingerprint == fingerprint), None
-    )
+    visible = current_alerts(layer_for(viewer))
+    alert = next((a for a in visible if a.fingerprint == fingerprint), None)
     if alert is None:
         return "That alert is no longer firing."
     AckStore(runtime.state()).acknowledge(alert, comment[:500], viewer.name)
@@ -59,12 +66,14 @@ def acknowledge(fingerprint: str, comment: str | None) -> str | None:
 
 
 def register(app: Dash) -> None:
-    @app.callback(
+    @callback(
+        app,
         Output("alerts-list", "children"),
         Input("alerts-tick", "n_intervals"),
         Input("alerts-severity", "value"),
         Input("alerts-search", "value"),
         Input("alerts-acked", "data"),
+        access=VIEWERS,
     )
     def show(_tick, severities, search, acked):
         listing = alerts_list(severities, search)
@@ -73,28 +82,34 @@ def register(app: Dash) -> None:
             return html.Div([html.Div(error, className="text-danger small mb-2"), listing])
         return listing
 
-    @app.callback(
+    @callback(
+        app,
         Output("alerts-acked", "data"),
         Input({"type": "op-ack", "fp": ALL}, "n_clicks"),
         State({"type": "op-ack-comment", "fp": ALL}, "value"),
         prevent_initial_call=True,
+        access=OPERATORS,
     )
     def ack(clicks, comments):
         trigger = ctx.triggered_id
         if not trigger or not any(clicks):
             return no_update
-        fingerprints = [item["id"]["fp"] for item in ctx.states_list[0]]
+        fingerprints = [item.get("id", {}).get("fp") for item in ctx.states_list[0]]
+        if trigger["fp"] not in fingerprints or len(comments) != len(fingerprints):
+            return {"fingerprint": None, "error": "The page is out of date; reload it."}
         comment = comments[fingerprints.index(trigger["fp"])]
         return {"fingerprint": trigger["fp"], "error": acknowledge(trigger["fp"], comment)}
 
-    @app.callback(
+    @callback(
+        app,
         Output("alert-badge", "children"),
         Output("alert-badge", "className"),
         Input("alert-badge-tick", "n_intervals"),
+        access=VIEWERS,
     )
     def badge(_tick):
         try:
-            alerts = current_alerts(runtime.data_layer())
+            alerts = current_alerts(layer_for(current_viewer()))
         except DataSourceError:
             return "?", "badge rounded-pill bg-secondary"
         critical = sum(1 for a in alerts if a.state == "firing" and a.severity == "critical")

@@ -10,12 +10,14 @@ from urllib.parse import parse_qs, urlsplit
 
 from dash import ALL, Dash, Input, Output, State, ctx, no_update
 
+from callbacks.access import PAGE_URL, VIEWERS, Access, callback
 from data import runtime
 from data.access import current_viewer, may_view
 from data.drilldown import as_time, clicked, cross_filter_query, dashboard_url, detail_url
 from data.spec import Dashboard
 from data.timerange import TimeRangeError, query_window
 from data.urlstate import ViewState
+from data.view import ViewDenied, authorise
 
 GRAPHS = {"type": "panel-graph", "slug": ALL, "panel": ALL}
 
@@ -31,15 +33,17 @@ def _triggered(values: list) -> tuple[dict, object] | None:
 
 
 def _page(href: str | None) -> tuple[Dashboard, ViewState, str] | None:
-    """The dashboard page (`/d/<slug>`) at `href`, its state from the URL, and its local path;
-    None elsewhere (embedded pages included: they do not drill)."""
-    parts = urlsplit(href or "")
+    """The dashboard page (`/d/<slug>`) at `href` if the viewer (a user) may open it, its state
+    from the URL, and its local path; None elsewhere (embedded pages included: they do not
+    drill)."""
+    parts = urlsplit(href if isinstance(href, str) else "")
     prefix = runtime.settings().url_prefix
     if not parts.path.startswith(prefix + "d/"):
         return None
-    slug = parts.path[len(prefix) + 2 :].split("/")[0]
-    dashboard = runtime.dashboards().get(slug)
-    if dashboard is None:
+    try:
+        dashboard = authorise(current_viewer(), parts.path[len(prefix) + 2 :].split("/")[0],
+                              users_only=True)  # fmt: skip
+    except ViewDenied:
         return None
     query = parse_qs(parts.query)
     state = ViewState.from_query(dashboard, query)
@@ -91,12 +95,16 @@ def zoom_query(relayout: dict, href: str | None) -> str | None:
 
 
 def register(app: Dash) -> None:
-    @app.callback(
+    # Charts on embedded pages report clicks and zooms too: their token (in the page's URL) lets
+    # the request through, and _page() leads nowhere for them.
+    @callback(
+        app,
         Output("url", "href", allow_duplicate=True),
         Output("url", "search", allow_duplicate=True),
         Input(GRAPHS, "clickData"),
-        State("url", "href"),
+        State(*PAGE_URL),
         prevent_initial_call=True,
+        access=Access(embed=True),
     )
     def on_click(clicks, href):
         fired = _triggered(clicks)
@@ -105,11 +113,13 @@ def register(app: Dash) -> None:
         target = navigate_click(*fired, href)
         return target.get("href", no_update), target.get("search", no_update)
 
-    @app.callback(
+    @callback(
+        app,
         Output("url", "search", allow_duplicate=True),
         Input(GRAPHS, "relayoutData"),
-        State("url", "href"),
+        State(*PAGE_URL),
         prevent_initial_call=True,
+        access=Access(embed=True),
     )
     def on_zoom(layouts, href):
         fired = _triggered(layouts)
@@ -118,11 +128,13 @@ def register(app: Dash) -> None:
         query = zoom_query(fired[1], href)
         return query if query is not None else no_update
 
-    @app.callback(
+    @callback(
+        app,
         Output("url", "search", allow_duplicate=True),
         Input({"type": "filter-chip", "name": ALL}, "n_clicks"),
         State("url", "href"),
         prevent_initial_call=True,
+        access=VIEWERS,
     )
     def remove_chip(clicks, href):
         trigger = ctx.triggered_id

@@ -1,13 +1,15 @@
 """The panel callbacks: one pattern-matching callback fills every panel of a dashboard at once, on
 first render and on each refresh tick; a second one finishes the panels that were still
 computing when the first answered. The browser sends only ids, the time range and variable
-values; queries come from the spec on the server, and values are checked against the options.
+values; the request is resolved through data.view (who may see which dashboard, with which
+variables and scope) and the queries come from the spec on the server.
 
 One request for the whole dashboard instead of one per panel: the browser applies one update
 (Dash re-walks its layout after every callback response, which cost more than the panels' own
 data on a 16-panel dashboard), and the variables are resolved once per dashboard, not per panel.
 A slow panel does not hold the others back: whatever is not ready within BATCH_BUDGET is sent as
-pending and fetched by its own request, while its query keeps running on the server."""
+pending and fetched by its own request, while its query keeps running on the server. The guard
+refuses, before any work, a request naming panels its dashboard does not have, or one twice."""
 
 from __future__ import annotations
 
@@ -18,23 +20,20 @@ from concurrent.futures import wait
 import orjson
 from dash import ALL, MATCH, Dash, Input, Output, State, html
 from plotly.io.json import to_json_plotly
-from sqlalchemy import Engine
 
+from callbacks.access import STORE, Access, Bound, callback
 from components.alerts import alerts_table
 from components.dashboard_view import loading_body
 from components.panels import RENDERER_VERSION, render
 from components.panels.common import message
 from data import runtime
-from data.access import current_viewer, locked_variables, may_view
+from data.access import current_viewer
 from data.alerts import AckStore, current_alerts
-from data.annotations import AnnotationStore, fetch_annotations
-from data.datasources import DataLayer
-from data.errors import DataSourceError
-from data.panel_data import PanelData, fetch_panel
-from data.spec import Dashboard, Panel, refresh_seconds
-from data.timerange import TimeRange, TimeRangeError
-from data.urlstate import ViewState
-from data.variables import VariableError, as_query_values, resolve
+from data.annotations import fetch_annotations
+from data.errors import DataSourceError, ErrorKind
+from data.panel_data import TRUNCATED_NOTE, PanelData, fetch_panel
+from data.spec import Dashboard, Panel
+from data.view import INPUT_ERRORS, View, ViewDenied, resolve_view, store_state
 
 BODIES = {"type": "panel-body", "slug": ALL, "panel": ALL}
 PENDING = {"type": "panel-pending", "slug": MATCH, "panel": MATCH}
@@ -51,11 +50,16 @@ def _error(text: str) -> html.Div:
     return _wrap("error", message(text, "danger"))
 
 
-def _rendered(view: _View, panel: Panel, data: PanelData):
+def _restricted(text: str) -> html.Div:
+    """Refused for the viewer's scope: not a failure, and not data."""
+    return _wrap("restricted", message(text, "secondary"))
+
+
+def _rendered(view: View, panel: Panel, data: PanelData):
     """The panel's component, built once per version of its data: every viewer of the same data
-    (same variable values, query results and computed_at) gets the cached component. The spec
-    and the drawing code are part of the key: after an edit or an upgrade the cache (kept across
-    restarts) serves nothing drawn the old way."""
+    (same scope, variable values, query results and computed_at) gets the cached component. The
+    spec and the drawing code are part of the key: after an edit or an upgrade the cache (kept
+    across restarts) serves nothing drawn the old way."""
     key = json.dumps(
         [
             "render-json",
@@ -63,13 +67,14 @@ def _rendered(view: _View, panel: Panel, data: PanelData):
             view.dashboard.slug,
             panel.id,
             hashlib.sha256(panel.model_dump_json().encode()).hexdigest()[:16],
+            view.scope.values,
             view.values,
             data.computed_at,
             data.status,
             data.error,
             [len(f.tidy) for f in data.frames],
             view.time_range.start // 60,
-            view.notes_version,
+            view.notes.version(view.dashboard.slug),
         ],
         default=str,
         sort_keys=True,
@@ -87,82 +92,45 @@ def _rendered(view: _View, panel: Panel, data: PanelData):
     return orjson.loads(cached.value)
 
 
-class _View:
-    """What every panel of one request shares: the dashboard, time range, variable values (the
-    ones locked for the viewer included)."""
-
-    def __init__(
-        self,
-        layer: DataLayer,
-        dashboard: Dashboard,
-        raw_state: dict,
-        locked: dict,
-        state_db: Engine,
-        prefix: str = "/",
-    ) -> None:
-        state = ViewState.from_dict(raw_state)
-        self.layer = layer
-        self.dashboard = dashboard
-        self.state_db = state_db
-        self.prefix = prefix
-        self.notes = AnnotationStore(state_db)
-        self.notes_version = self.notes.version(dashboard.slug)
-        self.time_range: TimeRange = state.time_range()
-        values, _ = resolve(layer, dashboard, state.variables, locked)
-        self.values = as_query_values(values, dashboard)
-        self.ttl = float(refresh_seconds(state.refresh) or 60)
-
-    def content(self, panel: Panel) -> html.Div:
-        if panel.type == "alerts":
-            return self.alerts(panel)
-        data = fetch_panel(
-            self.layer, self.dashboard, panel, self.time_range, self.values, ttl=self.ttl
-        )
-        if data.status == "error":
-            return _error(data.error)
-        if data.status == "empty":
-            return _wrap("empty", message("No data in this time range.", "light"))
-        body = _rendered(self, panel, data)
-        if data.status == "stale":
-            return _wrap("stale", message(data.error, "warning"), body)
-        if data.truncated:
-            note = "Showing the first rows only: the result was longer than the row limit."
-            return _wrap("ok", body, html.Div(note, className="small text-muted px-2"))
-        return _wrap("ok", body)
-
-    def alerts(self, panel: Panel) -> html.Div:
-        try:
-            alerts = current_alerts(self.layer, panel.datasource)
-        except DataSourceError as exc:
-            return _error(exc.message)
-        if not alerts:
-            return _wrap("ok", message("No alerts are pending or firing.", "success"))
-        acks = AckStore(self.state_db).for_alerts(alerts)
-        return _wrap("ok", alerts_table(alerts, acks, self.prefix))
+def panel_body(view: View, panel: Panel) -> html.Div:
+    if panel.type == "alerts":
+        return _alerts(view, panel)
+    data = fetch_panel(view.layer, view.dashboard, panel, view.time_range, view.query_values,
+                       ttl=view.ttl)  # fmt: skip
+    if data.status == "error":
+        return _restricted(data.error) if data.error_kind == ErrorKind.SCOPE else _error(data.error)
+    if data.status == "empty":
+        return _wrap("empty", message("No data in this time range.", "light"))
+    body = _rendered(view, panel, data)
+    if data.status == "stale":
+        return _wrap("stale", message(data.error, "warning"), body)
+    if data.truncated:
+        return _wrap("ok", body, html.Div(TRUNCATED_NOTE, className="small text-muted px-2"))
+    return _wrap("ok", body)
 
 
-def _view(slug: str, raw_state: dict) -> _View | html.Div:
-    """The request's shared view, or the error every panel should show instead."""
-    dashboard = runtime.dashboards().get(slug)
-    if dashboard is None:
-        return _error(f"There is no dashboard {slug!r}.")
-    viewer = current_viewer()
-    if not may_view(viewer, dashboard):
-        return _error(f"You may not open dashboard {slug!r}.")
-    locked = locked_variables(viewer, dashboard)
+def _alerts(view: View, panel: Panel) -> html.Div:
     try:
-        return _View(
-            runtime.data_layer(),
-            dashboard,
-            raw_state,
-            locked,
-            runtime.state(),
-            runtime.settings().url_prefix,
-        )
-    except (TimeRangeError, VariableError) as exc:
-        return _error(str(exc))
+        alerts = current_alerts(view.layer, panel.datasource)
     except DataSourceError as exc:
         return _error(exc.message)
+    if not alerts:
+        return _wrap("ok", message("No alerts are pending or firing.", "success"))
+    acks = AckStore(view.db).for_alerts(alerts)
+    return _wrap("ok", alerts_table(alerts, acks, view.prefix))
+
+
+def _view(store: dict) -> View | html.Div:
+    """The request's view, or the error every panel should show instead."""
+    try:
+        slug, asked = store_state(store)
+        return resolve_view(current_viewer(), slug, asked)
+    except ViewDenied as exc:
+        return _error(exc.message)
+    except INPUT_ERRORS as exc:
+        return _error(str(exc))
+    except DataSourceError as exc:
+        return _restricted(exc.message) if exc.kind == ErrorKind.SCOPE else _error(exc.message)
 
 
 def _pending(slug: str, panel_id: str) -> html.Div:
@@ -170,40 +138,71 @@ def _pending(slug: str, panel_id: str) -> html.Div:
     return html.Div(loading_body(), id={"type": "panel-pending", "slug": slug, "panel": panel_id})
 
 
-def dashboard_content(raw_state: dict, ids: list[dict], budget: float = BATCH_BUDGET) -> list:
-    """The content of every panel in `ids` (all of one dashboard), computed side by side; the
-    ones not ready within `budget` seconds come back pending."""
-    slug = raw_state.get("slug", "")
-    view = _view(slug, raw_state)
+def dashboard_content(store: dict, ids: list[dict], budget: float = BATCH_BUDGET) -> list:
+    """The content of every panel in `ids` (panels of the store's dashboard), computed side by
+    side; the ones not ready within `budget` seconds come back pending."""
+    view = _view(store)
     if isinstance(view, html.Div):
         return [view for _ in ids]
-    panels = [view.dashboard.panel(i["panel"]) if i["slug"] == slug else None for i in ids]
     pool = runtime.panel_pool()
-    futures = {
-        n: pool.submit(view.content, panel) for n, panel in enumerate(panels) if panel is not None
-    }
-    wait(futures.values(), timeout=budget)
-    out = []
-    for n, body_id in enumerate(ids):
-        future = futures.get(n)
-        if future is None:
-            out.append(_error(f"No panel {body_id['panel']!r} on dashboard {slug!r}."))
-        elif future.done():
-            out.append(future.result())
-        else:
-            out.append(_pending(slug, body_id["panel"]))
-    return out
+    panels = [view.panel(i["panel"]) for i in ids]
+    futures = [pool.submit(panel_body, view, panel) for panel in panels]
+    wait(futures, timeout=budget)
+    slug = view.dashboard.slug
+    return [
+        future.result() if future.done() else _pending(slug, panel.id)
+        for panel, future in zip(panels, futures, strict=True)
+    ]
 
 
-def panel_content(raw_state: dict, panel_id: str) -> html.Div:
+def panel_content(store: dict, panel_id: str) -> html.Div:
     """One panel, however long it takes (a panel left pending by the dashboard-wide answer)."""
-    view = _view(raw_state.get("slug", ""), raw_state)
+    view = _view(store)
     if isinstance(view, html.Div):
         return view
-    panel = view.dashboard.panel(panel_id)
-    if panel is None:
-        return _error(f"No panel {panel_id!r} on dashboard {view.dashboard.slug!r}.")
-    return view.content(panel)
+    return panel_body(view, view.panel(panel_id))
+
+
+def _panel_ids(items, dashboard: Dashboard, kind: str) -> str | None:
+    """What is wrong with a request's panel ids for `dashboard`: none unknown, none twice."""
+    if dashboard is None:
+        return "The request names no dashboard; reload the page."
+    ids = items if isinstance(items, list) else [items]
+    known = {p.id for p in dashboard.panels}
+    seen: set[str] = set()
+    for item in ids:
+        ident = item.get("id") if isinstance(item, dict) else None
+        if not isinstance(ident, dict) or ident.get("type") != kind:
+            return "The request's panel ids are malformed; reload the page."
+        panel = ident.get("panel")
+        if ident.get("slug") != dashboard.slug or panel not in known:
+            return f"Dashboard {dashboard.slug!r} has no panel {panel!r}; reload the page."
+        if panel in seen:
+            return f"Panel {panel!r} is asked for twice; reload the page."
+        seen.add(panel)
+    return None
+
+
+def _check_bodies(bound: Bound, dashboard: Dashboard | None) -> str | None:
+    """The dashboard-wide request: its outputs are the panels it names (the ids it passes the
+    callback as state), each a panel of the dashboard, once."""
+    outputs, ids = bound.outputs, bound.at(len(bound.declared) - 1)
+    if not isinstance(outputs, list) or not isinstance(ids, list) or len(outputs) != len(ids):
+        return "The request's outputs and panel ids do not match; reload the page."
+    if any(not isinstance(o, dict) or not isinstance(i, dict) or o.get("id") != i.get("id")
+           for o, i in zip(outputs, ids, strict=True)):  # fmt: skip
+        return "The request's outputs and panel ids do not match; reload the page."
+    return _panel_ids(ids, dashboard, "panel-body")
+
+
+def _check_pending(bound: Bound, dashboard: Dashboard | None) -> str | None:
+    """A pending panel's request: the panel it fills is the one it names (its input)."""
+    output, asked = bound.outputs, bound.at(0)
+    if not isinstance(output, dict) or not isinstance(asked, dict):
+        return "The request's panel ids are malformed; reload the page."
+    if output.get("id") != asked.get("value"):
+        return "The request's output and panel id do not match; reload the page."
+    return _panel_ids([output], dashboard, "panel-pending")
 
 
 def update_request(slug: str, panel_ids: list[str], state: dict) -> dict:
@@ -226,20 +225,24 @@ def update_request(slug: str, panel_ids: list[str], state: dict) -> dict:
 
 
 def register(app: Dash) -> None:
-    @app.callback(
+    @callback(
+        app,
         Output(BODIES, "children"),
         Input("dash-refresh", "n_intervals"),
         Input("dash-notes", "data"),
-        State("dash-state", "data"),
+        State(*STORE),
         State(BODIES, "id"),
+        access=Access(embed=True, check=_check_bodies),
     )
-    def fill_panels(_tick, _notes, state, body_ids):
-        return dashboard_content(state, body_ids)
+    def fill_panels(_tick, _notes, store, body_ids):
+        return dashboard_content(store, body_ids)
 
-    @app.callback(
+    @callback(
+        app,
         Output(PENDING, "children"),
         Input(PENDING, "id"),
-        State("dash-state", "data"),
+        State(*STORE),
+        access=Access(embed=True, check=_check_pending),
     )
-    def finish_panel(pending_id, state):
-        return panel_content(state, pending_id["panel"])
+    def finish_panel(pending_id, store):
+        return panel_content(store, pending_id["panel"])

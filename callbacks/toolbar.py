@@ -1,5 +1,6 @@
 """Toolbar -> URL. The time range, refresh and variables live in the URL (Grafana's parameter
-names), so a change is a navigation: links are shareable and the back button works."""
+names), so a change is a navigation: links are shareable and the back button works. It computes
+a URL and reads no data; the page it leads to is resolved like any other."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ from urllib.parse import parse_qsl, urlencode
 
 from dash import ALL, Dash, Input, Output, State, ctx, no_update
 
+from callbacks.access import STORE, VIEWERS, callback
 from data.urlstate import ViewState
 from data.variables import ALL as ALL_VALUES
+from data.view import BadState, store_state
 
 
 def _values(value) -> list[str]:
@@ -19,19 +22,24 @@ def _values(value) -> list[str]:
 
 
 def register(app: Dash) -> None:
-    @app.callback(
+    @callback(
+        app,
         Output("url", "search"),
         Input("time-preset", "value"),
         Input("time-from", "value"),
         Input("time-to", "value"),
         Input("refresh-choice", "value"),
         Input({"type": "var", "name": ALL}, "value"),
-        State("dash-state", "data"),
+        State(*STORE),
         State("url", "search"),
         prevent_initial_call=True,
+        access=VIEWERS,
     )
     def to_url(preset, time_from, time_to, refresh, var_values, current, search):
-        state = ViewState.from_dict(current)
+        try:
+            _slug, state = store_state(current)
+        except BadState:
+            return no_update
         trigger = ctx.triggered_id
         if trigger == "time-preset":
             if preset == "custom":
@@ -39,7 +47,9 @@ def register(app: Dash) -> None:
             time_from, time_to = preset, "now"
         elif trigger not in ("time-from", "time-to"):
             time_from, time_to = state.time_from, state.time_to
-        names = [item["id"]["name"] for item in ctx.inputs_list[4]]
+        names = [(item.get("id") or {}).get("name") for item in ctx.inputs_list[4]]
+        if len(names) != len(var_values) or not all(isinstance(n, str) for n in names):
+            return no_update
         variables = {name: _values(v) for name, v in zip(names, var_values, strict=True)}
         new = ViewState(
             time_from or state.time_from,

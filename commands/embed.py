@@ -1,52 +1,93 @@
-"""`flask --app app embed-token SLUG --ttl 1h [--var region=EU]`: a signed, expiring link to
-embed one dashboard in an intranet page, optionally with variable values locked."""
+"""`flask --app app embed ...`: embed links for intranet portals.
+
+    embed create SLUG --ttl 8h [--var region=EU] [--scope region=EU]   # prints the token
+    embed list                                                         # every link, newest first
+    embed revoke ID                                                    # its next request is a 401
+
+A link opens one dashboard's embed page, optionally with variables locked and its reads scoped
+(a locked variable bound to an attribute scopes the link too); it lives EMBED_MAX_TTL at most.
+"""
 
 from __future__ import annotations
-
-import sys
 
 import click
 from flask.cli import with_appcontext
 
 from data import runtime
-from data.access import make_embed_token
-from data.timerange import TimeRangeError, parse_duration
+from data.embeds import EmbedLinkError, new_link
+from routes.urls import external_url
 
 
-def embed_link(slug: str, token: str) -> str:
-    return f"{runtime.settings().url_prefix}embed/{slug}?token={token}"
+def _pairs(option: str, pairs: tuple[str, ...]) -> list[tuple[str, str]]:
+    out = []
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name or not value:
+            raise click.ClickException(f"{option} {pair!r}: write name=value")
+        out.append((name, value))
+    return out
 
 
-@click.command("embed-token")
+@click.group("embed")
+def embed_cli() -> None:
+    """Make, list and revoke embed links."""
+
+
+@embed_cli.command("create")
 @click.argument("slug")
-@click.option("--ttl", default="1h", show_default=True, help="How long it works: 30m, 8h, 7d.")
+@click.option("--ttl", default="8h", show_default=True, help="How long it works: 30m, 8h, 7d.")
 @click.option("--var", "variables", multiple=True, help="Lock a variable: name=value (repeatable).")
+@click.option("--scope", "scopes", multiple=True, help="Scope its reads: name=value (repeatable).")
+@click.option("--by", "creator", default="cli", show_default=True, help="Who asked for it.")
 @with_appcontext
-def embed_token_cli(slug: str, ttl: str, variables: tuple[str, ...]) -> None:
-    """Print a token and an embed path for dashboard SLUG."""
+def create(slug: str, ttl: str, variables: tuple, scopes: tuple, creator: str) -> None:
+    """Print a token for dashboard SLUG (and its embed address on stderr)."""
     dashboard = runtime.dashboards().get(slug)
     if dashboard is None:
-        click.echo(f"error: there is no dashboard {slug!r}", err=True)
-        sys.exit(1)
-    try:
-        seconds = parse_duration(ttl)
-    except TimeRangeError as exc:
-        click.echo(f"error: --ttl: {exc}", err=True)
-        sys.exit(1)
+        raise click.ClickException(f"there is no dashboard {slug!r}")
     locked: dict[str, list[str]] = {}
-    names = {v.name for v in dashboard.variables}
-    for pair in variables:
-        name, sep, value = pair.partition("=")
-        if not sep or name not in names:
-            click.echo(
-                f"error: --var {pair!r}: write name=value with one of: {', '.join(sorted(names))}",
-                err=True,
-            )
-            sys.exit(1)
+    for name, value in _pairs("--var", variables):
         locked.setdefault(name, []).append(value)
-    token, grant = make_embed_token(runtime.settings_secret(), slug, seconds, locked)
-    runtime.audit().record(
-        "embed_token", "cli", target=slug, detail={"id": grant.token_id, "ttl": ttl, "vars": locked}
-    )
+    try:
+        token, link = new_link(runtime.embed_links(), dashboard, ttl, creator, locked,
+                               dict(_pairs("--scope", scopes)))  # fmt: skip
+    except EmbedLinkError as exc:
+        raise click.ClickException(str(exc)) from None
+    runtime.audit().record("embed_token", creator, target=slug,
+                           detail={"id": link.id, "ttl": ttl, "vars": locked,
+                                   "scopes": link.scopes})  # fmt: skip
+    path = f"embed/{slug}?token={token}"
     click.echo(token)
-    click.echo(embed_link(slug, token), err=True)
+    click.echo(external_url(path) or runtime.settings().url_prefix + path, err=True)
+
+
+@embed_cli.command("list")
+@with_appcontext
+def list_links() -> None:
+    """Every link: id, dashboard, state, expiry, last use, creator, locks and scopes."""
+    for link in runtime.embed_links().all():
+        used = f"{link.last_used_at:%Y-%m-%d %H:%M}" if link.last_used_at else "never"
+        locks = " ".join(f"{k}={','.join(v)}" for k, v in link.variables.items())
+        scopes = " ".join(f"{k}={v}" for k, v in link.scopes.items())
+        expires = f"{link.expires_at:%Y-%m-%d %H:%M}"
+        line = f"{link.id}  {link.dashboard}  {link.state}  expires {expires}  used {used}"
+        line += f"  by {link.creator}"
+        if locks:
+            line += f"  vars {locks}"
+        if scopes:
+            line += f"  scope {scopes}"
+        click.echo(line)
+
+
+@embed_cli.command("revoke")
+@click.argument("link_id")
+@click.option("--by", "revoker", default="cli", show_default=True, help="Who revokes it.")
+@with_appcontext
+def revoke(link_id: str, revoker: str) -> None:
+    """Revoke link LINK_ID: every request it makes is a 401 from now on."""
+    try:
+        link = runtime.embed_links().revoke(link_id, revoker)
+    except EmbedLinkError as exc:
+        raise click.ClickException(str(exc)) from None
+    runtime.audit().record("embed_revoke", revoker, target=link.dashboard, detail={"id": link.id})
+    click.echo(f"revoked {link.id} ({link.dashboard})", err=True)

@@ -1,5 +1,7 @@
-"""`flask --app app report SLUG --from now-7d --to now --format pdf --out FILE [--var name=value]`:
-the same PDF report (or a panel's PNG, SVG or CSV with --panel) the browser downloads, for cron."""
+"""`flask --app app report SLUG --from now-7d --to now --format pdf --out FILE [--var name=value]
+[--as USER]`: the same PDF report (or a panel's PNG, SVG or CSV with --panel) the browser
+downloads, for cron. It reads as an admin does, or with `--as` under a user's rights (their
+dashboards, locked variables and scope)."""
 
 from __future__ import annotations
 
@@ -10,13 +12,13 @@ import click
 from flask.cli import with_appcontext
 
 from data import runtime
-from data.annotations import AnnotationStore
 from data.errors import DataSourceError
-from data.timerange import TimeRangeError
-from data.variables import VariableError
+from data.spec import TEAMS
+from data.urlstate import ViewState
+from data.users import User, UserError
+from data.view import INPUT_ERRORS, ViewDenied, resolve_view
 from exports.build import ExportError, panel_data_csv, panel_image, report_pdf
 from exports.kaleido_engine import ExportEngineError
-from exports.view import export_view
 
 
 def _actor() -> str:
@@ -27,6 +29,16 @@ def _actor() -> str:
         return "cli"
 
 
+def _viewer(as_user: str | None) -> User:
+    """Whom the report reads for: the named user, or the command line as an admin."""
+    if as_user is None:
+        return User(id=0, name=_actor(), level="admin", teams=TEAMS)
+    try:
+        return runtime.users().get(as_user)
+    except UserError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
 @click.command("report")
 @click.argument("slug")
 @click.option("--from", "time_from", default=None, help="now-7d, an ISO date or epoch ms.")
@@ -35,6 +47,7 @@ def _actor() -> str:
 @click.option("--out", type=click.Path(dir_okay=False, writable=True), required=True)
 @click.option("--var", "variables", multiple=True, help="A variable's value: name=value.")
 @click.option("--panel", "panel_id", default=None, help="The panel, for png, svg and csv.")
+@click.option("--as", "as_user", default=None, help="Under this user's rights (a scoped report).")
 @with_appcontext
 def report_cli(
     slug: str,
@@ -44,6 +57,7 @@ def report_cli(
     out: str,
     variables: tuple[str, ...],
     panel_id: str | None,
+    as_user: str | None,
 ) -> None:
     """Write dashboard SLUG's PDF report (or one panel's image or CSV) to --out."""
     dashboard = runtime.dashboards().get(slug)
@@ -68,19 +82,21 @@ def report_cli(
                 f"--var {pair!r}: write name=value with one of: {', '.join(sorted(names))}"
             )
         query.setdefault(f"var-{name}", []).append(value)
-    layer = runtime.data_layer()
     timeout = runtime.settings().export_timeout
-    actor = _actor()
+    viewer = _viewer(as_user)
+    actor = viewer.name
     target = slug if fmt == "pdf" else f"{slug}/{panel_id}"
     try:
-        view = export_view(layer, dashboard, query, notes=AnnotationStore(runtime.state()))
+        view = resolve_view(viewer, slug, ViewState.from_query(dashboard, query))
         if fmt == "pdf":
-            body: bytes = report_pdf(layer, view, runtime.panel_pool(), actor, timeout=timeout)
+            body: bytes = report_pdf(view, runtime.panel_pool(), actor, timeout=timeout)
         elif fmt == "csv":
-            body = panel_data_csv(layer, view, panel).encode()
+            body = panel_data_csv(view, panel)[0].encode()
         else:
-            body = panel_image(layer, view, panel, fmt, timeout=timeout)
-    except (TimeRangeError, VariableError) as exc:
+            body = panel_image(view, panel, fmt, timeout=timeout)
+    except ViewDenied as exc:
+        raise click.ClickException(exc.message) from None
+    except INPUT_ERRORS as exc:
         raise click.ClickException(str(exc)) from None
     except DataSourceError as exc:
         raise click.ClickException(exc.message) from None

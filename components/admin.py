@@ -1,6 +1,6 @@
-"""The admin pages' parts: users (table and forms), embed links, the audit log. Layout only; the
-callbacks in callbacks/admin.py act on them (ids start with `admin-`: the guard lets only admins
-call them)."""
+"""The admin pages' parts: users (table and forms), embed links (the form and every link), the
+audit log. Layout only; the callbacks in callbacks/admin.py act on them (declared for admins
+only, and checking it again)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from data.audit import ACTIONS, Event
+from data.embeds import EmbedLink
 from data.spec import TEAMS, Dashboard
 from data.users import LEVELS, User
 
@@ -81,22 +82,77 @@ def user_form() -> dbc.Card:
     )
 
 
-def embed_form(dashboards: list[Dashboard]) -> dbc.Card:
+def embed_form(dashboards: list[Dashboard], max_ttl: str) -> dbc.Card:
     options = [{"label": d.title, "value": d.slug} for d in dashboards]
     return dbc.Card(
         dbc.CardBody(
             [
                 html.H3("Make an embed link", className="h6"),
                 _field("Dashboard", dcc.Dropdown(id="admin-embed-slug", options=options)),
-                _field("Valid for", dbc.Input(id="admin-embed-ttl", value="8h", size="sm")),
+                _field(
+                    f"Valid for (at most {max_ttl})",
+                    dbc.Input(id="admin-embed-ttl", value="8h", size="sm"),
+                ),
                 _field(
                     "Locked variables (name=value, space-separated; e.g. region=EU)",
                     dbc.Input(id="admin-embed-vars", size="sm"),
                 ),
+                _field(
+                    "Scopes (name=value: every read of the link is restricted to them)",
+                    dbc.Input(id="admin-embed-scopes", size="sm"),
+                ),
                 dbc.Button("Make link", id="admin-embed-make", size="sm"),
-                html.Div(id="admin-embed-result", className="mt-2 small"),
+                html.Div(id="admin-embed-result", className="mt-2 small", role="status"),
             ]
+        ),
+        className="mb-3",
+    )
+
+
+def embed_links_table(links: list[EmbedLink]) -> html.Div:
+    """Every link with its creator, dashboard, locks, scopes, expiry and last use; active ones
+    can be revoked."""
+    if not links:
+        return html.P("No embed links yet.", className="small text-muted")
+
+    def when(moment) -> str:
+        return f"{moment:%Y-%m-%d %H:%M}" if moment else "never"
+
+    head = ["Link", "Dashboard", "Made by", "Locked", "Scopes", "Expires", "Last used", "State", ""]
+    rows = []
+    for link in links:
+        action = (
+            dbc.Button(
+                "Revoke",
+                id={"type": "admin-embed-revoke", "link": link.id},
+                size="sm",
+                color="danger",
+                outline=True,
+                className="py-0",
+            )  # fmt: skip
+            if link.state == "active"
+            else ""
         )
+        cells = [
+            link.id,
+            link.dashboard,
+            link.creator,
+            " ".join(f"{k}={','.join(v)}" for k, v in link.variables.items()),
+            " ".join(f"{k}={v}" for k, v in link.scopes.items()),
+            when(link.expires_at),
+            when(link.last_used_at),
+            link.state + (f" by {link.revoked_by}" if link.revoked_by else ""),
+            action,
+        ]
+        rows.append(html.Tr([html.Td(c) for c in cells], **{"data-link": link.id}))
+    return html.Div(
+        dbc.Table(
+            [html.Thead(html.Tr([html.Th(h) for h in head])), html.Tbody(rows)],
+            size="sm",
+            hover=True,
+            className="small mb-0",
+        ),
+        className="table-responsive",
     )
 
 
@@ -117,7 +173,7 @@ def audit_filters() -> html.Div:
                 "Outcome",
                 dcc.Dropdown(
                     id="admin-audit-outcome",
-                    options=["ok", "denied", "limited"],
+                    options=["ok", "denied", "limited", "error", "checking"],
                     placeholder="any",
                     className="var-dropdown",
                 ),  # fmt: skip

@@ -1,10 +1,13 @@
-"""The dashboard's "Add annotation" form (operators and admins): text, time, optional end, tags.
-Saved notes appear on every time-series panel of the dashboard, for every viewer."""
+"""The dashboard's annotations form (operators and admins): text, time, optional end, tags; and
+the list of the dashboard's notes, with Edit and Delete on those the viewer wrote (an admin's on
+every one). Saved notes appear on every time-series panel of the dashboard, for every viewer."""
 
 from __future__ import annotations
 
 import dash_bootstrap_components as dbc
-from dash import html
+from dash import dcc, html
+
+from data.annotations import Note
 
 
 def annotate_form() -> html.Div:
@@ -33,7 +36,9 @@ def annotate_form() -> html.Div:
                     ],
                     className="g-2",
                 ),
-                html.Div(id="op-annotate-result", className="small mt-1"),
+                dcc.Store(id="op-annotate-editing", data=None),
+                html.Div(id="op-annotate-result", className="small mt-1", role="status"),
+                html.Div(id="op-notes-list", className="mt-2"),
             ],
             className="py-2",
         ),
@@ -42,8 +47,43 @@ def annotate_form() -> html.Div:
     return html.Div(
         [
             dbc.Button(
-                "Add annotation", id="op-annotate-open", size="sm", color="link", className="px-0"
+                "Annotations", id="op-annotate-open", size="sm", color="link", className="px-0"
             ),  # fmt: skip
             dbc.Collapse(form, id="op-annotate-collapse", is_open=False),
         ]
     )
+
+
+def notes_list(notes: list[Note], viewer_name: str, is_admin: bool) -> html.Div:
+    if not notes:
+        return html.Div("No annotations on this dashboard yet.", className="small text-muted")
+    rows = []
+    for note in notes:
+        when = f"{note.time:%Y-%m-%d %H:%M}" + (f" to {note.end:%H:%M}" if note.end else "")
+        actions = []
+        if note.editable_by(viewer_name, is_admin):
+            actions = [
+                dbc.Button(
+                    "Edit",
+                    id={"type": "op-note-edit", "note": note.id},
+                    size="sm",
+                    color="link",
+                    className="py-0",
+                ),  # fmt: skip
+                dbc.Button(
+                    "Delete",
+                    id={"type": "op-note-delete", "note": note.id},
+                    size="sm",
+                    color="link",
+                    className="py-0 text-danger",
+                ),  # fmt: skip
+            ]
+        tags = f" [{', '.join(note.tags)}]" if note.tags else ""
+        rows.append(
+            html.Li(
+                [html.Span(f"{when} UTC · {note.text}{tags} — {note.author}"), *actions],
+                className="small",
+                **{"data-note": str(note.id)},
+            )
+        )
+    return html.Ul(rows, className="list-unstyled mb-0 notes-list")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pandas as pd
-from sqlalchemy import Engine, func, insert, select
+from sqlalchemy import Engine, delete, func, insert, select, update
 
 from data.datasources import DataLayer
 from data.errors import DataSourceError
@@ -31,6 +31,22 @@ class Note:
     text: str
     tags: tuple[str, ...]
     author: str
+    id: int | None = None  # once stored
+
+    def editable_by(self, name: str, is_admin: bool) -> bool:
+        """Its author, or an admin, may edit or delete it."""
+        return is_admin or name == self.author
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _note(row) -> Note:
+    tags = tuple(t for t in (row.tags or "").split(",") if t)
+    return Note(row.dashboard, _utc(row.time), _utc(row.end), row.text, tags, row.author, row.id)
 
 
 class AnnotationStore:
@@ -54,11 +70,50 @@ class AnnotationStore:
             )
         return result.inserted_primary_key[0]
 
-    def version(self, dashboard: str) -> int:
-        """Changes whenever a note is added: part of the rendered panels' cache key."""
-        query = select(func.max(annotations.c.id)).where(annotations.c.dashboard == dashboard)
+    def get(self, note_id: int) -> Note | None:
         with self.engine.connect() as db:
-            return db.execute(query).scalar() or 0
+            row = db.execute(select(annotations).where(annotations.c.id == note_id)).first()
+        return _note(row) if row is not None else None
+
+    def latest(self, dashboard: str, limit: int = 50) -> list[Note]:
+        """The dashboard's notes, newest first."""
+        query = (
+            select(annotations)
+            .where(annotations.c.dashboard == dashboard)
+            .order_by(annotations.c.time.desc())
+            .limit(limit)
+        )
+        with self.engine.connect() as db:
+            return [_note(row) for row in db.execute(query)]
+
+    def edit(self, note: Note) -> None:
+        """A stored note's new text, times and tags (its author stays)."""
+        with self.engine.begin() as db:
+            db.execute(
+                update(annotations)
+                .where(annotations.c.id == note.id)
+                .values(
+                    time=note.time,
+                    end=note.end,
+                    text=note.text,
+                    tags=",".join(note.tags),
+                    changed_at=datetime.now(UTC),
+                )
+            )
+
+    def delete(self, note_id: int) -> None:
+        with self.engine.begin() as db:
+            db.execute(delete(annotations).where(annotations.c.id == note_id))
+
+    def version(self, dashboard: str) -> str:
+        """Changes whenever a note of the dashboard is added, edited or deleted: part of the
+        rendered panels' cache key."""
+        query = select(
+            func.count(), func.max(annotations.c.id), func.max(annotations.c.changed_at)
+        ).where(annotations.c.dashboard == dashboard)
+        with self.engine.connect() as db:
+            count, newest, changed = db.execute(query).one()
+        return f"{count}:{newest}:{changed}"
 
     def frame(self, dashboard: str, tr: TimeRange) -> pd.DataFrame:
         start, end = (datetime.fromtimestamp(t, UTC) for t in (tr.start, tr.end))
@@ -101,7 +156,7 @@ def fetch_annotations(
         try:
             if source.sql:
                 db: SQLSource = layer.source(source.datasource, SQLSource)
-                sql = render_sql(source.sql, db.engine.dialect.name)
+                sql = render_sql(source.sql, db.dialect)
                 raw = layer.sql(source.datasource, sql, tr, ttl=60).value.frame
                 frame = pd.DataFrame(
                     {

@@ -1,8 +1,10 @@
 """The audit log: who did what, when, from where, and whether it was allowed.
 
-Logins (both outcomes), logouts, forbidden attempts, exports, embed tokens made and used, user
-changes and alert acknowledgements. Callers pass only what is safe to keep: never a password or a
-token (an embed token is recorded by its id).
+Logins (every attempt, with its outcome), logouts, forbidden attempts, exports, embed links made,
+used and revoked, user changes, alert acknowledgements, annotations added, edited and deleted.
+Callers pass only what is safe to keep: never a password or a token (an embed link is recorded
+by its id). It is the only thing an unauthenticated request writes: login attempts, which the
+login limits count (data/login_limit.py).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, func, insert, select, update
 
 from data.state import audit
 
@@ -28,6 +30,9 @@ ACTIONS = (
     "user_password",
     "alert_ack",
     "annotation_add",
+    "annotation_edit",
+    "annotation_delete",
+    "embed_revoke",
 )
 
 
@@ -55,9 +60,10 @@ class AuditLog:
         outcome: str = "ok",
         ip: str = "",
         detail: dict | None = None,
-    ) -> None:
+    ) -> int:
+        """Adds the event; its id (to settle its outcome later)."""
         with self.engine.begin() as db:
-            db.execute(
+            result = db.execute(
                 insert(audit).values(
                     at=datetime.now(UTC),
                     action=action,
@@ -68,6 +74,40 @@ class AuditLog:
                     detail=json.dumps(detail or {}, default=str)[:4000],
                 )
             )
+        return result.inserted_primary_key[0]
+
+    def settle(self, event_id: int, outcome: str, detail: dict | None = None) -> None:
+        """The outcome of an event recorded before it was known (a login attempt)."""
+        changes: dict = {"outcome": outcome}
+        if detail is not None:
+            changes["detail"] = json.dumps(detail, default=str)[:4000]
+        with self.engine.begin() as db:
+            db.execute(update(audit).where(audit.c.id == event_id).values(**changes))
+
+    def count(
+        self,
+        action: str,
+        outcomes: tuple[str, ...],
+        since: datetime,
+        *,
+        up_to: int,
+        ip: str,
+        actor: str | None = None,
+    ) -> tuple[int, datetime | None]:
+        """(how many events of `action` with one of `outcomes` from `ip` (and `actor`) since
+        `since`, up to event `up_to`; the oldest one's time)."""
+        query = (
+            select(func.count(), func.min(audit.c.at))
+            .where(audit.c.ip == ip[:64], audit.c.at >= since, audit.c.id <= up_to)
+            .where(audit.c.action == action, audit.c.outcome.in_(outcomes))
+        )
+        if actor is not None:
+            query = query.where(audit.c.actor == actor[:128])
+        with self.engine.connect() as db:
+            counted, oldest = db.execute(query).one()
+        if oldest is not None and oldest.tzinfo is None:
+            oldest = oldest.replace(tzinfo=UTC)
+        return counted, oldest
 
     def events(
         self,

@@ -13,6 +13,8 @@ import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from data.timerange import TimeRangeError, parse_duration
+
 ROOT = Path(__file__).resolve().parent.parent
 _ORIGIN = re.compile(r"https?://(\*\.)?[A-Za-z0-9.-]+(:\d{1,5})?")
 # Secret keys seen in tutorials and templates: refused, as good as no key at all.
@@ -57,6 +59,28 @@ def _origins(raw: str) -> tuple[str, ...]:
     return origins
 
 
+def _duration(env: dict[str, str], name: str, default: str) -> float:
+    raw = env.get(name) or default
+    try:
+        return float(parse_duration(raw))
+    except TimeRangeError:
+        raise SystemExit(f"{name}={raw!r} is not a duration; write it like {default}") from None
+
+
+def _public_url(raw: str) -> str | None:
+    """PUBLIC_URL: the origin users reach the app at (URL_PREFIX follows it), for the links
+    the app hands out: embed links, and links in reports."""
+    if not raw:
+        return None
+    origin = raw.rstrip("/")
+    if not _ORIGIN.fullmatch(origin) or "*" in origin:
+        raise SystemExit(
+            f"PUBLIC_URL={raw!r} is not an origin; give scheme://host[:port] such as "
+            "https://teamdash.example.com (URL_PREFIX adds the path)"
+        )
+    return origin
+
+
 def _samesite(raw: str) -> str:
     value = raw.capitalize()
     if value not in ("Lax", "Strict", "None"):
@@ -75,6 +99,7 @@ class Settings:
     redis_url: str | None = None
     secret_key: str | None = None
     datasources_file: Path | None = None
+    scopes_file: Path | None = ROOT / "scopes.yaml"
     dashboards_dir: Path = ROOT / "dashboards"
     query_timeout: float = 10.0
     sql_row_limit: int = 100_000
@@ -85,6 +110,11 @@ class Settings:
     cookie_samesite: str = "Lax"
     session_hours: float = 12.0
     login_rate_limit: str = "5 per minute"
+    login_ip_rate_limit: str = "20 per minute"
+    embed_max_ttl: float = 30 * 86_400
+    max_request_bytes: int = 1 << 20
+    public_url: str | None = None
+    allowed_hosts: tuple[str, ...] = ()
     trusted_proxy_hops: int = 0
     export_timeout: float = 30.0
     export_warmup: bool = False
@@ -100,6 +130,7 @@ class Settings:
         env = dict(os.environ if env is None else env)
         var_dir = Path(env.get("VAR_DIR") or ROOT / "var")
         datasources = env.get("DATASOURCES_FILE")
+        scopes = env.get("SCOPES_FILE")
         return cls(
             var_dir=var_dir,
             prometheus_url=env.get("PROMETHEUS_URL") or "http://127.0.0.1:9090",
@@ -110,6 +141,7 @@ class Settings:
             redis_url=env.get("REDIS_URL") or None,
             secret_key=env.get("SECRET_KEY") or None,
             datasources_file=Path(datasources) if datasources else None,
+            scopes_file=Path(scopes) if scopes else ROOT / "scopes.yaml",
             dashboards_dir=Path(env.get("DASHBOARDS_DIR") or ROOT / "dashboards"),
             query_timeout=_float(env, "QUERY_TIMEOUT", 10.0),
             sql_row_limit=int(_float(env, "SQL_ROW_LIMIT", 100_000)),
@@ -120,6 +152,11 @@ class Settings:
             cookie_samesite=_samesite(env.get("SESSION_COOKIE_SAMESITE") or "Lax"),
             session_hours=_float(env, "SESSION_HOURS", 12.0),
             login_rate_limit=env.get("LOGIN_RATE_LIMIT") or "5 per minute",
+            login_ip_rate_limit=env.get("LOGIN_IP_RATE_LIMIT") or "20 per minute",
+            embed_max_ttl=_duration(env, "EMBED_MAX_TTL", "30d"),
+            max_request_bytes=int(_float(env, "MAX_REQUEST_BYTES", 1 << 20)),
+            public_url=_public_url(env.get("PUBLIC_URL", "")),
+            allowed_hosts=tuple(h for h in re.split(r"[\s,]+", env.get("ALLOWED_HOSTS", "")) if h),
             trusted_proxy_hops=int(_float(env, "TRUSTED_PROXY_HOPS", 0)),
             export_timeout=_float(env, "EXPORT_TIMEOUT", 30.0),
             export_warmup=_flag(env, "EXPORT_WARMUP"),

@@ -16,6 +16,7 @@ from a YAML file (DATASOURCES_FILE), e.g.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -34,6 +35,7 @@ from data.cache import CacheResult, QueryCache
 from data.config import Settings
 from data.errors import DataSourceError, ErrorKind
 from data.prometheus import PrometheusSource
+from data.scopes import UNSCOPED, Scope, ScopeRules
 from data.sql import SQLResult, SQLSource
 from data.timerange import DEFAULT_MAX_POINTS, QueryWindow, TimeRange, query_window
 
@@ -124,12 +126,36 @@ def _key(*parts: object) -> str:
     return hashlib.sha256(blob).hexdigest()
 
 
-class DataLayer:
-    """Every query of every panel goes through here: render, key, cache, fetch."""
+def source_dialects(sources: Mapping[str, Source]) -> dict[str, str | None]:
+    """Each datasource's SQL dialect (None for Prometheus), for the scopes file's checks."""
+    return {
+        name: source.dialect if isinstance(source, SQLSource) else None
+        for name, source in sources.items()
+    }
 
-    def __init__(self, sources: Mapping[str, Source], cache: QueryCache) -> None:
+
+class DataLayer:
+    """Every query of every panel goes through here: render, scope, key, cache, fetch.
+
+    A layer reads for one scope: the app's own layer is unscoped (health checks, the CLI);
+    `scoped(scope)` gives the layer of a viewer, which rewrites every query for the viewer's
+    scope before it is keyed, so scoped values are part of every cache key."""
+
+    def __init__(
+        self,
+        sources: Mapping[str, Source],
+        cache: QueryCache,
+        rules: ScopeRules | None = None,
+        scope: Scope = UNSCOPED,
+    ) -> None:
         self.sources = dict(sources)
         self.cache = cache
+        self.rules = rules or ScopeRules()
+        self.scope = scope
+
+    def scoped(self, scope: Scope) -> DataLayer:
+        """This layer, reading for `scope` (sources, cache and rules shared)."""
+        return DataLayer(self.sources, self.cache, self.rules, scope)
 
     def source(self, name: str, kind: type[Source]) -> Any:
         source = self.sources.get(name)
@@ -169,7 +195,7 @@ class DataLayer:
     ) -> CacheResult[pd.DataFrame]:
         source: PrometheusSource = self.source(datasource, PrometheusSource)
         window = self.window(datasource, time_range, max_points)
-        query = promql.render(template, variables, window, datasource=datasource)
+        query = self._promql(datasource, template, variables, window)
         key = _key("range", datasource, query, legend, window.cache_key())
         return self.cache.get_or_compute(
             key, lambda: source.query_range(query, window, legend), ttl=ttl, datasource=datasource
@@ -188,16 +214,27 @@ class DataLayer:
         """The value at the end of the range; `$__range` covers the whole range."""
         source: PrometheusSource = self.source(datasource, PrometheusSource)
         window = self.window(datasource, time_range)
-        query = promql.render(template, variables, window, datasource=datasource)
+        query = self._promql(datasource, template, variables, window)
         key = _key("instant", datasource, query, legend, window.end)
         return self.cache.get_or_compute(
             key, lambda: source.query(query, window.end, legend), ttl=ttl, datasource=datasource
         )
 
+    def _promql(
+        self,
+        datasource: str,
+        template: str,
+        variables: promql.VariableValues | None,
+        window: QueryWindow,
+    ) -> str:
+        query = promql.render(template, variables, window, datasource=datasource)
+        return self.rules.promql(datasource, query, self.scope)
+
     def label_values(
         self, datasource: str, label: str, match: str | None = None, *, ttl: float = 300.0
     ) -> CacheResult[list[str]]:
         source: PrometheusSource = self.source(datasource, PrometheusSource)
+        match = self.rules.series_match(datasource, match, self.scope)
         key = _key("labels", datasource, label, match)
         return self.cache.get_or_compute(
             key, lambda: source.label_values(label, match), ttl=ttl, datasource=datasource
@@ -220,6 +257,8 @@ class DataLayer:
         # cache key does not change with variables this query ignores.
         named = set(_BIND_NAME.findall(statement))
         bound = {k: v for k, v in (params or {}).items() if k in named}
+        statement, scoped = self.rules.sql(datasource, source.dialect, statement, self.scope)
+        bound.update(scoped)
         if time_range is not None:
             window = query_window(time_range, scrape_interval=60, max_points=max_points)
             bound["start"] = datetime.fromtimestamp(window.start, UTC).replace(tzinfo=None)
@@ -231,10 +270,21 @@ class DataLayer:
         )
 
     def alerts(self, datasource: str = "prometheus", *, ttl: float = 10.0) -> CacheResult[list]:
-        """Pending and firing alerts of a Prometheus datasource (shared by every viewer)."""
+        """Pending and firing alerts of a Prometheus datasource, each with its rule's query:
+        fetched once for every viewer, then kept to what this layer's scope may see."""
         source: PrometheusSource = self.source(datasource, PrometheusSource)
         key = _key("alerts", datasource)
-        return self.cache.get_or_compute(key, source.alerts, ttl=ttl, datasource=datasource)
+        result = self.cache.get_or_compute(key, source.alerts, ttl=ttl, datasource=datasource)
+        if not self.scope:
+            return result
+        visible = [
+            alert
+            for alert in result.value
+            if self.rules.alert_visible(
+                datasource, alert.get("query", ""), alert.get("labels", {}), self.scope
+            )
+        ]
+        return dataclasses.replace(result, value=visible)
 
     def health(self) -> dict:
         """Each datasource's and the cache's status, as /healthz shows them."""

@@ -12,6 +12,7 @@ class ErrorKind(StrEnum):
     SQL = "sql"
     CONFIG = "config"
     NO_DATA = "no_data"
+    SCOPE = "scope"  # refused for the viewer's scope: not a failure of the datasource
 
 
 class DataSourceError(Exception):

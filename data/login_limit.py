@@ -1,33 +1,71 @@
-"""Login attempts per IP address and per user name, in a moving window (the `limits` library,
-which Flask-Limiter is built on): in memory, or in Redis shared by every worker when REDIS_URL is
-set."""
+"""Login limits that stop an attacker, not the account's owner: failed attempts are counted per
+(user name, IP address) and per IP address, in a moving window, so guessing a user's password
+from one address blocks that address, never the user logging in from theirs.
+
+The counts are read from the audit log, where every attempt is recorded first (outcome
+`checking`) and settled afterwards (`ok`, `denied`): the state database is shared by every
+worker and every machine, so the limits hold across them with or without Redis, and a login
+attempt writes nothing but its audit entry. Attempts still being checked count as failures, and
+each attempt counts only those recorded before it, so a burst of parallel guesses cannot slip
+through together.
+"""
 
 from __future__ import annotations
 
-import time
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
-import limits
-from limits.storage import storage_from_string
-from limits.strategies import MovingWindowRateLimiter
+from data.audit import AuditLog
+
+UNITS = {"second": 1, "minute": 60, "hour": 3600, "day": 86_400}
+_RATE = re.compile(r"^\s*(\d+)\s*(?:per|/)\s*(\d+)?\s*(second|minute|hour|day)s?\s*$")
+COUNTED = ("checking", "denied")
+
+
+@dataclass(frozen=True)
+class Rate:
+    attempts: int
+    seconds: int
+
+    @classmethod
+    def parse(cls, text: str, setting: str) -> Rate:
+        """`5 per minute`, `20/hour`, `10 per 5 minutes`."""
+        match = _RATE.match(text)
+        if not match or int(match.group(1)) < 1:
+            raise SystemExit(
+                f"{setting}={text!r} is not a rate; write it like '5 per minute' or '20 per hour'"
+            )
+        count, every, unit = match.groups()
+        return cls(int(count), int(every or 1) * UNITS[unit])
+
+
+@dataclass(frozen=True)
+class Attempt:
+    event_id: int
+    wait: float  # seconds until this address may try again; 0 when this attempt may go on
 
 
 class LoginLimiter:
-    """Login attempts per IP and per user name in a moving window."""
+    def __init__(self, audit: AuditLog, per_user_ip: Rate, per_ip: Rate) -> None:
+        self.audit = audit
+        self.limits = ((per_user_ip, True), (per_ip, False))
 
-    def __init__(self, rate: str, storage_uri: str) -> None:
-        try:
-            self.rate = limits.parse(rate)
-        except ValueError:
-            raise SystemExit(
-                f"LOGIN_RATE_LIMIT={rate!r} is not a rate; write it like '5 per minute'"
-            ) from None
-        self.limiter = MovingWindowRateLimiter(storage_from_string(storage_uri))
-
-    def hit(self, ip: str, username: str) -> float:
-        """Counts one attempt; 0 when allowed, else the seconds until the next is."""
+    def begin(self, ip: str, username: str) -> Attempt:
+        """Record the attempt (as `checking`) and say whether it may go on."""
+        actor = username[:64] or "-"
+        event_id = self.audit.record("login", actor, outcome="checking", ip=ip)
+        now = datetime.now(UTC)
         waits = []
-        for scope, key in (("login-ip", ip), ("login-user", username.lower()[:64])):
-            if not self.limiter.hit(self.rate, scope, key):
-                reset = self.limiter.get_window_stats(self.rate, scope, key).reset_time
-                waits.append(max(1.0, reset - time.time()))
-        return max(waits, default=0.0)
+        for rate, per_user in self.limits:
+            since = now - timedelta(seconds=rate.seconds)
+            counted, oldest = self.audit.count(
+                "login", COUNTED, since, up_to=event_id, ip=ip, actor=actor if per_user else None
+            )
+            if counted > rate.attempts and oldest is not None:
+                waits.append(max(1.0, (oldest - since).total_seconds()))
+        return Attempt(event_id, max(waits, default=0.0))
+
+    def settle(self, attempt: Attempt, outcome: str, **detail) -> None:
+        """The attempt's outcome: ok, denied or limited (limited ones count no more)."""
+        self.audit.settle(attempt.event_id, outcome, detail or None)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from data.datasources import DataLayer
-from data.errors import DataSourceError
+from data.errors import DataSourceError, ErrorKind
 from data.spec import Dashboard, Panel, Query
 from data.sql import SQLSource
 from data.timerange import TimeRange, parse_duration
@@ -65,6 +65,10 @@ class QueryFrame:
     raw: pd.DataFrame  # as the datasource returned it (tables show these columns)
 
 
+# What the page, the CSV and the PDF say of a result cut at SQL_ROW_LIMIT.
+TRUNCATED_NOTE = "Showing the first rows only: the result was longer than the row limit."
+
+
 @dataclass
 class PanelData:
     panel: Panel
@@ -73,6 +77,7 @@ class PanelData:
     previous: list[QueryFrame] = field(default_factory=list)  # the time-shifted period
     status: str = "ok"  # ok | empty | stale | error
     error: str | None = None
+    error_kind: ErrorKind | None = None  # SCOPE: refused for the viewer's scope
     computed_at: float | None = None
     truncated: bool = False
 
@@ -138,7 +143,7 @@ def _run(
         truncated = False
     else:
         source: SQLSource = layer.source(datasource, SQLSource)
-        sql = render_sql(query.sql, source.engine.dialect.name)
+        sql = render_sql(query.sql, source.dialect)
         result = layer.sql(datasource, sql, tr, params=values, max_points=max_points, ttl=ttl)
         raw = result.value.frame
         tidy = _tidy_sql(query, raw)
@@ -176,7 +181,7 @@ def fetch_panel(
                 if error is not None:
                     stale_errors.append(error)
     except DataSourceError as exc:
-        data.status, data.error = "error", exc.message
+        data.status, data.error, data.error_kind = "error", exc.message, exc.kind
         return data
     data.computed_at = min(computed) if computed else time.time()
     if stale_errors:

@@ -169,12 +169,21 @@ class PrometheusSource:
         return sorted(self._call(self._client.get_label_values, label, params=params))
 
     def alerts(self) -> list[dict]:
-        """The alerts Prometheus's rules have pending or firing (its /api/v1/alerts)."""
+        """The alerts Prometheus's rules have pending or firing, as /api/v1/alerts lists them,
+        each with its rule's expression as `query` (from /api/v1/rules: scopes need to know
+        what an alert reads)."""
 
         def fetch() -> list[dict]:
-            response = self._session.get(f"{self.url}/api/v1/alerts", timeout=self.timeout)
+            response = self._session.get(
+                f"{self.url}/api/v1/rules", params={"type": "alert"}, timeout=self.timeout
+            )
             response.raise_for_status()
-            return response.json()["data"]["alerts"]
+            return [
+                {**alert, "query": rule.get("query", "")}
+                for group in response.json()["data"]["groups"]
+                for rule in group.get("rules", [])
+                for alert in rule.get("alerts", [])
+            ]
 
         return self._call(fetch)
 

@@ -12,7 +12,8 @@ from sqlalchemy import Engine
 from data.audit import AuditLog
 from data.config import Settings
 from data.datasources import DataLayer
-from data.login_limit import LoginLimiter
+from data.embeds import EmbedLinks
+from data.login_limit import LoginLimiter, Rate
 from data.spec import Dashboard
 from data.users import SessionStore, UserStore
 
@@ -27,6 +28,7 @@ def install(
     state: Engine,
     secret: str,
 ) -> None:
+    audit = AuditLog(state)
     server.extensions[EXTENSION] = {
         "settings": settings,
         "secret": secret,
@@ -35,14 +37,21 @@ def install(
         "state": state,
         "users": UserStore(state),
         "sessions": SessionStore(state, settings.session_hours),
-        "audit": AuditLog(state),
-        "login_limiter": LoginLimiter(settings.login_rate_limit, settings.redis_url or "memory://"),
+        "audit": audit,
+        "login_limiter": LoginLimiter(
+            audit,
+            Rate.parse(settings.login_rate_limit, "LOGIN_RATE_LIMIT"),
+            Rate.parse(settings.login_ip_rate_limit, "LOGIN_IP_RATE_LIMIT"),
+        ),
+        "embed_links": EmbedLinks(state, secret, settings.embed_max_ttl),
         # Panels of all requests share these threads; a panel's queries are mostly waiting.
         "panel_pool": ThreadPoolExecutor(max_workers=16, thread_name_prefix="panel"),
     }
 
 
 def data_layer() -> DataLayer:
+    """The unscoped layer: health checks, the CLI, and `data.view`, which scopes it per viewer.
+    A request reads through its view's layer, never this one."""
     return current_app.extensions[EXTENSION]["data"]
 
 
@@ -81,3 +90,7 @@ def audit() -> AuditLog:
 
 def login_limiter() -> LoginLimiter:
     return current_app.extensions[EXTENSION]["login_limiter"]
+
+
+def embed_links() -> EmbedLinks:
+    return current_app.extensions[EXTENSION]["embed_links"]

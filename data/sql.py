@@ -98,6 +98,11 @@ class SQLSource:
         self.row_limit = row_limit
         self.engine = make_engine(url, read_only=read_only, timeout=timeout)
 
+    @property
+    def dialect(self) -> str:
+        """SQLAlchemy's name of the database's dialect: sqlite, postgresql, ..."""
+        return self.engine.dialect.name
+
     def _error(self, message: str, kind: ErrorKind) -> DataSourceError:
         return DataSourceError(message, datasource=self.name, kind=kind)
 

@@ -1,5 +1,5 @@
 """The app's own state in its own SQL database (SQLAlchemy Core): users, login sessions, the audit
-log, annotations and alert acknowledgements. SQLite file by default, PostgreSQL by URL
+log, annotations, alert acknowledgements and embed links. SQLite file by default, PostgreSQL by URL
 (APP_DATABASE_URL). Tables are created at start-up when missing."""
 
 from __future__ import annotations
@@ -21,7 +21,9 @@ from sqlalchemy import (
     Text,
     create_engine,
     event,
+    inspect,
     make_url,
+    text,
 )
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
@@ -62,6 +64,7 @@ audit = Table(
     Column("detail", Text, nullable=False, default="{}"),
     Index("ix_audit_at", "at"),
     Index("ix_audit_action", "action"),
+    Index("ix_audit_ip_at", "ip", "at"),  # login limits count an address's recent attempts
 )
 
 annotations = Table(
@@ -75,6 +78,7 @@ annotations = Table(
     Column("tags", String(255), nullable=False, default=""),
     Column("author", String(64), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("changed_at", DateTime(timezone=True)),  # last edit
     Index("ix_annotations_dashboard_time", "dashboard", "time"),
 )
 
@@ -91,8 +95,44 @@ alert_acks = Table(
 )
 
 
+embed_links = Table(
+    "embed_links",
+    metadata,
+    Column("id", String(32), primary_key=True),  # in the signed token
+    Column("dashboard", String(64), nullable=False),
+    Column("variables", Text, nullable=False, default="{}"),  # JSON: locked values
+    Column("scopes", Text, nullable=False, default="{}"),  # JSON: {"region": "EU"}
+    Column("creator", String(128), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True)),
+    Column("revoked_by", String(128)),
+    Column("last_used_at", DateTime(timezone=True)),
+)
+
+
+# Columns added after their table first shipped: databases made before get them at start-up.
+ADDED_COLUMNS = (("annotations", "changed_at"),)
+
+
 class StateError(Exception):
     """The state database cannot be used; the message says which and why."""
+
+
+def _upgrade(engine: Engine) -> None:
+    """What create_all leaves out for a database made by an older version: added columns, and
+    the indexes of tables that existed already."""
+    existing = inspect(engine)
+    for table_name, column_name in ADDED_COLUMNS:
+        if column_name in {c["name"] for c in existing.get_columns(table_name)}:
+            continue
+        column = metadata.tables[table_name].c[column_name]
+        kind = column.type.compile(engine.dialect)
+        with engine.begin() as db:
+            db.execute(text(f"ALTER TABLE {table_name} ADD COLUMN {column_name} {kind}"))
+    for table in metadata.sorted_tables:
+        for index in table.indexes:
+            index.create(engine, checkfirst=True)
 
 
 def connect(url: str) -> Engine:
@@ -118,6 +158,7 @@ def connect(url: str) -> Engine:
     for attempt in range(3):
         try:
             metadata.create_all(engine)
+            _upgrade(engine)
             return engine
         except SQLAlchemyError as exc:
             # Workers starting together may race to create a table: look again.

@@ -64,6 +64,9 @@ REGIONS: dict[str, list[str]] = {
     "LATAM": ["BRA", "ARG", "CHL", "COL"],
 }
 
+# Each region's share of customers, orders and traffic.
+REGION_WEIGHTS = {"EU": 0.42, "NA": 0.33, "APAC": 0.17, "LATAM": 0.08}
+
 DB_QUERIES = [
     "select_orders",
     "insert_order",

@@ -27,14 +27,15 @@ from demo.catalog import (
     FEATURES,
     JOBS,
     MIGRATION_COMPONENTS,
+    REGION_WEIGHTS,
     SERVICES,
     TLS_CERTIFICATES,
 )
 from demo.incidents import Incident, incidents_between
 
 # Bump when a series' labels or shape change, or the history gains series (4: 15-s recent tier,
-# ALERTS): `make run` then rebuilds its Prometheus history.
-MODEL_VERSION = 4
+# ALERTS; 5: the order queue by region): `make run` then rebuilds its Prometheus history.
+MODEL_VERSION = 5
 ORIGIN = datetime(2026, 1, 1, tzinfo=UTC).timestamp()
 DAY, WEEK = 86_400, 604_800
 OMEGA_DAY, OMEGA_WEEK = 2 * math.pi / DAY, 2 * math.pi / WEEK
@@ -391,10 +392,10 @@ def families() -> list[Family]:
                 heap.name, "gauge", (("service", service),), 2**28 * (1 + i % 3), 0.2, 0.05, 0.03
             )
         )
-    queue = add("order_queue_depth", "gauge", "Orders waiting to be processed.")
-    queue.series.append(
-        Series(queue.name, "gauge", (), 180.0, 0.6, 0.15, 0.12, "checkout", "error_factor")
-    )
+    queue = add("order_queue_depth", "gauge", "Orders waiting to be processed, by region.")
+    for region, share in REGION_WEIGHTS.items():
+        queue.series.append(Series(queue.name, "gauge", (("region", region),), 180.0 * share,
+                                   0.6, 0.15, 0.12, "checkout", "error_factor"))  # fmt: skip
 
     limited = add("rate_limit_hits_total", "counter", "Requests refused by the rate limiter.")
     for service, info in SERVICES.items():

@@ -35,10 +35,17 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine, make_url
 
-from demo.catalog import FEATURES, MIGRATION_COMPONENTS, REGIONS, SEED, SERVICES
+from demo.catalog import (
+    FEATURES,
+    MIGRATION_COMPONENTS,
+    REGION_WEIGHTS,
+    REGIONS,
+    SEED,
+    SERVICES,
+)
 from demo.incidents import incidents_between
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 HOUR = 3600
 ORDERS_PER_HOUR = 52.0  # at the 90-day window's start; ~110k orders over 90 days with growth
 
@@ -66,8 +73,10 @@ TABLES = [
            Column("price", Float)),
     _table("marketing_channels", _id(), Column("name", String)),
     _table("campaigns", _id(), Column("name", String), Column("channel_id", Integer),
-           Column("started_at", DateTime), Column("ended_at", DateTime), Column("budget", Float),
-           Column("spend", Float)),
+           Column("started_at", DateTime), Column("ended_at", DateTime)),
+    # Money is spent per region: a region-bound viewer's acquisition cost is that region's.
+    _table("campaign_spend", Column("campaign_id", Integer), Column("region", String(8)),
+           Column("budget", Float), Column("spend", Float)),
     _table("customers", _id(), Column("signup_at", DateTime), Column("country", String(3)),
            Column("region", String(8)), Column("segment", String), Column("channel_id", Integer),
            indexes=(("signup_at",),)),
@@ -156,7 +165,6 @@ COUNTRY_NAMES = {
 }  # fmt: skip
 REGION_NAMES = {"EU": "Europe", "NA": "North America", "APAC": "Asia Pacific",
                 "LATAM": "Latin America"}  # fmt: skip
-REGION_WEIGHTS = {"EU": 0.42, "NA": 0.33, "APAC": 0.17, "LATAM": 0.08}
 CHANNELS = ["organic", "paid_search", "social", "email", "affiliate", "direct"]
 CHANNEL_WEIGHTS = [0.3, 0.22, 0.16, 0.12, 0.08, 0.12]
 CATEGORIES = ["Electronics", "Home", "Books", "Garden", "Toys", "Sports", "Fashion", "Beauty"]
@@ -267,9 +275,33 @@ class _Builder:
             rows.append((i + 1, f"{CHANNELS[channel - 1]} campaign {i + 1}", channel, begins,
                          begins + timedelta(days=int(rng.integers(7, 30))), budget,
                          round(budget * float(rng.uniform(0.5, 1.05)), 2)))  # fmt: skip
-        self.frames["campaigns"] = pd.DataFrame(
+        campaigns = pd.DataFrame(
             rows, columns=["id", "name", "channel_id", "started_at", "ended_at", "budget", "spend"]
         )
+        self.frames["campaigns"] = campaigns.drop(columns=["budget", "spend"])
+        self.frames["campaign_spend"] = self._spend_by_region(campaigns)
+
+    def _spend_by_region(self, campaigns: pd.DataFrame) -> pd.DataFrame:
+        """Each campaign's budget and spend split over the regions, about as orders are (its own
+        generator: the tables after it keep their numbers)."""
+        rng = np.random.default_rng(SEED + 1)
+        regions = list(REGION_WEIGHTS)
+        weights = np.array(list(REGION_WEIGHTS.values()))
+        parts = []
+        for campaign in campaigns.itertuples():
+            share = weights * rng.uniform(0.8, 1.2, len(regions))
+            share /= share.sum()
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "campaign_id": campaign.id,
+                        "region": regions,
+                        "budget": np.round(campaign.budget * share, 2),
+                        "spend": np.round(campaign.spend * share, 2),
+                    }
+                )
+            )
+        return pd.concat(parts, ignore_index=True)
 
     def _pick_countries(self, n: int) -> tuple[np.ndarray, np.ndarray]:
         regions = np.array(list(REGION_WEIGHTS))

@@ -6,13 +6,14 @@ from __future__ import annotations
 from concurrent.futures import Executor
 from datetime import UTC, datetime
 
-from data.datasources import DataLayer
+from data.errors import ErrorKind
 from data.spec import Panel
+from data.view import View
 from exports.figures import default_size, for_image, panel_figure
 from exports.kaleido_engine import ENGINE, Image
 from exports.panel_csv import panel_csv
 from exports.report import layout_report, overlay, typeset
-from exports.view import ExportView, PanelExport, fetch, fetch_all
+from exports.view import PanelExport, fetch, fetch_all
 
 MEDIA_TYPES = {
     "png": "image/png",
@@ -32,23 +33,24 @@ class ExportError(Exception):
         self.status = status
 
 
-def filename(view: ExportView, fmt: str, panel: Panel | None = None) -> str:
+def filename(view: View, fmt: str, panel: Panel | None = None) -> str:
     """`system-health_request-rate_20261122-2150.png`: dashboard, panel, end of the range (UTC)."""
     end = datetime.fromtimestamp(view.time_range.end, UTC).strftime("%Y%m%d-%H%M")
     parts = [view.dashboard.slug, *([panel.id] if panel else []), end]
     return "_".join(parts) + f".{fmt}"
 
 
-def _loaded(layer: DataLayer, view: ExportView, panel: Panel) -> PanelExport:
-    export = fetch(layer, view, panel)
+def _loaded(view: View, panel: Panel) -> PanelExport:
+    export = fetch(view, panel)
     if export.data.status == "error":
-        raise ExportError(f"Panel {panel.id!r} has no data to export: {export.data.error}", 502)
+        # Refused for the viewer's scope is a 403, as on the page; anything else an upstream's.
+        status = 403 if export.data.error_kind == ErrorKind.SCOPE else 502
+        raise ExportError(f"Panel {panel.id!r} has no data to export: {export.data.error}", status)
     return export
 
 
 def panel_image(
-    layer: DataLayer,
-    view: ExportView,
+    view: View,
     panel: Panel,
     fmt: str,
     *,
@@ -58,7 +60,7 @@ def panel_image(
 ) -> bytes:
     """The panel as PNG or SVG, titled, at `size` (CSS pixels; default: about its size on the
     page) times `scale`."""
-    figure = panel_figure(_loaded(layer, view, panel))
+    figure = panel_figure(_loaded(view, panel))
     if figure is None:
         raise ExportError(
             f"Panel {panel.id!r} is a text panel: it has no image (the PDF report prints it).",
@@ -69,17 +71,17 @@ def panel_image(
     return ENGINE.image(image, timeout)
 
 
-def panel_data_csv(layer: DataLayer, view: ExportView, panel: Panel) -> str:
+def panel_data_csv(view: View, panel: Panel) -> tuple[str, bool]:
+    """The panel's CSV, and whether its data was cut at the row limit (the CSV says so too)."""
     if panel.type == "text":
         raise ExportError(f"Panel {panel.id!r} is a text panel: it has no data to export.", 400)
-    return panel_csv(_loaded(layer, view, panel).data)
+    data = _loaded(view, panel).data
+    return panel_csv(data), data.truncated
 
 
-def report_pdf(
-    layer: DataLayer, view: ExportView, pool: Executor, generated_by: str, *, timeout: float
-) -> bytes:
+def report_pdf(view: View, pool: Executor, generated_by: str, *, timeout: float) -> bytes:
     """The dashboard's PDF report. The browser draws the figures while reportlab sets the text."""
-    exports = fetch_all(layer, view, pool)
+    exports = fetch_all(view, pool)
     layout = layout_report(view, exports, generated_by, datetime.now(UTC))
     images = [
         Image(

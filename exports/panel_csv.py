@@ -9,7 +9,8 @@
 - Categories from SQL (bar, pie, map): a row per category, a column per series.
 - Panels drawn from the query's rows (SQL heatmap, funnel, treemap, histogram, timeline): the
   rows as the query returned them.
-Times are ISO 8601 in UTC.
+Times are ISO 8601 in UTC. A result cut at the row limit ends with a comment line saying so, in
+the page's words.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from components.panels.common import latest_by_series
 from components.panels.table import table_rows
 from components.panels.values import reduce_value
 from components.units import unit_label
-from data.panel_data import PanelData
+from data.panel_data import TRUNCATED_NOTE, PanelData
 from data.timerange import parse_duration
 
 SINGLE_VALUE = ("stat", "kpi", "gauge")
@@ -47,7 +48,8 @@ def panel_csv(data: PanelData) -> str:
         frame = _over_time(data)
     else:
         frame = _by_category(data)
-    return frame.to_csv(index=False, lineterminator="\n", date_format="%Y-%m-%dT%H:%M:%SZ")
+    text = frame.to_csv(index=False, lineterminator="\n", date_format="%Y-%m-%dT%H:%M:%SZ")
+    return text + f"# {TRUNCATED_NOTE}\n" if data.truncated else text
 
 
 def _header(name: str, unit: str) -> str:

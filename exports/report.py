@@ -40,8 +40,10 @@ from reportlab.platypus import (
 )
 
 from components.panels.table import table_rows
+from data.panel_data import TRUNCATED_NOTE
+from data.view import View
 from exports.figures import cell_text
-from exports.view import ExportView, PanelExport
+from exports.view import PanelExport
 
 PAGE_WIDTH, PAGE_HEIGHT = landscape(A4)
 MARGIN = 36.0
@@ -153,7 +155,7 @@ def _utc(moment: float) -> str:
     return datetime.fromtimestamp(moment, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
-def _cover(view: ExportView, generated_by: str, generated_at: datetime) -> list[Flowable]:
+def _cover(view: View, generated_by: str, generated_at: datetime) -> list[Flowable]:
     dashboard = view.dashboard
     state = view.state
     facts = [
@@ -202,7 +204,7 @@ def _heading(export: PanelExport) -> list[Flowable]:
     if data.status == "stale" and data.error:
         notes.append(data.error)
     if data.truncated:
-        notes.append("The first rows only: the result was longer than the row limit.")
+        notes.append(TRUNCATED_NOTE)
     parts += [Paragraph(escape(n), STYLES["note"]) for n in notes]
     parts.append(Spacer(1, 6))
     return parts
@@ -255,7 +257,7 @@ def _markdown(source: str) -> list[Flowable]:
 
 
 def layout_report(
-    view: ExportView, exports: list[PanelExport], generated_by: str, generated_at: datetime
+    view: View, exports: list[PanelExport], generated_by: str, generated_at: datetime
 ) -> ReportLayout:
     """The report's flowables: the cover, then each panel as text, a table or a figure slot."""
     layout = ReportLayout(_cover(view, generated_by, generated_at))
@@ -280,7 +282,7 @@ def layout_report(
     return layout
 
 
-def typeset(view: ExportView, layout: ReportLayout) -> bytes:
+def typeset(view: View, layout: ReportLayout) -> bytes:
     """The report without its figures; notes where each slot landed."""
     text_pdf = BytesIO()
     document = BaseDocTemplate(

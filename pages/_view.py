@@ -1,7 +1,8 @@
 """The dashboard page's layout, shared by `/d/<slug>` and its kiosk form `/embed/<slug>`: the state
 store (time range, refresh, variables; the embed token), the refresh timers, the toolbar and the
-empty panel cards that the panel callback fills. Variables locked for the viewer (bound to a user
-attribute, or fixed by the embed token) take their locked values whatever the URL says."""
+empty panel cards that the panel callback fills. The request is resolved through data.view:
+variables locked for the viewer (bound to a user attribute, or fixed by the embed link) take
+their locked values whatever the URL says, and option lists are the viewer's scope's."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from components.annotate import annotate_form
 from components.dashboard_view import export_query, grid, header, refresh_ms, toolbar
 from components.drill_view import breadcrumb, filter_chips
 from data import runtime
-from data.access import Viewer, locked_variables, may_view
+from data.access import Viewer, may_view
 from data.drilldown import safe_back
 from data.errors import DataSourceError
 from data.spec import Dashboard
@@ -20,12 +21,17 @@ from data.timerange import TimeRangeError
 from data.urlstate import ViewState
 from data.users import User
 from data.variables import ALL, VariableError, resolve, shows_all
+from data.view import View, ViewDenied, authorise, resolve_view
 
 
 def forbidden(what: str) -> dbc.Alert:
     return dbc.Alert(
         f"You may not open {what}. Ask an admin for access to it.", color="warning", className="m-3"
     )
+
+
+def refused(exc: ViewDenied) -> dbc.Alert:
+    return dbc.Alert(exc.message, color="warning", className="m-3")
 
 
 def trail(query: dict, dashboard: Dashboard, titles: dict[str, str]) -> list:
@@ -39,49 +45,59 @@ def trail(query: dict, dashboard: Dashboard, titles: dict[str, str]) -> list:
     return [breadcrumb([(titles.get(slug, "Back"), back), (dashboard.title, None)])]
 
 
+def _resolved(
+    viewer: Viewer | None, slug: str, query: dict, users_only: bool
+) -> tuple[View, list[str]]:
+    """The view the URL asks for; what it got wrong is shown as notes over the defaults."""
+    dashboard = authorise(viewer, slug, users_only=users_only)
+    asked = ViewState.from_query(dashboard, query)
+    problems = []
+    try:
+        asked.time_range()
+    except TimeRangeError as exc:
+        problems.append(f"Time range: {exc}. Showing the dashboard's default range instead.")
+        asked = ViewState(dashboard.time_from, dashboard.time_to, asked.refresh, asked.variables)
+    try:
+        return resolve_view(viewer, slug, asked, users_only=users_only), problems
+    except VariableError as exc:
+        problems.append(f"{exc}. Showing the default values instead.")
+    defaults = ViewState(asked.time_from, asked.time_to, asked.refresh, {})
+    return resolve_view(viewer, slug, defaults, users_only=users_only), problems
+
+
 def dashboard_layout(
-    dashboard: Dashboard | None,
+    slug: str,
     query: dict,
     viewer: Viewer | None,
     *,
     embed_token: str | None = None,
     panel_id: str | None = None,
 ) -> html.Div | dbc.Alert:
-    if dashboard is None:
-        return dbc.Alert("There is no such dashboard.", color="warning", className="m-3")
-    if not may_view(viewer, dashboard):
-        return forbidden(f"dashboard {dashboard.slug!r}")
-    state = ViewState.from_query(dashboard, query)
-    problems = []
     try:
-        state.time_range()
-    except TimeRangeError as exc:
-        problems.append(f"Time range: {exc}. Showing the dashboard's default range instead.")
-        state = ViewState(dashboard.time_from, dashboard.time_to, state.refresh, state.variables)
-    locked = locked_variables(viewer, dashboard)
-    layer = runtime.data_layer()
-    try:
-        values, choices = resolve(layer, dashboard, state.variables, locked)
-    except VariableError as exc:
-        problems.append(f"{exc}. Showing the default values instead.")
-        values, choices = resolve(layer, dashboard, {}, locked)
+        view, problems = _resolved(viewer, slug, query, users_only=embed_token is None)
+        if panel_id is not None:
+            view.panel(panel_id)
+    except ViewDenied as exc:
+        return refused(exc)
     except DataSourceError as exc:
-        problems.append(f"Variable options could not be loaded: {exc.message}")
-        values, choices = {}, {}
-    state = ViewState(state.time_from, state.time_to, state.refresh, values)
+        message = f"Variable options could not be loaded: {exc.message}"
+        return dbc.Alert(message, color="warning", className="m-3")
+    dashboard, state, locked = view.dashboard, view.state, view.locked
     try:
-        defaults, _ = resolve(layer, dashboard, {}, locked)
-    except DataSourceError:
-        defaults = values
+        defaults, _ = resolve(view.layer, dashboard, {}, locked)
+    except (DataSourceError, VariableError):
+        defaults = view.values
     # The store holds the variables as the toolbar shows them ("All" as such), so the toolbar's
     # first report of its values matches it and does not navigate to the same page again.
     shown = {
-        v.name: [ALL] if v.name not in locked and shows_all(v, values, choices) else values[v.name]
+        v.name: [ALL]
+        if v.name not in locked and shows_all(v, view.values, view.choices)
+        else view.values[v.name]
         for v in dashboard.variables
-        if v.name in values
+        if v.name in view.values
     }
-    view = ViewState(state.time_from, state.time_to, state.refresh, shown)
-    store = {"slug": dashboard.slug, **view.to_dict()}
+    store_view = ViewState(state.time_from, state.time_to, state.refresh, shown)
+    store = {"slug": dashboard.slug, **store_view.to_dict()}
     if embed_token is not None:
         store["embed"] = embed_token
     timers = [
@@ -94,19 +110,19 @@ def dashboard_layout(
         dcc.Interval(id="dash-clock", interval=1000),
     ]
     notes = [dbc.Alert(p, color="warning", className="py-2 small") for p in problems]
-    export = export_query(view, embed_token)
+    export = export_query(store_view, embed_token)
     if embed_token is not None:
         body = [*notes, grid(dashboard, only=panel_id, export=export)]
     else:
         titles = {d.slug: d.title for d in runtime.dashboards().values() if may_view(viewer, d)}
         operator = isinstance(viewer, User) and viewer.at_least("operator")
-        chips = filter_chips(dashboard, values, defaults, set(locked))
+        chips = filter_chips(dashboard, view.values, defaults, set(locked))
         body = [
             *trail(query, dashboard, titles),
             header(dashboard, titles, export),
             *([annotate_form()] if operator else []),
             *notes,
-            toolbar(dashboard, state, values, choices, locked=set(locked)),
+            toolbar(dashboard, state, view.values, view.choices, locked=set(locked)),
             *([chips] if chips else []),
             grid(dashboard, export=export),
         ]

@@ -4,9 +4,17 @@ The guard keeps everyone else out (403, audited); each layout checks again."""
 import dash
 from dash import html
 
-from components.admin import audit_filters, audit_table, embed_form, user_form, users_table
+from components.admin import (
+    audit_filters,
+    audit_table,
+    embed_form,
+    embed_links_table,
+    user_form,
+    users_table,
+)
 from data import runtime
 from data.access import current_viewer
+from data.timerange import format_duration
 from data.users import User
 from pages._view import forbidden
 
@@ -22,7 +30,10 @@ def layout(section: str = "users", **_query):
     if section == "users":
         body = [html.Div(users_table(runtime.users().all()), id="admin-users"), user_form()]
     elif section == "embed":
-        body = [embed_form(sorted(runtime.dashboards().values(), key=lambda d: d.title))]
+        dashboards = sorted(runtime.dashboards().values(), key=lambda d: d.title)
+        longest = format_duration(runtime.settings().embed_max_ttl)
+        links = embed_links_table(runtime.embed_links().all())
+        body = [embed_form(dashboards, longest), html.Div(links, id="admin-embed-links")]
     elif section == "audit":
         body = [audit_filters(), html.Div(audit_table(runtime.audit().events(limit=500)),
                                           id="admin-audit")]  # fmt: skip

@@ -3,7 +3,6 @@ themselves through the panel callback."""
 
 import dash
 
-from data import runtime
 from data.access import current_viewer
 from pages._view import dashboard_layout
 
@@ -11,4 +10,4 @@ dash.register_page(__name__, path_template="/d/<slug>", name="Dashboard", nav=Fa
 
 
 def layout(slug: str = "", **query):
-    return dashboard_layout(runtime.dashboards().get(slug), query, current_viewer())
+    return dashboard_layout(slug, query, current_viewer())

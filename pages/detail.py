@@ -1,7 +1,8 @@
 """`/d/<slug>/detail/<panel>?...&category=...&series=...&bucket=...`: the rows behind a clicked
 bar or point, from the panel's drilldown SQL with everything bound as parameters: the dashboard's
-time range and variables (those locked for the viewer win), and what was clicked. A breadcrumb
-leads back up to the dashboard as it was."""
+time range and variables (those locked for the viewer win), and what was clicked; the rows are
+read for the viewer's scope like every panel. Users only: embed links do not drill. A
+breadcrumb leads back up to the dashboard as it was."""
 
 from urllib.parse import urlencode
 
@@ -13,15 +14,14 @@ from dash import html
 from components.drill_view import breadcrumb, detail_title
 from components.panels.table import header, readable_times
 from data import runtime
-from data.access import current_viewer, locked_variables, may_view
+from data.access import current_viewer
 from data.drilldown import detail_params
 from data.errors import DataSourceError
 from data.panel_data import render_sql
 from data.sql import SQLSource
-from data.timerange import TimeRangeError
 from data.urlstate import ViewState
-from data.variables import VariableError, as_query_values, resolve
-from pages._view import forbidden
+from data.view import INPUT_ERRORS, ViewDenied, authorise, resolve_view
+from pages._view import refused
 
 dash.register_page(
     __name__, path_template="/d/<slug>/detail/<panel>", name="Detail", nav=False, order=9
@@ -49,35 +49,37 @@ def _rows_grid(frame) -> dag.AgGrid:
 
 
 def layout(slug: str = "", panel: str = "", **query):
-    viewer = current_viewer()
-    dashboard = runtime.dashboards().get(slug)
-    spec = dashboard.panel(panel) if dashboard else None
-    if dashboard is None or not may_view(viewer, dashboard):
-        return forbidden(f"dashboard {slug!r}")
+    try:
+        dashboard = authorise(current_viewer(), slug, users_only=True)
+    except ViewDenied as exc:
+        return refused(exc)
+    spec = dashboard.panel(panel)
     if spec is None or spec.drilldown is None or not spec.drilldown.sql:
         return dbc.Alert(f"Panel {panel!r} has no rows to drill into.", color="warning")
-    layer = runtime.data_layer()
-    state = ViewState.from_query(dashboard, query)
+    asked = ViewState.from_query(dashboard, query)
     when = ""
     try:
-        time_range = state.time_range()
-        values, _ = resolve(layer, dashboard, state.variables, locked_variables(viewer, dashboard))
-        point = detail_params(query, time_range)
+        view = resolve_view(current_viewer(), slug, asked, users_only=True)
+        point = detail_params(query, view.time_range)
         if query.get("bucket"):
             when = f"from {point['bucket_start']:%Y-%m-%d %H:%M} UTC"
-        params = {**as_query_values(values, dashboard), **point}
-        source: SQLSource = layer.source(spec.drilldown.datasource, SQLSource)
-        sql = render_sql(spec.drilldown.sql, source.engine.dialect.name)
-        result = layer.sql(spec.drilldown.datasource, sql, time_range, params=params, ttl=60)
+        params = {**view.query_values, **point}
+        source: SQLSource = view.layer.source(spec.drilldown.datasource, SQLSource)
+        sql = render_sql(spec.drilldown.sql, source.dialect)
+        result = view.layer.sql(
+            spec.drilldown.datasource, sql, view.time_range, params=params, ttl=60
+        )
         body = _rows_grid(result.value.frame)
         count = f"{min(len(result.value.frame), ROW_LIMIT):,} rows"
-    except (TimeRangeError, VariableError) as exc:
+    except ViewDenied as exc:
+        return refused(exc)
+    except INPUT_ERRORS as exc:
         body, count = dbc.Alert(str(exc), color="danger"), ""
     except DataSourceError as exc:
         body, count = dbc.Alert(exc.message, color="danger"), ""
     back_query = urlencode(
-        [("from", state.time_from), ("to", state.time_to)]
-        + [(f"var-{k}", v) for k, vs in state.variables.items() for v in vs]
+        [("from", asked.time_from), ("to", asked.time_to)]
+        + [(f"var-{k}", v) for k, vs in asked.variables.items() for v in vs]
     )
     prefix = runtime.settings().url_prefix
     title = detail_title(spec.drilldown.title or spec.title, query.get("category"),

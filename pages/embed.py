@@ -1,13 +1,13 @@
 """`/embed/<slug>?token=...`: a dashboard in kiosk form for an intranet portal's iframe: no navbar,
 no toolbar; `panel=<id>` for one panel, `theme=dark`; time range and variables from the URL as on
-`/d/<slug>`, except the variables the token locks. The guard has checked the token already; the
+`/d/<slug>`, except the variables the link locks. The guard has checked the token already; the
 panel callbacks check it again on every request (it travels in the dash-state store)."""
 
 import dash
 from dash import html
 
-from data import runtime
-from data.access import EmbedGrant, current_viewer
+from data.access import current_viewer
+from data.embeds import EmbedGrant
 from pages._view import dashboard_layout, forbidden
 
 dash.register_page(__name__, path_template="/embed/<slug>", name="Embed", nav=False, order=20)
@@ -17,8 +17,5 @@ def layout(slug: str = "", token: str = "", panel: str | None = None, theme: str
     viewer = current_viewer()
     if not isinstance(viewer, EmbedGrant) or viewer.slug != slug:
         return forbidden(f"dashboard {slug!r} with this link")
-    dashboard = runtime.dashboards().get(slug)
-    if panel is not None and (dashboard is None or dashboard.panel(panel) is None):
-        return forbidden(f"panel {panel!r}")
-    view = dashboard_layout(dashboard, query, viewer, embed_token=token, panel_id=panel)
+    view = dashboard_layout(slug, query, viewer, embed_token=token, panel_id=panel)
     return html.Div(view, className="embed theme-dark" if theme == "dark" else "embed")

@@ -1,8 +1,8 @@
 """`/login` and `/logout`: a plain HTML form (so scripts and proxies can log in too) that posts
 `username`, `password` and `csrf_token`.
 
-One message for an unknown user and a wrong password; attempts limited per IP and per user name
-(the `limits` library: in memory, or in Redis shared by every worker when REDIS_URL is set); a new
+One message for an unknown user and a wrong password; failed attempts limited per (user name, IP)
+and per IP, counted from the audit log that every worker shares (data/login_limit.py); a new
 server-side session on every login; `next` only ever to a local path.
 """
 
@@ -77,31 +77,29 @@ def login_submit():
     password = request.form.get("password", "")
     form = {"username": username[:64], "next": request.form.get("next", "")}
     ip = client_ip()
-    audit = runtime.audit()
-    wait = runtime.login_limiter().hit(ip, username)
-    if wait:
-        audit.record("login", username[:64] or "-", outcome="limited", ip=ip)
-        minutes = "a minute" if wait <= 60 else f"{math.ceil(wait / 60)} minutes"
-        return _page(429, f"Too many login attempts. Wait {minutes} and try again.", **form), {
-            "Retry-After": str(math.ceil(wait))
-        }
+    limiter = runtime.login_limiter()
+    attempt = limiter.begin(ip, username)
+    if attempt.wait:
+        limiter.settle(attempt, "limited")
+        minutes = "a minute" if attempt.wait <= 60 else f"{math.ceil(attempt.wait / 60)} minutes"
+        message = f"Too many failed logins from your address. Wait {minutes} and try again."
+        return _page(429, message, **form), {"Retry-After": str(math.ceil(attempt.wait))}
     try:
         validate_csrf(request.form.get("csrf_token"))
     except (CSRFError, ValueError) as exc:
-        audit.record("login", username[:64] or "-", outcome="denied", ip=ip,
-                     detail={"reason": "csrf"})  # fmt: skip
+        limiter.settle(attempt, "denied", reason="csrf")
         return _page(
             400, f"The form could not be accepted ({exc}); reload the page and try again.", **form
         )
     user = runtime.users().verify(username, password)
     if user is None:
-        audit.record("login", username[:64] or "-", outcome="denied", ip=ip)
+        limiter.settle(attempt, "denied")
         return _page(401, WRONG, **form)
     # A new session: nothing from before the login (a planted session id included) survives.
     session.clear()
     session_id = runtime.sessions().start(user, ip)
     login_user(runtime.sessions().user(session_id))
-    audit.record("login", user.name, ip=ip)
+    limiter.settle(attempt, "ok")
     prefix = runtime.settings().url_prefix
     return redirect(safe_next(form["next"]) or prefix + landing(user))
 

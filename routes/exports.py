@@ -1,10 +1,11 @@
 """Export downloads: `GET /export/<slug>/<panel-id>.png|svg|csv` and `GET /export/<slug>.pdf`.
 
-The time range and variables come from the query string as on `/d/<slug>` (from, to, var-NAME);
-values locked for the viewer (bound to a user attribute, or fixed by an embed token) win. PNG and
-SVG take `width` and `height` (CSS pixels) and PNG `scale`. The guard has authenticated the
-request (a session, or an embed token as `?token=`) and checked the dashboard; the check is
-repeated here. Every export, made or failed, goes to the audit log.
+The time range and variables come from the query string as on `/d/<slug>` (from, to, var-NAME),
+resolved through data.view: values locked for the viewer (bound to a user attribute, or fixed by
+an embed link) win, and the data is read for the viewer's scope. PNG and SVG take `width` and
+`height` (CSS pixels) and PNG `scale`. The guard has authenticated the request (a session, or an
+embed link's token as `?token=`) and checked the dashboard; data.view checks again. Every
+export, made or failed, goes to the audit log.
 """
 
 from __future__ import annotations
@@ -14,12 +15,11 @@ from collections.abc import Callable
 from flask import Blueprint, Response, g, jsonify, request
 
 from data import runtime
-from data.access import Viewer, locked_variables, may_view
-from data.annotations import AnnotationStore
-from data.errors import DataSourceError
-from data.spec import Dashboard
-from data.timerange import TimeRangeError
-from data.variables import VariableError
+from data.access import Viewer
+from data.errors import DataSourceError, ErrorKind
+from data.panel_data import TRUNCATED_NOTE
+from data.urlstate import ViewState
+from data.view import INPUT_ERRORS, View, ViewDenied, authorise, resolve_view
 from exports.build import (
     MEDIA_TYPES,
     PANEL_FORMATS,
@@ -30,9 +30,9 @@ from exports.build import (
     report_pdf,
 )
 from exports.kaleido_engine import ExportEngineError
-from exports.view import ExportView, export_view
 
 blueprint = Blueprint("exports", __name__)
+TRUNCATED_HEADER = "X-Teamdash-Truncated"  # a CSV cut at the row limit says so here too
 
 SIZE_LIMITS = {"width": (100, 4000), "height": (80, 4000)}
 SCALE_LIMITS = (0.5, 4.0)
@@ -76,34 +76,17 @@ def _image_size(fmt: str) -> tuple[tuple[int, int] | None, float]:
     return size, scale
 
 
-def _authorised(slug: str) -> tuple[Dashboard, Viewer] | Response:
-    dashboard = runtime.dashboards().get(slug)
-    if dashboard is None:
-        return _error(404, f"There is no dashboard {slug!r}.")
-    viewer = g.get("viewer")
-    if not may_view(viewer, dashboard):
-        # The guard refuses these first; this holds if a route ever escapes it.
-        actor = viewer.name if viewer is not None else "anonymous"
-        ip = request.remote_addr or ""
-        runtime.audit().record("forbidden", actor, target=slug, outcome="denied", ip=ip)
-        return _error(403, f"You may not open dashboard {slug!r}. Ask an admin for access to it.")
-    return dashboard, viewer
-
-
-def _view(dashboard: Dashboard, viewer: Viewer) -> ExportView:
-    query = request.args.to_dict(flat=False)
+def _view(slug: str, viewer: Viewer) -> View:
+    """The export's view: the dashboard as the viewer may see it, in the URL's state."""
+    dashboard = authorise(viewer, slug)
     try:
-        return export_view(
-            runtime.data_layer(),
-            dashboard,
-            query,
-            locked_variables(viewer, dashboard),
-            AnnotationStore(runtime.state()),
-        )
-    except (TimeRangeError, VariableError) as exc:
+        asked = ViewState.from_query(dashboard, request.args.to_dict(flat=False))
+        return resolve_view(viewer, slug, asked)
+    except INPUT_ERRORS as exc:
         raise ExportError(str(exc), 400) from None
     except DataSourceError as exc:
-        raise ExportError(f"Variable options could not be loaded: {exc.message}", 502) from None
+        status = 403 if exc.kind == ErrorKind.SCOPE else 502
+        raise ExportError(f"Variable options could not be loaded: {exc.message}", status) from None
 
 
 def _audited(viewer: Viewer, target: str, fmt: str, make: Callable[[], Response]) -> Response:
@@ -124,54 +107,54 @@ def _audited(viewer: Viewer, target: str, fmt: str, make: Callable[[], Response]
     return response
 
 
-def _download(body: bytes | str, fmt: str, name: str) -> Response:
-    response = Response(body, mimetype=MEDIA_TYPES[fmt])
+def _download(body: bytes | str, fmt: str, name: str, headers: dict | None = None) -> Response:
+    response = Response(body, mimetype=MEDIA_TYPES[fmt], headers=headers)
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
 
+def _exported(target: str, fmt: str, make: Callable[[Viewer], Response]) -> Response:
+    """`make`'s download for the request's viewer (the guard's, checked again through
+    data.view), audited whatever the outcome."""
+    viewer = g.get("viewer")
+    if viewer is None:  # the guard refuses these first; this holds if a route escapes it
+        return _error(401, "Log in first, or use a valid embed link.")
+    try:
+        return _audited(viewer, target, fmt, lambda: make(viewer))
+    except ViewDenied as exc:
+        if exc.status == 403:
+            runtime.audit().record("forbidden", viewer.name, target=target, outcome="denied",
+                                   ip=request.remote_addr or "")  # fmt: skip
+        return _error(exc.status, exc.message)
+
+
 @blueprint.get("/export/<slug>/<panel_id>.<fmt>")
 def panel_export(slug: str, panel_id: str, fmt: str) -> Response:
-    allowed = _authorised(slug)
-    if isinstance(allowed, Response):
-        return allowed
-    dashboard, viewer = allowed
-    panel = dashboard.panel(panel_id)
-    if panel is None:
-        return _error(404, f"Dashboard {slug!r} has no panel {panel_id!r}.")
-    if fmt not in PANEL_FORMATS:
-        return _error(404, f"A panel exports as {', '.join(PANEL_FORMATS)}, not {fmt!r}.")
-
-    def make() -> Response:
+    def make(viewer: Viewer) -> Response:
+        view = _view(slug, viewer)
+        panel = view.panel(panel_id)
+        if fmt not in PANEL_FORMATS:
+            raise ExportError(f"A panel exports as {', '.join(PANEL_FORMATS)}, not {fmt!r}.", 404)
         size, scale = _image_size(fmt) if fmt != "csv" else (None, 1.0)
-        view = _view(dashboard, viewer)
-        layer = runtime.data_layer()
+        headers = {}
         if fmt == "csv":
-            body: bytes | str = panel_data_csv(layer, view, panel)
+            body, truncated = panel_data_csv(view, panel)
+            if truncated:
+                headers[TRUNCATED_HEADER] = TRUNCATED_NOTE
         else:
             timeout = runtime.settings().export_timeout
-            body = panel_image(layer, view, panel, fmt, size=size, scale=scale, timeout=timeout)
-        return _download(body, fmt, filename(view, fmt, panel))
+            body = panel_image(view, panel, fmt, size=size, scale=scale, timeout=timeout)
+        return _download(body, fmt, filename(view, fmt, panel), headers)
 
-    return _audited(viewer, f"{slug}/{panel_id}", fmt, make)
+    return _exported(f"{slug}/{panel_id}", fmt, make)
 
 
 @blueprint.get("/export/<slug>.pdf")
 def dashboard_report(slug: str) -> Response:
-    allowed = _authorised(slug)
-    if isinstance(allowed, Response):
-        return allowed
-    dashboard, viewer = allowed
-
-    def make() -> Response:
-        view = _view(dashboard, viewer)
-        pdf = report_pdf(
-            runtime.data_layer(),
-            view,
-            runtime.panel_pool(),
-            viewer.name,
-            timeout=runtime.settings().export_timeout,
-        )
+    def make(viewer: Viewer) -> Response:
+        view = _view(slug, viewer)
+        timeout = runtime.settings().export_timeout
+        pdf = report_pdf(view, runtime.panel_pool(), viewer.name, timeout=timeout)
         return _download(pdf, "pdf", filename(view, "pdf"))
 
-    return _audited(viewer, slug, "pdf", make)
+    return _exported(slug, "pdf", make)

@@ -1,86 +1,46 @@
-"""One guard in front of every route, Dash's callbacks included, and the security headers on every
-response.
+"""One guard in front of every route, Dash's callbacks included.
 
 - Static files (assets, component bundles), /login, /healthz and /metrics are open.
 - A page: anonymous visitors go to /login; a dashboard page (`/d/<slug>`) the user may not open
-  is a 403; `/admin` pages need the admin level; `/embed/<slug>` needs a valid embed token for
+  is a 403; `/admin` pages need the admin level; `/embed/<slug>` needs a live embed link for
   that dashboard (401 page otherwise) instead of a login.
-- A Dash request (`_dash-*`): anonymous gets 401 JSON. A callback that names a dashboard (a panel
-  id's slug, the dash-state store) the viewer may not open gets 403 JSON, and the audit log
-  records it. Embed pages authenticate their callbacks with the token in the dash-state store
-  (their Dash boot requests, which carry no data, by the embed page they came from).
-- Exports (`/export/<slug>/...`) take the user or an embed token (`?token=`), with the same checks.
+- A callback (`_dash-update-component`): the body is bounded (MAX_REQUEST_BYTES, checked before
+  it is read) and parsed once, with its nesting bounded. The callback is the one Dash will run
+  for the request's `output`, or the request is a 400; who may call it was declared with it
+  (callbacks/access.py): a level, and whether embed links may. Its arguments are read as Dash
+  binds them, by position, so the dashboard checked here (the `dash-state` store's slug) is the
+  one the callback receives; the callback resolves it again through data.view.
+  Embed pages authenticate their callbacks with the token in that store, or in the page's
+  address for their charts' clicks (and their Dash boot requests by the embed page they came
+  from); a link opens its dashboard's panel callbacks and page, nothing else.
+- Exports (`/export/<slug>/...`) take the user or an embed link's token (`?token=`).
 
-The prefix (URL_PREFIX, Dash's routes_pathname_prefix) is stripped before any of these
-decisions, so they hold under a path prefix too.
+Nothing is written for a request that is refused before it is authenticated (no metric, no
+state), and the prefix (URL_PREFIX) is stripped before any decision, so they hold under a prefix
+too.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from urllib.parse import parse_qs, quote, urlsplit
 
 from dash import Dash
 from flask import Response, g, jsonify, redirect, render_template, request
 from flask_login import current_user
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from callbacks.access import PAGE_URL, STORE, Access, Bound, registry
 from data import runtime
-from data.access import EmbedGrant, EmbedTokenError, Viewer, may_view, read_embed_token
+from data.access import Viewer, may_view
+from data.embeds import EmbedGrant, EmbedTokenError
 from data.users import User
+from routes.timing import callback_label
 
 OPEN = ("assets/", "_dash-component-suites/", "_favicon.ico", "login", "healthz", "metrics")
-# Callback ids with these prefixes change state: they need at least this level.
-LEVEL_BY_ID = (("admin-", "admin"), ("op-", "operator"))
-
-
-@dataclass
-class CallbackScope:
-    """What a callback request names: dashboards, its ids, the page it routes to, a token."""
-
-    slugs: set[str] = field(default_factory=set)
-    ids: set[str] = field(default_factory=set)
-    pathname: str | None = None
-    search: str = ""
-    token: str | None = None
-
-
-def _items(entries) -> list[dict]:
-    flat = []
-    for entry in entries or []:
-        if isinstance(entry, list):
-            flat.extend(e for e in entry if isinstance(e, dict))
-        elif isinstance(entry, dict):
-            flat.append(entry)
-    return flat
-
-
-def callback_scope(body: dict) -> CallbackScope:
-    scope = CallbackScope()
-    outputs = body.get("outputs")
-    outputs = outputs if isinstance(outputs, list) else [outputs]
-    for item in _items(outputs) + _items(body.get("inputs")) + _items(body.get("state")):
-        ident, value = item.get("id"), item.get("value")
-        if isinstance(ident, dict):
-            if isinstance(ident.get("slug"), str):
-                scope.slugs.add(ident["slug"])
-            scope.ids.add(str(ident.get("type", "")))
-        elif isinstance(ident, str):
-            scope.ids.add(ident)
-        if ident == "dash-state" and isinstance(value, dict):
-            if isinstance(value.get("slug"), str):
-                scope.slugs.add(value["slug"])
-            if isinstance(value.get("embed"), str):
-                scope.token = value["embed"]
-        if ident in ("_pages_location", "url") and isinstance(value, str):
-            prop = item.get("property")
-            if prop == "pathname":
-                scope.pathname = value
-            elif prop == "search":
-                scope.search = value
-            elif prop == "href":
-                parts = urlsplit(value)
-                scope.pathname, scope.search = parts.path, parts.query
-    return scope
+ROUTER_OUTPUT = ".._pages_content.children..._pages_store.data.."
+PAGE_LOCATION = ("_pages_location", "pathname"), ("_pages_location", "search")
+ROUTER_ACCESS = Access(embed=True)
+MAX_JSON_DEPTH = 32
 
 
 def _token_in_query(query: str) -> str | None:
@@ -88,9 +48,31 @@ def _token_in_query(query: str) -> str | None:
     return values[-1] if values else None
 
 
+def json_depth_exceeds(value, limit: int) -> bool:
+    """Whether `value` nests deeper than `limit` (walked without recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item)
+    return False
+
+
+class Refused(Exception):
+    def __init__(self, status: int, text: str) -> None:
+        super().__init__(text)
+        self.status = status
+        self.text = text
+
+
 class Guard:
-    def __init__(self, prefix: str) -> None:
-        self.prefix = prefix
+    def __init__(self, app: Dash) -> None:
+        self.app = app
+        self.prefix = runtime.settings().url_prefix
 
     def relative(self, path: str) -> str | None:
         """The path below the prefix, or None outside it."""
@@ -98,20 +80,16 @@ class Guard:
             return None if path + "/" != self.prefix else ""
         return path[len(self.prefix) :]
 
-    def grant(self, token: str | None) -> EmbedGrant | None:
-        if token is None:
-            return None
+    def grant(self, token: str) -> EmbedGrant:
         try:
-            return read_embed_token(runtime.settings_secret(), token)
-        except EmbedTokenError:
-            return None
+            return runtime.embed_links().read(token)
+        except EmbedTokenError as exc:
+            raise Refused(401, str(exc)) from None
 
-    def forbidden(self, viewer: Viewer | None, target: str, as_json: bool) -> Response:
-        actor = viewer.name if viewer is not None else "anonymous"
-        runtime.audit().record("forbidden", actor, target=target, outcome="denied",
+    def forbidden(self, viewer: Viewer, target: str) -> Refused:
+        runtime.audit().record("forbidden", viewer.name, target=target, outcome="denied",
                                ip=request.remote_addr or "")  # fmt: skip
-        text = f"You may not open {target}. Ask an admin for access to it."
-        return self.deny(403, text, as_json)
+        return Refused(403, f"You may not open {target}. Ask an admin for access to it.")
 
     def deny(self, status: int, text: str, as_json: bool) -> Response:
         if as_json:
@@ -137,96 +115,151 @@ class Guard:
         rel = self.relative(request.path)
         if rel is None or rel.startswith(OPEN):
             return None
-        if rel == "_dash-update-component":
-            return self.check_callback()
-        if rel in ("_dash-layout", "_dash-dependencies"):
-            viewer = self.user() or self.embed_referrer()
-            if viewer is None:
-                return self.deny(401, "Log in first: no session, or it has ended.", True)
-            g.viewer = viewer
-            return None
-        if rel.startswith("_dash-"):
-            return None if self.user() else self.deny(401, "Log in first.", True)
-        if rel.startswith("export/"):
-            return self.check_export(rel)
-        return self.check_page(rel)
-
-    def embed_referrer(self) -> EmbedGrant | None:
-        """The grant of the embed page a Dash boot request comes from (same origin)."""
-        referrer = urlsplit(request.referrer or "")
-        if referrer.netloc and referrer.netloc != request.host:
-            return None
-        rel = self.relative(referrer.path)
-        if rel is None or not rel.startswith("embed/"):
-            return None
-        return self.grant(_token_in_query(referrer.query))
-
-    def check_callback(self) -> Response | None:
-        body = request.get_json(silent=True)
-        if not isinstance(body, dict):
-            return self.deny(400, "The callback request is not a JSON object.", True)
-        scope = callback_scope(body)
-        token = scope.token
-        if token is None and scope.pathname is not None:
-            rel = self.relative(scope.pathname) or ""
-            if rel.startswith("embed/"):
-                token = _token_in_query(scope.search)
-        viewer: Viewer | None = self.grant(token) if token is not None else self.user()
-        if viewer is None:
-            if token is not None:
-                return self.deny(401, "The embed token is not valid or has expired.", True)
-            return self.deny(401, "Log in first: no session, or it has ended.", True)
-        dashboards = runtime.dashboards()
-        for slug in sorted(scope.slugs):
-            dashboard = dashboards.get(slug)
-            if dashboard is not None and not may_view(viewer, dashboard):
-                return self.forbidden(viewer, f"dashboard {slug!r}", True)
-        for prefix, level in LEVEL_BY_ID:
-            needed = any(i.startswith(prefix) for i in scope.ids)
-            if needed and not (isinstance(viewer, User) and viewer.at_least(level)):
-                return self.forbidden(viewer, f"this action (needs {level})", True)
-        g.viewer = viewer
+        as_json = rel.startswith(("_dash-", "export/"))
+        try:
+            if rel == "_dash-update-component":
+                g.viewer = self.check_callback()
+            elif rel in ("_dash-layout", "_dash-dependencies"):
+                g.viewer = self.user() or self.embed_referrer()
+            elif rel.startswith("_dash-"):
+                g.viewer = self.logged_in()
+            elif rel.startswith("export/"):
+                g.viewer = self.check_export(rel)
+            else:
+                return self.check_page(rel)
+        except Refused as refusal:
+            return self.deny(refusal.status, refusal.text, as_json)
         return None
 
-    def check_export(self, rel: str) -> Response | None:
-        token = request.args.get("token")
-        viewer: Viewer | None = self.grant(token) if token is not None else self.user()
-        if viewer is None:
-            return self.deny(401, "Log in first, or use a valid embed token.", True)
-        slug = rel.split("/")[1].split(".")[0]
-        dashboard = runtime.dashboards().get(slug)
-        if dashboard is not None and not may_view(viewer, dashboard):
-            return self.forbidden(viewer, f"dashboard {slug!r}", True)
-        g.viewer = viewer
-        return None
-
-    def check_page(self, rel: str) -> Response | None:
-        if rel.startswith("embed/"):
-            slug = rel.split("/")[1] if "/" in rel else ""
-            try:
-                grant = read_embed_token(runtime.settings_secret(), request.args.get("token", ""))
-            except EmbedTokenError as exc:
-                return self.deny(401, str(exc), False)
-            if grant.slug != slug:
-                return self.forbidden(grant, f"dashboard {slug!r} with this embed link", False)
-            runtime.audit().record("embed_use", grant.name, target=slug,
-                                   ip=request.remote_addr or "")  # fmt: skip
-            g.viewer = grant
-            return None
+    def logged_in(self) -> User:
         user = self.user()
         if user is None:
-            target = request.full_path.rstrip("?")
-            return redirect(f"{self.prefix}login?next={quote(target, safe='/')}")
-        g.viewer = user
+            raise Refused(401, "Log in first: no session, or it has ended.")
+        return user
+
+    def embed_referrer(self) -> Viewer:
+        """The grant of the embed page a Dash boot request comes from (same origin)."""
+        referrer = urlsplit(request.referrer or "")
+        rel = self.relative(referrer.path)
+        token = _token_in_query(referrer.query)
+        same_site = not referrer.netloc or referrer.netloc == request.host
+        if rel is None or not rel.startswith("embed/") or token is None or not same_site:
+            raise Refused(401, "Log in first: no session, or it has ended.")
+        return self.grant(token)
+
+    # Callbacks -------------------------------------------------------------------------------
+
+    def body(self) -> dict:
+        try:
+            body = request.get_json()
+        except RequestEntityTooLarge:
+            limit = runtime.settings().max_request_bytes
+            raise Refused(413, f"The request is larger than {limit:,} bytes.") from None
+        except HTTPException:
+            raise Refused(400, "The callback request is not valid JSON.") from None
+        if not isinstance(body, dict):
+            raise Refused(400, "The callback request is not a JSON object.")
+        if json_depth_exceeds(body, MAX_JSON_DEPTH):
+            raise Refused(400, f"The callback request nests deeper than {MAX_JSON_DEPTH} levels.")
+        return body
+
+    def check_callback(self) -> Viewer:
+        body = self.body()
+        output = body.get("output")
+        spec = self.app.callback_map.get(output) if isinstance(output, str) else None
+        access = ROUTER_ACCESS if output == ROUTER_OUTPUT else registry(self.app).get(output)
+        if spec is None or access is None:
+            raise Refused(400, "There is no such callback; reload the page.")
+        bound = Bound(spec, body)
+        if output == ROUTER_OUTPUT:
+            viewer = self.check_router(bound)
+        else:
+            viewer = self.callback_viewer(bound, access)
+        g.callback_label = callback_label(output)
+        return viewer
+
+    def page_token(self, href) -> str | None:
+        """The token of an embed page's address."""
+        parts = urlsplit(href if isinstance(href, str) else "")
+        rel = self.relative(parts.path)
+        return _token_in_query(parts.query) if rel and rel.startswith("embed/") else None
+
+    def callback_viewer(self, bound: Bound, access: Access) -> Viewer:
+        store = bound.value(STORE)
+        store = store if isinstance(store, dict) else {}
+        token = store.get("embed") or self.page_token(bound.value(PAGE_URL))
+        if access.embed and isinstance(token, str):
+            viewer: Viewer = self.grant(token)
+        else:
+            viewer = self.logged_in()
+            if not viewer.at_least(access.level):
+                raise self.forbidden(viewer, f"this action (it needs the {access.level} level)")
+        slug = store.get("slug")
+        dashboard = runtime.dashboards().get(slug) if isinstance(slug, str) else None
+        if dashboard is not None and not may_view(viewer, dashboard):
+            raise self.forbidden(viewer, f"dashboard {slug!r}")
+        if access.check is not None:
+            problem = access.check(bound, dashboard)
+            if problem is not None:
+                raise Refused(400, problem)
+        return viewer
+
+    def check_router(self, bound: Bound) -> Viewer:
+        """The pages router: its page is the path Dash hands it (its first argument), an embed
+        page's token is in the query it hands it (its second)."""
+        pathname, search = (bound.value(dependency) for dependency in PAGE_LOCATION)
+        rel = self.relative(pathname) if isinstance(pathname, str) else None
+        if rel is not None and rel.startswith("embed/"):
+            token = _token_in_query(search) if isinstance(search, str) else None
+            grant = self.grant(token or "")
+            if rel.split("/")[1] != grant.slug:
+                raise self.forbidden(grant, "another dashboard with this embed link")
+            return grant
+        user = self.logged_in()
+        if rel is not None:
+            self.check_path(user, rel)
+        return user
+
+    def check_path(self, user: User, rel: str) -> None:
         if rel.startswith("d/"):
             dashboard = runtime.dashboards().get(rel.split("/")[1])
             if dashboard is not None and not user.may_view(dashboard):
-                return self.forbidden(user, f"dashboard {dashboard.slug!r}", False)
+                raise self.forbidden(user, f"dashboard {dashboard.slug!r}")
         if rel.startswith("admin") and not user.is_admin:
-            return self.forbidden(user, "the admin pages", False)
+            raise self.forbidden(user, "the admin pages")
+
+    # Exports and pages -----------------------------------------------------------------------
+
+    def check_export(self, rel: str) -> Viewer:
+        token = request.args.get("token")
+        viewer = self.grant(token) if token is not None else self.logged_in()
+        slug = rel.split("/")[1].split(".")[0]
+        dashboard = runtime.dashboards().get(slug)
+        if dashboard is not None and not may_view(viewer, dashboard):
+            raise self.forbidden(viewer, f"dashboard {slug!r}")
+        return viewer
+
+    def check_page(self, rel: str) -> Response | None:
+        try:
+            if rel.startswith("embed/"):
+                grant = self.grant(request.args.get("token", ""))
+                slug = rel.split("/")[1] if "/" in rel else ""
+                if grant.slug != slug:
+                    raise self.forbidden(grant, f"dashboard {slug!r} with this embed link")
+                runtime.audit().record("embed_use", grant.name, target=slug,
+                                       ip=request.remote_addr or "")  # fmt: skip
+                g.viewer = grant
+                return None
+            user = self.user()
+            if user is None:
+                target = request.full_path.rstrip("?")
+                return redirect(f"{self.prefix}login?next={quote(target, safe='/')}")
+            g.viewer = user
+            self.check_path(user, rel)
+        except Refused as refusal:
+            return self.deny(refusal.status, refusal.text, False)
         return None
 
 
 def install(app: Dash) -> None:
-    guard = Guard(runtime.settings().url_prefix)
-    app.server.before_request(guard.check)
+    app.server.before_request(Guard(app).check)

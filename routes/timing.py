@@ -1,5 +1,6 @@
-"""Callback latency for /metrics: every `_dash-update-component` request is timed and labelled by
-its output, with pattern-matching ids reduced to their type so the label set stays small."""
+"""Callback latency for /metrics: every callback request the guard let through is timed and
+labelled by the callback Dash ran (its output, with pattern-matching ids reduced to their type),
+so the label set is the app's callbacks and nothing a request can make up."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import json
 import re
 import time
 
-from flask import Flask, g, request
+from flask import Flask, g
 
 from data.metrics import CALLBACK_LATENCY
 
@@ -26,18 +27,14 @@ def callback_label(output: str) -> str:
     return _DICT_ID.sub(reduce, output)[:120]
 
 
-def install(server: Flask, callback_path: str) -> None:
+def install(server: Flask) -> None:
     @server.before_request
     def _start_timer() -> None:
-        if request.path == callback_path:
-            g.callback_started = time.perf_counter()
+        g.request_started = time.perf_counter()
 
     @server.after_request
     def _observe(response):
-        started = g.pop("callback_started", None)
-        if started is not None:
-            output = (request.get_json(silent=True) or {}).get("output", "unknown")
-            CALLBACK_LATENCY.labels(callback_label(str(output))).observe(
-                time.perf_counter() - started
-            )
+        label = g.pop("callback_label", None)  # set by the guard, for a callback it let through
+        if label is not None:
+            CALLBACK_LATENCY.labels(label).observe(time.perf_counter() - g.request_started)
         return response

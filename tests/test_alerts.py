@@ -139,15 +139,25 @@ def test_alr004_navbar_badge_counts_firing_critical_alerts(app, prometheus):
     assert "bg-danger" in answer["alert-badge"]["className"] if shown else True
 
 
-def annotate_request(slug: str, text: str, when: str = "now-5m") -> dict:
-    states = [("dash-state", "data", {"slug": slug}), ("op-annotate-text", "value", text),
-              ("op-annotate-time", "value", when), ("op-annotate-end", "value", None),
-              ("op-annotate-tags", "value", "deploy, test")]  # fmt: skip
+def annotate_request(
+    slug: str, text: str, when: str = "now-5m", editing: int | None = None, store=None
+) -> dict:
+    """The annotation form's Save, as the dashboard page sends it."""
+    store = store or {"slug": slug, "from": "now-1h", "to": "now", "refresh": "off", "vars": {}}
+    states = [
+        ("dash-state", "data", store),
+        ("op-annotate-editing", "data", editing),
+        ("op-annotate-text", "value", text),
+        ("op-annotate-time", "value", when),
+        ("op-annotate-end", "value", None),
+        ("op-annotate-tags", "value", "deploy, test"),
+    ]
     return {
-        "output": "..op-annotate-result.children...dash-notes.data..",
+        "output": "..op-annotate-result.children...dash-notes.data...op-annotate-editing.data..",
         "outputs": [
             {"id": "op-annotate-result", "property": "children"},
             {"id": "dash-notes", "property": "data"},
+            {"id": "op-annotate-editing", "property": "data"},
         ],
         "inputs": [{"id": "op-annotate-save", "property": "n_clicks", "value": 1}],
         "state": [{"id": i, "property": p, "value": v} for i, p, v in states],

@@ -14,9 +14,8 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from app import create_app
 from data import runtime
-from data.access import make_embed_token
 from tests.fixtures._servers import free_port
-from tests.fixtures.app import add_user, settings_for, start_logged_in
+from tests.fixtures.app import add_user, embed_token, settings_for, start_logged_in
 from tests.test_dashboards_browser import panel_states, wait_all_ok
 
 pytestmark = pytest.mark.browser
@@ -65,8 +64,7 @@ def test_aub002_portal_frames_an_embed_link_and_nothing_else(
     )
     add_user(app, "boss", "admin", ())
     start_logged_in(dash_duo, app, "boss")
-    with app.server.app_context():
-        token, _ = make_embed_token(runtime.settings_secret(), "system-health", 600)
+    token = embed_token(app, "system-health", "10m")
     base = dash_duo.server_url
     (folder / "portal.html").write_text(
         f'<iframe id="embed" src="{base}/embed/system-health?token={token}&panel=request-rate"'
@@ -98,10 +96,13 @@ def test_aub003_admin_makes_an_embed_link_in_the_browser_and_it_works(dash_duo, 
     dash_duo.driver.get(dash_duo.server_url + "/admin/embed")
     dash_duo.select_dcc_dropdown("#admin-embed-slug", value="System Health")
     dash_duo.find_element("#admin-embed-make").click()
-    url = dash_duo.wait_for_element("#admin-embed-url").text
-    assert "/embed/system-health?token=" in url
+    path = dash_duo.wait_for_element("#admin-embed-url").text
+    # Without PUBLIC_URL the page gives the path, and says what to set for a full link.
+    assert path.startswith("/embed/system-health?token=")
+    assert "Set PUBLIC_URL" in dash_duo.find_element("#admin-embed-result").text
+    dash_duo.wait_for_text_to_equal("#admin-embed-links tbody tr td:nth-child(2)", "system-health")
     dash_duo.driver.delete_all_cookies()  # the link works without a login
-    dash_duo.driver.get(url)
+    dash_duo.driver.get(dash_duo.server_url + path)
     states = wait_all_ok(dash_duo)
     assert len(states) == len(panel_states(dash_duo)) > 3
     assert dash_duo.get_logs() == []

@@ -27,13 +27,19 @@ from werkzeug.serving import make_server
 
 from app import create_app
 from data import runtime
-from data.access import make_embed_token
 from data.dashboards import load_all
 from data.panel_data import fetch_panel
 from data.timerange import TimeRange
 from data.variables import as_query_values, resolve
 from tests.fixtures._servers import require
-from tests.fixtures.app import TEST_SECRET, add_user, client_for, open_page, settings_for
+from tests.fixtures.app import (
+    TEST_SECRET,
+    add_user,
+    client_for,
+    embed_token,
+    open_page,
+    settings_for,
+)
 
 DASHBOARDS = load_all()
 ROOT = Path(__file__).resolve().parent.parent
@@ -235,8 +241,8 @@ def live_server(app):
     server.shutdown()
 
 
-def test_exp010_ten_concurrent_png_exports_each_get_their_own_image(live_server, past_hours):
-    token, _ = make_embed_token(TEST_SECRET, "system-health", 600)
+def test_exp010_ten_concurrent_png_exports_each_get_their_own_image(app, live_server, past_hours):
+    token = embed_token(app, "system-health", "10m")
     widths = [400 + 20 * n for n in range(10)]
     start = threading.Barrier(len(widths))
 
@@ -272,14 +278,16 @@ def test_exp012_anonymous_exports_get_401(app):
 
 
 def test_exp013_an_embed_token_exports_its_dashboard_only(app):
-    token, grant = make_embed_token(TEST_SECRET, "system-health", 600)
+    token = embed_token(app, "system-health", "10m")
+    with app.server.app_context():
+        name = runtime.embed_links().read(token).name
     anonymous = client_for(app, None)
     own = anonymous.get(f"/export/system-health/request-rate.csv?token={token}")
     assert own.status_code == 200
     other = anonymous.get(f"/export/migration-health/tests.csv?token={token}")
     assert other.status_code == 403
     with app.server.app_context():
-        exported = runtime.audit().events(action="export", actor=grant.name)
+        exported = runtime.audit().events(action="export", actor=name)
     assert exported[0].target == "system-health/request-rate"
     assert "token" not in exported[0].detail["query"]
 
@@ -348,7 +356,7 @@ def test_exp017_dashboard_links_to_its_exports_with_its_range_and_variables(app,
     query = "?from=now-1h&to=now&var-service=api"
     assert f"/export/system-health/request-rate.png{query}" in page
     assert f"/export/system-health.pdf{query}" in page
-    token, _ = make_embed_token(TEST_SECRET, "system-health", 600)
+    token = embed_token(app, "system-health", "10m")
     embedded = links(open_page(client_for(app, None), f"/embed/system-health?token={token}"))
     exports = [link for link in embedded if link.startswith("/export/")]
     assert "/export/system-health/request-rate.csv?from=now-6h&to=now&" in " ".join(exports)

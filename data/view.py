@@ -1,0 +1,142 @@
+"""One authorisation point: a dashboard as one viewer may see it, over one time range, with its
+variables resolved. The dashboard page, the panel callbacks, the exports, the detail pages and
+the drill-down all resolve their request here and use what comes back; nothing reads a
+dashboard, a variable or a layer from the request after this.
+
+- The viewer may open the dashboard (ViewDenied otherwise), and may be required to be a user
+  (detail pages, annotations: embed links do not reach them).
+- The time range parses and is in range (TimeRangeError), every variable value is one of its
+  options (VariableError); values locked for the viewer win whatever was asked.
+- `layer` reads for the viewer's scope: every query of every panel, variable list, drill-down
+  and export made through this view is restricted to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+
+from data import runtime
+from data.access import Viewer, locked_variables, may_view, scope_of
+from data.annotations import AnnotationStore
+from data.datasources import DataLayer
+from data.scopes import Scope
+from data.spec import REFRESH_CHOICES, Dashboard, Panel, refresh_seconds
+from data.timerange import TimeRange, TimeRangeError
+from data.urlstate import ViewState
+from data.users import User
+from data.variables import VariableError, as_query_values, resolve
+
+
+class BadState(ValueError):
+    """A page's state store that is not what the page sent: the message says to reload."""
+
+
+# What a request can get wrong: a 400 (or a note on the page) with the message as it is.
+INPUT_ERRORS = (TimeRangeError, VariableError, BadState)
+
+
+class ViewDenied(Exception):
+    """The viewer may not open this (or it does not exist); the message says what, for a 403
+    or 404 that a user can act on."""
+
+    def __init__(self, message: str, status: int = 403) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+@dataclass(frozen=True)
+class View:
+    viewer: Viewer
+    dashboard: Dashboard
+    state: ViewState  # the time range as asked; every variable's resolved values
+    time_range: TimeRange
+    choices: dict[str, list[str]]  # each variable's options, as the viewer may see them
+    locked: dict[str, list[str]]
+    scope: Scope
+    layer: DataLayer  # reads for `scope`
+    db: Engine  # the app's state database (acknowledgements, notes), for threads without a request
+    prefix: str  # URL_PREFIX, for links drawn into panels
+
+    @property
+    def notes(self) -> AnnotationStore:
+        """The annotations users added, drawn on the page and in exports."""
+        return AnnotationStore(self.db)
+
+    @property
+    def values(self) -> dict[str, list[str]]:
+        return self.state.variables
+
+    @property
+    def query_values(self) -> dict:
+        return as_query_values(self.state.variables, self.dashboard)
+
+    @property
+    def ttl(self) -> float:
+        """Cache lifetime: the dashboard's refresh interval."""
+        return float(refresh_seconds(self.state.refresh) or 60)
+
+    def panel(self, panel_id: str) -> Panel:
+        panel = self.dashboard.panel(panel_id)
+        if panel is None:
+            raise ViewDenied(f"Dashboard {self.dashboard.slug!r} has no panel {panel_id!r}.", 404)
+        return panel
+
+
+def layer_for(viewer: Viewer) -> DataLayer:
+    """The data layer reading for `viewer`'s scope, for what is not one dashboard (the alerts
+    page, the navbar's badge)."""
+    return runtime.data_layer().scoped(scope_of(viewer))
+
+
+def authorise(viewer: Viewer | None, slug: str, *, users_only: bool = False) -> Dashboard:
+    """The dashboard `slug` if `viewer` may open it (an embed link only its own, and only where
+    `users_only` is false); ViewDenied with the reason otherwise."""
+    dashboard = runtime.dashboards().get(slug)
+    if dashboard is None:
+        raise ViewDenied(f"There is no dashboard {slug!r}.", 404)
+    if users_only and not isinstance(viewer, User):
+        raise ViewDenied("Embed links show their dashboard's panels only. Log in for more.", 401)
+    if not may_view(viewer, dashboard):
+        raise ViewDenied(f"You may not open dashboard {slug!r}. Ask an admin for access to it.")
+    return dashboard
+
+
+def resolve_view(
+    viewer: Viewer | None, slug: str, asked: ViewState, *, users_only: bool = False
+) -> View:
+    """The dashboard as `viewer` may see it in the state `asked` (from the URL or the page's
+    store). Raises ViewDenied, TimeRangeError, VariableError, or DataSourceError when variable
+    options cannot be loaded."""
+    dashboard = authorise(viewer, slug, users_only=users_only)
+    time_range = asked.time_range()
+    scope = scope_of(viewer)
+    layer = layer_for(viewer)
+    locked = locked_variables(viewer, dashboard)
+    values, choices = resolve(layer, dashboard, asked.variables, locked)
+    state = ViewState(asked.time_from, asked.time_to, asked.refresh, values)
+    prefix = runtime.settings().url_prefix
+    return View(
+        viewer, dashboard, state, time_range, choices, locked, scope, layer, runtime.state(), prefix
+    )
+
+
+def store_state(dashboard_store: object) -> tuple[str, ViewState]:
+    """(slug, state) from a dashboard page's `dash-state` store as the browser sends it back;
+    BadState when it is not what the page sent (the store is the browser's to change)."""
+    if not isinstance(dashboard_store, Mapping):
+        raise BadState("The page's state is missing; reload the page.")
+    slug, variables = dashboard_store.get("slug"), dashboard_store.get("vars") or {}
+    ends = [dashboard_store.get(k) for k in ("from", "to", "refresh")]
+    if not isinstance(slug, str) or not all(isinstance(v, str) for v in ends):
+        raise BadState("The page's state is malformed; reload the page.")
+    if ends[2] not in REFRESH_CHOICES:
+        raise BadState(f"{ends[2]!r} is not a refresh interval; reload the page.")
+    if not isinstance(variables, Mapping) or not all(
+        isinstance(v, list) and all(isinstance(x, str) for x in v) for v in variables.values()
+    ):
+        raise BadState("The page's variables are malformed; reload the page.")
+    return slug, ViewState(*ends, {str(k): list(v) for k, v in variables.items()})
