@@ -44,8 +44,11 @@ NICE_STEPS = [
     604_800,
 ]
 
-_RELATIVE = re.compile(r"^now(?:-(\d+)([smhdwMy]))?(?:/([smhdw]))?$")
-_DURATION = re.compile(r"^(\d+)([smhdwMy])$")
+# Times the app reads: from the epoch to the year 2200 (beyond it datetimes overflow; nothing real
+# is dated there).
+EARLIEST, LATEST = 0.0, 7_258_118_400.0
+_RELATIVE = re.compile(r"^now(?:-(\d{1,9})([smhdwMy]))?(?:/([smhdw]))?$")
+_DURATION = re.compile(r"^(\d{1,9})([smhdwMy])$")
 
 
 class TimeRangeError(ValueError):
@@ -57,16 +60,24 @@ def parse_duration(text: str) -> int:
     match = _DURATION.match(text.strip())
     if not match:
         raise TimeRangeError(
-            f"{text!r} is not a duration; write a number and a unit, e.g. 30s, 5m, 24h, 7d"
+            f"{text[:40]!r} is not a duration; write a number and a unit, e.g. 30s, 5m, 24h, 7d"
         )
     return int(match.group(1)) * UNITS[match.group(2)]
 
 
 def parse_time(text: str, now: float | None = None) -> float:
     """One end of a range -> unix seconds. Accepts `now`, `now-6h`, `now/d` (start of the day, UTC),
-    `now-1d/d`, epoch milliseconds (Grafana's absolute URLs) and ISO 8601 dates."""
+    `now-1d/d`, epoch milliseconds (Grafana's absolute URLs) and ISO 8601 dates, from 1970 to
+    2200 (TimeRangeError outside)."""
     now = time.time() if now is None else now
     text = str(text).strip()
+    moment = _parse_time(text, now)
+    if not EARLIEST <= moment <= LATEST:
+        raise TimeRangeError(f"{text[:40]!r} is out of range: times run from 1970 to 2200")
+    return moment
+
+
+def _parse_time(text: str, now: float) -> float:
     match = _RELATIVE.match(text)
     if match:
         amount, unit, round_to = match.groups()
@@ -78,12 +89,13 @@ def parse_time(text: str, now: float | None = None) -> float:
             ts = (ts + offset) // size * size - offset
         return float(ts)
     if text.isdigit():
-        return int(text) / 1000
+        return int(text[:20]) / 1000 if len(text) <= 20 else math.inf
     try:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         raise TimeRangeError(
-            f"{text!r} is not a time; use now, now-24h, now/d, epoch milliseconds or an ISO date"
+            f"{text[:40]!r} is not a time; use now, now-24h, now/d, epoch milliseconds or an "
+            "ISO date"
         ) from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)

@@ -83,8 +83,7 @@ class PrometheusServer:
         args = [binary, f"--config.file={self.config_path}",
                 f"--storage.tsdb.path={self.data_dir}",
                 f"--storage.tsdb.retention.time={self.retention}",
-                f"--web.listen-address=127.0.0.1:{self.port}",
-                "--web.enable-lifecycle"]  # fmt: skip
+                f"--web.listen-address=127.0.0.1:{self.port}"]  # fmt: skip
         if self.admin_api:
             args.append("--web.enable-admin-api")
         log = self.log_path.open("ab")
@@ -112,9 +111,6 @@ class PrometheusServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-
-    def reload(self) -> None:
-        requests.post(f"{self.url}/-/reload", timeout=5).raise_for_status()
 
     def __enter__(self) -> PrometheusServer:
         self.start()

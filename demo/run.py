@@ -23,7 +23,14 @@ from data.config import Settings, secret_key
 from data.state import connect
 from demo.alert_history import write_alert_history
 from demo.backfill import backfill
-from demo.promstack import PrometheusServer, offline, persist_head, stored_until, write_config
+from demo.promstack import (
+    PrometheusServer,
+    free_port,
+    offline,
+    persist_head,
+    stored_until,
+    write_config,
+)
 from demo.series import MODEL_VERSION
 from demo.users import ensure_demo_users
 from demo.warehouse import build_warehouse
@@ -54,9 +61,10 @@ def wait_for_port(port: int, what: str, timeout: float = 30) -> None:
         time.sleep(0.1)
 
 
-def fill_history(tsdb: Path, port: int) -> None:
+def fill_history(tsdb: Path) -> None:
     """Keep what the last run scraped, then backfill from where the TSDB ends (or 14 days ago)
-    to now."""
+    to now. The Prometheus servers this needs (their admin API on) listen on a free port of
+    their own for the seconds they run, not on the demo's."""
     state_file = tsdb.parent / "backfill.json"
     state = json.loads(state_file.read_text()) if state_file.exists() else {}
     if state.get("model") != MODEL_VERSION:
@@ -64,7 +72,7 @@ def fill_history(tsdb: Path, port: int) -> None:
         shutil.rmtree(tsdb, ignore_errors=True)
         tsdb.mkdir(parents=True)
         state_file.write_text(json.dumps({"model": MODEL_VERSION}))
-    if persist_head(tsdb, port):
+    if persist_head(tsdb, free_port()):
         say("kept what Prometheus scraped last time (its write-ahead log, now a block)")
     # A long backfill leaves a gap of its own duration: go round until the gap is under a minute.
     first = None
@@ -80,7 +88,7 @@ def fill_history(tsdb: Path, port: int) -> None:
         say(f"backfilled in {time.perf_counter() - started:.1f} s")
     if first is not None:
         started = time.perf_counter()
-        with offline(tsdb, port) as server:
+        with offline(tsdb, free_port()) as server:
             count = write_alert_history(tsdb, server.url, RULES, first, end)
         say(f"{count} ALERTS series for that time in {time.perf_counter() - started:.1f} s")
 
@@ -126,7 +134,7 @@ def main() -> None:
 
     tsdb = var / "prometheus" / "data"
     tsdb.mkdir(parents=True, exist_ok=True)
-    fill_history(tsdb, prom_port)
+    fill_history(tsdb)
 
     with ExitStack() as stack:
         # Ctrl-C and `kill` both stop every process started here (even when a parent shell
@@ -178,13 +186,16 @@ def main() -> None:
             logs / "app.log",
             # EXPORT_WARMUP: each worker starts its export browser at start-up, not on the
             # first export a user asks for.
-            env={**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir), "EXPORT_WARMUP": "1"},
+            env={**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir), "EXPORT_WARMUP": "1",
+                 "PUBLIC_URL": os.environ.get("PUBLIC_URL") or f"http://{APP_HOST}:{APP_PORT}"},
         )  # fmt: skip
         wait_for_port(APP_PORT, "the app", timeout=60)
         say(f"app: http://{APP_HOST}:{APP_PORT}   (logs under {logs}; Ctrl-C stops everything)")
         say("log in as one of these demo users (demo only; also in var/demo-users.txt):")
         for name, password in accounts:
             say(f"    {name:<10} {password}")
+        say("more users, embed links, reports: DEMO_MODE=1 .venv/bin/flask --app app users add "
+            "ana --level operator --teams sre   (DEMO_MODE=1 finds the demo's key)")  # fmt: skip
         try:
             app.wait()
             say(f"the app stopped (exit code {app.returncode}); see {logs / 'app.log'}")
