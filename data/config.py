@@ -180,9 +180,11 @@ def secret_key(settings: Settings) -> str:
         if len(key) < MIN_SECRET_KEY:
             raise SystemExit(f"SECRET_KEY is shorter than {MIN_SECRET_KEY} characters: {how}")
         return key
-    if not settings.demo_mode:
-        raise SystemExit(f"SECRET_KEY is not set (it signs sessions and embed tokens): {how}")
     path = settings.var_dir / "secret_key"
+    if not settings.demo_mode:
+        demo = "; for the demo `make run` started, put DEMO_MODE=1 in front of the command"
+        hint = demo if path.exists() else ""
+        raise SystemExit(f"SECRET_KEY is not set (it signs sessions and embed tokens): {how}{hint}")
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         # Exclusive create: workers starting together agree on the first one written.

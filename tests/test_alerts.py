@@ -10,6 +10,7 @@ import pytest
 from app import create_app
 from data import runtime
 from data.alerts import AckStore, Alert, current_alerts
+from data.annotations import AnnotationStore, Note
 from tests.fixtures.app import add_user, client_for, login, route_request, settings_for
 from tests.test_auth import panel_request, panel_results
 
@@ -206,3 +207,74 @@ def test_ann001_annotations_from_the_ui_are_drawn_audited_and_survive_a_restart(
     with restarted.server.app_context():
         acks = AckStore(runtime.state()).for_alerts(current_alerts(runtime.data_layer()))
     assert any(a.author == "olga" for a in acks.values())
+
+
+def _note_action(app, kind: str, note_id: int, slug: str = "system-health") -> dict:
+    """A click on a note's Edit or Delete button in the annotations list."""
+    button = {"type": f"op-note-{kind}", "note": note_id}
+    outputs = {
+        "delete": [("op-annotate-result", "children"), ("dash-notes", "data")],
+        "edit": [(f, "value") for f in ("op-annotate-text", "op-annotate-time",
+                 "op-annotate-end", "op-annotate-tags")]
+        + [("op-annotate-editing", "data"), ("op-annotate-result", "children")],
+    }[kind]  # fmt: skip
+    prefix = f"..{outputs[0][0]}.{outputs[0][1]}"
+    output = next(
+        k for k in sorted(app.callback_map) if k.startswith(prefix) and (kind == "edit" or "@" in k)
+    )
+    store = {"slug": slug, "from": "now-1h", "to": "now", "refresh": "off", "vars": {}}
+    return {
+        "output": output,
+        "outputs": [{"id": i, "property": p} for i, p in outputs],
+        "inputs": [[{"id": button, "property": "n_clicks", "value": 1}]],
+        "state": [{"id": "dash-state", "property": "data", "value": store}],
+        "changedPropIds": [json.dumps(button, separators=(",", ":")) + ".n_clicks"],
+    }
+
+
+def _notes(app) -> dict[int, Note]:
+    with app.server.app_context():
+        return {n.id: n for n in AnnotationStore(runtime.state()).latest("system-health")}
+
+
+def test_ann002_the_author_or_an_admin_edits_and_deletes_an_annotation(app):
+    add_user(app, "otto", "operator", ("sre",))
+    add_user(app, "ada", "admin", ())
+    olga, otto, ada = (client_for(app, n) for n in ("olga", "otto", "ada"))
+    olga.post("/_dash-update-component", json=annotate_request("system-health", "Cache flushed"))
+    note = next(n for n in _notes(app).values() if n.text == "Cache flushed")
+    # Another operator may not change it, even naming it on their own dashboard.
+    for kind in ("edit", "delete"):
+        answer = otto.post("/_dash-update-component", json=_note_action(app, kind, note.id))
+        assert "Only olga or an admin" in answer.get_data(as_text=True)
+    edited = otto.post(
+        "/_dash-update-component", json=annotate_request("system-health", "mine", editing=note.id)
+    )
+    assert "Only olga or an admin" in edited.get_data(as_text=True)
+    # A note of one dashboard cannot be changed through another's page.
+    add_user(app, "dora", "operator", ("dba",))
+    elsewhere = client_for(app, "dora").post(
+        "/_dash-update-component",
+        json=annotate_request("database-performance", "x", editing=note.id),
+    )
+    assert "not on this dashboard" in elsewhere.get_data(as_text=True)
+    # Its author edits it: the form is filled, the saved text replaces the old one.
+    filled = olga.post("/_dash-update-component", json=_note_action(app, "edit", note.id))
+    assert "Cache flushed" in filled.get_data(as_text=True)
+    saved = olga.post(
+        "/_dash-update-component",
+        json=annotate_request("system-health", "Cache flushed twice", editing=note.id),
+    )
+    assert "Saved the annotation" in saved.get_data(as_text=True)
+    assert _notes(app)[note.id].text == "Cache flushed twice"
+    assert _notes(app)[note.id].author == "olga"
+    assert "Cache flushed twice" in json.dumps(_note_trace(client_for(app, "vic")))
+    # An admin deletes it; it is gone from the panels.
+    gone = ada.post("/_dash-update-component", json=_note_action(app, "delete", note.id))
+    assert "Deleted the annotation" in gone.get_data(as_text=True)
+    assert note.id not in _notes(app)
+    assert "Cache flushed twice" not in json.dumps(_note_trace(client_for(app, "vic")) or {})
+    with app.server.app_context():
+        actions = [(e.action, e.actor) for e in runtime.audit().events(limit=50)
+                   if e.action.startswith("annotation_")]  # fmt: skip
+    assert ("annotation_edit", "olga") in actions and ("annotation_delete", "ada") in actions
