@@ -25,6 +25,7 @@ lint: $(STAMP)
 
 bench: system-test $(STAMP)
 	$(PY) -m bench.data_layer
+	$(PY) -m bench.scopes
 
 # Needs `make run` in another terminal: it measures the app as deployed.
 bench-dashboard: $(STAMP)

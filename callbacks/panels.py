@@ -145,14 +145,18 @@ def dashboard_content(store: dict, ids: list[dict], budget: float = BATCH_BUDGET
     if isinstance(view, html.Div):
         return [view for _ in ids]
     pool = runtime.panel_pool()
-    panels = [view.panel(i["panel"]) for i in ids]
-    futures = [pool.submit(panel_body, view, panel) for panel in panels]
-    wait(futures, timeout=budget)
+    # The guard has checked the ids against the dashboard; a panel not on it is its error.
+    panels = [view.dashboard.panel(i.get("panel")) for i in ids]
+    futures = [pool.submit(panel_body, view, p) if p is not None else None for p in panels]
+    wait([f for f in futures if f is not None], timeout=budget)
     slug = view.dashboard.slug
-    return [
-        future.result() if future.done() else _pending(slug, panel.id)
-        for panel, future in zip(panels, futures, strict=True)
-    ]
+    out = []
+    for ident, panel, future in zip(ids, panels, futures, strict=True):
+        if future is None:
+            out.append(_error(f"Dashboard {slug!r} has no panel {ident.get('panel')!r}."))
+        else:
+            out.append(future.result() if future.done() else _pending(slug, panel.id))
+    return out
 
 
 def panel_content(store: dict, panel_id: str) -> html.Div:
@@ -160,7 +164,10 @@ def panel_content(store: dict, panel_id: str) -> html.Div:
     view = _view(store)
     if isinstance(view, html.Div):
         return view
-    return panel_body(view, view.panel(panel_id))
+    panel = view.dashboard.panel(panel_id)
+    if panel is None:
+        return _error(f"Dashboard {view.dashboard.slug!r} has no panel {panel_id!r}.")
+    return panel_body(view, panel)
 
 
 def _panel_ids(items, dashboard: Dashboard, kind: str) -> str | None:
@@ -185,13 +192,16 @@ def _panel_ids(items, dashboard: Dashboard, kind: str) -> str | None:
 
 def _check_bodies(bound: Bound, dashboard: Dashboard | None) -> str | None:
     """The dashboard-wide request: its outputs are the panels it names (the ids it passes the
-    callback as state), each a panel of the dashboard, once."""
+    callback as state: each item's id and the value the callback receives), each a panel of
+    the dashboard, once."""
     outputs, ids = bound.outputs, bound.at(len(bound.declared) - 1)
     if not isinstance(outputs, list) or not isinstance(ids, list) or len(outputs) != len(ids):
         return "The request's outputs and panel ids do not match; reload the page."
-    if any(not isinstance(o, dict) or not isinstance(i, dict) or o.get("id") != i.get("id")
-           for o, i in zip(outputs, ids, strict=True)):  # fmt: skip
-        return "The request's outputs and panel ids do not match; reload the page."
+    for output, item in zip(outputs, ids, strict=True):
+        if not isinstance(output, dict) or not isinstance(item, dict):
+            return "The request's panel ids are malformed; reload the page."
+        if not output.get("id") == item.get("id") == item.get("value"):
+            return "The request's outputs and panel ids do not match; reload the page."
     return _panel_ids(ids, dashboard, "panel-body")
 
 

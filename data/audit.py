@@ -94,11 +94,13 @@ class AuditLog:
         ip: str,
         actor: str | None = None,
     ) -> tuple[int, datetime | None]:
-        """(how many events of `action` with one of `outcomes` from `ip` (and `actor`) since
-        `since`, up to event `up_to`; the oldest one's time)."""
+        """(how many events of `action` with one of `outcomes` from `ip` (an address, or the
+        start of one: an IPv6 /64 written out) and `actor` since `since`, up to event `up_to`;
+        the oldest one's time)."""
+        address = audit.c.ip.startswith(ip, autoescape=True) if ":" in ip else audit.c.ip == ip[:64]
         query = (
             select(func.count(), func.min(audit.c.at))
-            .where(audit.c.ip == ip[:64], audit.c.at >= since, audit.c.id <= up_to)
+            .where(address, audit.c.at >= since, audit.c.id <= up_to)
             .where(audit.c.action == action, audit.c.outcome.in_(outcomes))
         )
         if actor is not None:

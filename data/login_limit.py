@@ -1,6 +1,7 @@
 """Login limits that stop an attacker, not the account's owner: failed attempts are counted per
 (user name, IP address) and per IP address, in a moving window, so guessing a user's password
-from one address blocks that address, never the user logging in from theirs.
+from one address blocks that address, never the user logging in from theirs. An IPv6 address
+counts by its /64, which one host or household holds whole.
 
 The counts are read from the audit log, where every attempt is recorded first (outcome
 `checking`) and settled afterwards (`ok`, `denied`): the state database is shared by every
@@ -12,6 +13,7 @@ through together.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -40,6 +42,20 @@ class Rate:
         return cls(int(count), int(every or 1) * UNITS[unit])
 
 
+def counted_address(ip: str) -> tuple[str, str]:
+    """(the address as recorded, the prefix limits count by): IPv4 as it is, IPv6 written out
+    in full and counted by its first four groups (its /64)."""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip, ip
+    if address.version == 6 and address.ipv4_mapped is None:
+        full = address.exploded
+        return full, full[:20]
+    plain = str(getattr(address, "ipv4_mapped", None) or address)
+    return plain, plain
+
+
 @dataclass(frozen=True)
 class Attempt:
     event_id: int
@@ -54,15 +70,21 @@ class LoginLimiter:
     def begin(self, ip: str, username: str) -> Attempt:
         """Record the attempt (as `checking`) and say whether it may go on."""
         actor = username[:64] or "-"
-        event_id = self.audit.record("login", actor, outcome="checking", ip=ip)
+        recorded, counted = counted_address(ip)
+        event_id = self.audit.record("login", actor, outcome="checking", ip=recorded)
         now = datetime.now(UTC)
         waits = []
         for rate, per_user in self.limits:
             since = now - timedelta(seconds=rate.seconds)
-            counted, oldest = self.audit.count(
-                "login", COUNTED, since, up_to=event_id, ip=ip, actor=actor if per_user else None
+            failures, oldest = self.audit.count(
+                "login",
+                COUNTED,
+                since,
+                up_to=event_id,
+                ip=counted,
+                actor=actor if per_user else None,
             )
-            if counted > rate.attempts and oldest is not None:
+            if failures > rate.attempts and oldest is not None:
                 waits.append(max(1.0, (oldest - since).total_seconds()))
         return Attempt(event_id, max(waits, default=0.0))
 

@@ -99,7 +99,7 @@ class _SQLRules:
 
 def _refused(datasource: str, reason: str, scope: Scope) -> DataSourceError:
     return DataSourceError(
-        f"Not shown with your {' and '.join(scope.names)} scope ({scope.describe()}): {reason}. "
+        f"Not shown for your scope ({scope.describe()}): {reason}. "
         "An admin declares what each scope may read in the scopes file (SCOPES_FILE).",
         datasource=datasource,
         kind=ErrorKind.SCOPE,

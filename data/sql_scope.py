@@ -7,9 +7,12 @@ database's dialect; nothing is pasted into the query's text.
          JOIN (SELECT * FROM order_items WHERE order_id IN (...)) AS i ...
 
 A table that a scoped query reads and that has no rule for one of the scopes is refused, unless
-it is declared unscoped (reference data). So is a statement that is not one query, a table
-function, and a common table expression that shadows a table or reads itself without RECURSIVE:
-what cannot be checked is not run.
+it is declared unscoped (reference data). A name is a common table expression only where a WITH
+around it defines it (and before it, unless RECURSIVE); anywhere else it is a table. Refused too:
+a statement that is not one query, a table function, a common table expression named like a
+declared table, and a function sqlglot does not know unless it is one of SAFE_FUNCTIONS (a
+function can run SQL of its own, as PostgreSQL's query_to_xml does): what cannot be checked is
+not run.
 """
 
 from __future__ import annotations
@@ -24,6 +27,12 @@ from sqlglot.errors import ParseError
 DIALECTS = {"postgresql": "postgres", "mssql": "tsql", "sqlite": "sqlite", "mysql": "mysql"}
 # The schemas a bare table name lives in, per dialect (`main.orders` is `orders`).
 DEFAULT_SCHEMAS = {"sqlite": {"main"}, "postgres": {"public"}}
+# Functions sqlglot has no node for that read nothing but their arguments.
+SAFE_FUNCTIONS = frozenset({"date", "datetime", "time", "julianday", "unixepoch", "printf",
+                            "date_part", "age", "to_char", "to_date", "to_number", "width_bucket",
+                            "percentile_cont", "percentile_disc"})  # fmt: skip
+# Functions sqlglot knows that read files, URLs or other SQL.
+UNSAFE_FUNCTIONS = (exp.ReadCSV, exp.ReadParquet, exp.ToFile, exp.XMLTable)
 
 
 class SQLScopeError(ValueError):
@@ -77,21 +86,48 @@ def _bind_names_for(dialect: str, tree: exp.Expression) -> exp.Expression:
     )
 
 
-def _ctes(tree: exp.Expression, declared: set[str]) -> set[str]:
-    """The names of the statement's common table expressions, refused when one shadows a
-    declared table or reads itself without RECURSIVE (it would read the table of that name)."""
-    names = set()
+def _check_ctes(tree: exp.Expression, declared: set[str]) -> None:
+    """A common table expression named like a declared table is refused: which one a reference
+    means would depend on where it stands."""
     for cte in tree.find_all(exp.CTE):
         name = cte.alias_or_name.lower()
         if name in declared:
             raise SQLScopeError(f"the query names a common table expression {name!r} like a table")
-        with_ = cte.parent
-        recursive = isinstance(with_, exp.With) and with_.args.get("recursive")
-        reads_itself = any(t.name.lower() == name for t in cte.this.find_all(exp.Table))
-        if reads_itself and not recursive:
-            raise SQLScopeError(f"the common table expression {name!r} reads a table of its name")
-        names.add(name)
-    return names
+
+
+def _is_cte_reference(table: exp.Table) -> bool:
+    """Whether a bare table name means a common table expression: one that a WITH enclosing it
+    defines, and, when the name stands inside that WITH, one defined before the expression it
+    stands in (any of them in a RECURSIVE WITH). Anything else so named is a table."""
+    name = table.name.lower()
+    path: list[exp.Expression] = [table]
+    node = table.parent
+    while node is not None:
+        with_ = node.args.get("with_") if isinstance(node, exp.Query) else None
+        if isinstance(with_, exp.With):
+            ctes = list(with_.expressions)
+            names = [cte.alias_or_name.lower() for cte in ctes]
+            if path[-1] is with_ and not with_.args.get("recursive"):
+                within = next(i for i, cte in enumerate(ctes) if cte is path[-2])
+                names = names[:within]
+            if name in names:
+                return True
+        path.append(node)
+        node = node.parent
+    return False
+
+
+def _check_functions(tree: exp.Expression, dialect: str) -> None:
+    for function in tree.find_all(exp.Func):
+        unknown = (
+            isinstance(function, exp.Anonymous) and function.name.lower() not in SAFE_FUNCTIONS
+        )
+        if unknown or isinstance(function, UNSAFE_FUNCTIONS):
+            shown = function.name if isinstance(function, exp.Anonymous) else function.sql(dialect)
+            raise SQLScopeError(
+                f"the function {shown[:40]} is not known to read only its arguments, so a scope "
+                "cannot be applied around it"
+            )
 
 
 def rewrite(
@@ -110,7 +146,8 @@ def rewrite(
         raise SQLScopeError("only a single SELECT can be scoped")
     tree = trees[0]
     declared = set(unscoped) | {t for tables in filters.values() for t in tables}
-    ctes = _ctes(tree, declared)
+    _check_ctes(tree, declared)
+    _check_functions(tree, dialect)
     schemas = DEFAULT_SCHEMAS.get(dialect, set())
     for table in list(tree.find_all(exp.Table)):
         if not isinstance(table.this, exp.Identifier):
@@ -118,7 +155,7 @@ def rewrite(
         name, schema = table.name.lower(), table.db.lower()
         if schema and schema not in schemas:
             name = f"{schema}.{name}"
-        elif not schema and name in ctes:
+        elif not schema and _is_cte_reference(table):
             continue
         conditions = []
         for scope, tables in filters.items():
@@ -129,7 +166,13 @@ def rewrite(
         if not conditions:
             continue
         source = exp.Table(this=table.this.copy(), db=table.args.get("db"))
-        subquery = exp.select("*").from_(source).where(exp.and_(*conditions))
+        # Built node by node: sqlglot's builders (select("*"), where()) parse their strings.
+        condition = conditions[0]
+        for more in conditions[1:]:
+            condition = exp.And(this=exp.Paren(this=condition), expression=exp.Paren(this=more))
+        subquery = exp.Select(
+            expressions=[exp.Star()], from_=exp.From(this=source), where=exp.Where(this=condition)
+        )
         alias = table.args.get("alias") or exp.TableAlias(this=exp.to_identifier(table.name))
         table.replace(exp.Subquery(this=subquery, alias=alias.copy()))
-    return _bind_names_for(dialect, tree).sql(dialect=dialect)
+    return _bind_names_for(dialect, tree).sql(dialect=dialect, copy=False)

@@ -25,6 +25,7 @@ from __future__ import annotations
 from urllib.parse import parse_qs, quote, urlsplit
 
 from dash import Dash
+from dash.exceptions import UnsupportedRelativePath
 from flask import Response, g, jsonify, redirect, render_template, request
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
@@ -205,19 +206,23 @@ class Guard:
         return viewer
 
     def check_router(self, bound: Bound) -> Viewer:
-        """The pages router: its page is the path Dash hands it (its first argument), an embed
-        page's token is in the query it hands it (its second)."""
+        """The pages router: its page is the path Dash hands it (its first argument), read as
+        Dash reads it; an embed page's token is in the query it hands it (its second)."""
         pathname, search = (bound.value(dependency) for dependency in PAGE_LOCATION)
-        rel = self.relative(pathname) if isinstance(pathname, str) else None
-        if rel is not None and rel.startswith("embed/"):
+        try:
+            rel = self.app.strip_relative_path(pathname) if isinstance(pathname, str) else None
+        except UnsupportedRelativePath:
+            raise Refused(400, "That page is not part of this app.") from None
+        if rel is None:
+            raise Refused(400, "The page request names no page; reload the page.")
+        if rel.startswith("embed/"):
             token = _token_in_query(search) if isinstance(search, str) else None
             grant = self.grant(token or "")
             if rel.split("/")[1] != grant.slug:
                 raise self.forbidden(grant, "another dashboard with this embed link")
             return grant
         user = self.logged_in()
-        if rel is not None:
-            self.check_path(user, rel)
+        self.check_path(user, rel)
         return user
 
     def check_path(self, user: User, rel: str) -> None:

@@ -1,5 +1,9 @@
-"""`GET /healthz` (each datasource and the cache: reachable, latency, error text; 200 when all are
-up, 503 otherwise) and `GET /metrics` (the app's own Prometheus metrics)."""
+"""`GET /healthz` and `GET /metrics` (the app's own Prometheus metrics), both open.
+
+Anonymous `/healthz` answers that the app is up and serving (a load balancer's liveness check):
+it contacts nothing and writes nothing, so nobody can make the app query its datasources, move
+its metrics or learn their addresses. A logged-in user gets each datasource and the cache
+checked (reachable, latency, error text): 200 when all are up, 503 otherwise."""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from flask import Blueprint, Response, jsonify
+from flask_login import current_user
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest, multiprocess
 
 from data import runtime
@@ -17,6 +22,8 @@ blueprint = Blueprint("health", __name__)
 
 @blueprint.get("/healthz")
 def healthz():
+    if not current_user.is_authenticated:
+        return jsonify({"status": "ok", "detail": "log in for each datasource's state"})
     layer = runtime.data_layer()
     started = time.perf_counter()
     checks = dict(layer.sources)

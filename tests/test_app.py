@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from app import create_app
-from tests.fixtures.app import add_user, login, settings_for, start_logged_in
+from tests.fixtures.app import add_user, client_for, login, settings_for, start_logged_in
 
 
 @pytest.fixture
@@ -37,7 +37,11 @@ def test_app002_healthz_503_names_what_is_down(warehouse_sqlite, prometheus, tmp
     settings = settings_for(prometheus, warehouse_sqlite, tmp_path).with_(
         prometheus_url="http://127.0.0.1:9"
     )
-    response = create_app(settings).server.test_client().get("/healthz")
+    app = create_app(settings)
+    anonymous = app.server.test_client().get("/healthz")
+    assert anonymous.status_code == 200 and anonymous.get_json()["status"] == "ok"
+    add_user(app, "ops", "operator", ("sre",))
+    response = client_for(app, "ops").get("/healthz")
     assert response.status_code == 503
     body = response.get_json()
     assert body["status"] == "degraded"

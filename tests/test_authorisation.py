@@ -205,6 +205,22 @@ def test_aut022_an_embed_link_opens_its_panels_and_nothing_else(app):
     assert router.status_code == 403 and ROUTER_OUTPUT in app.callback_map
 
 
+def test_aut022b_under_a_prefix_the_router_checks_the_page_dash_will_show(
+    prometheus, warehouse_sqlite, tmp_path
+):
+    """Dash strips `/td` from `/tdadmin/users` too, and shows the admin page: so does the guard."""
+    prefixed = create_app(settings_for(prometheus, warehouse_sqlite, tmp_path, url_prefix="/td/"))
+    add_user(prefixed, "sally", "viewer", ("sales",))
+    client = client_for(prefixed, None)
+    login(client, "sally", prefix="/td/")
+    for path in ("/td/admin/users", "/tdadmin/users", "/tdd/system-health", "/td/d/system-health"):
+        request = route_request(path)
+        answer = client.post("/td/_dash-update-component", json=request)
+        assert answer.status_code == 403, (path, answer.status_code)
+    outside = client.post("/td/_dash-update-component", json=route_request("/elsewhere"))
+    assert outside.status_code == 400
+
+
 def test_aut023_anonymous_requests_change_nothing_but_the_audit_log(app):
     before = row_counts(app)
     metrics = app.server.test_client().get("/metrics").get_data(as_text=True)
@@ -246,6 +262,16 @@ def test_aut024_a_panel_request_naming_too_many_or_repeated_panels_is_refused_at
     stranger["state"][1][0]["id"]["slug"] = "sales-performance"
     stranger["outputs"][0]["id"]["slug"] = "sales-performance"
     assert client.post("/_dash-update-component", json=stranger).status_code == 400
+
+
+def test_aut024b_a_panel_request_cannot_give_the_callback_other_ids_than_it_names(app):
+    """Dash hands the callback each id item's value: it must be the id the guard checked."""
+    client = client_for(app, "sre")
+    swapped = update_request("system-health", ["request-rate", "memory"], STATE)
+    for item in swapped["state"][1]:
+        item["value"] = {**item["value"], "panel": "request-rate"}
+    answer = client.post("/_dash-update-component", json=swapped)
+    assert answer.status_code == 400 and "do not match" in answer.get_json()["error"]
 
 
 def test_aut025_oversized_and_deep_bodies_and_far_times_are_a_400_not_a_500(app):
@@ -303,6 +329,13 @@ def test_aut026_a_password_guesser_is_stopped_without_locking_out_the_owner(
         limited = runtime.audit().events(action="login", outcome="limited")
         checking = runtime.audit().events(action="login", outcome="checking")
     assert limited and all(e.ip == "203.0.113.9" for e in limited) and not checking
+    # An IPv6 address counts by its /64: new addresses in it are the same guesser.
+    guesser = [
+        login(workers[n % 2], "sre", f"guess-{n}-xx",
+              environ_base={"REMOTE_ADDR": f"2001:db8:1:2::{n + 1:x}"}).status_code
+        for n in range(7)
+    ]  # fmt: skip
+    assert guesser == [401] * 5 + [429] * 2
 
 
 def test_aut027_embed_links_have_a_lifetime_a_list_and_a_kill_switch(

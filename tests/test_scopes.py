@@ -279,8 +279,15 @@ def test_scp007_scoped_reads_fail_closed(app):
         "SELECT * FROM main.secret": "secret has no rule for scope region",
         "SELECT * FROM other.orders": "other.orders has no rule for scope region",
         "WITH orders AS (SELECT 1) SELECT * FROM orders": "like a table",
-        "WITH x AS (SELECT * FROM x) SELECT * FROM x": "reads a table of its name",
-        "SELECT * FROM json_each('[1]')": "cannot be scoped",
+        "WITH x AS (SELECT * FROM x) SELECT * FROM x": "x has no rule for scope region",
+        # A name is a common table expression only where a WITH around it defines it.
+        "SELECT b.* FROM (WITH security_events AS (SELECT 1 AS x) SELECT x FROM security_events)"
+        " AS a, (SELECT count(*) AS n FROM security_events) AS b": "security_events has no rule",
+        "WITH b AS (SELECT * FROM a), a AS (SELECT 1) SELECT * FROM b": "a has no rule",
+        # Functions that run SQL of their own, or read files.
+        "SELECT query_to_xml('SELECT * FROM orders', true, true, '')": "query_to_xml is not known",
+        "SELECT readfile('/etc/passwd')": "readfile is not known",
+        "SELECT * FROM json_each('[1]')": "json_each is not known",
         "DELETE FROM orders": "only a single SELECT",
         "SELECT 1; SELECT * FROM orders": "only a single SELECT",
         "SELECT FROM WHERE (": "does not parse",
