@@ -16,10 +16,9 @@ from __future__ import annotations
 import argparse
 import statistics
 import tempfile
-import time
 from pathlib import Path
 
-from bench.data_layer import DAYS, prometheus_with_history
+from bench.data_layer import DAYS, median_ms, prometheus_with_history, timed
 from data.cache import make_cache
 from data.config import ROOT, Settings
 from data.dashboards import load_all
@@ -31,16 +30,6 @@ from data.timerange import TimeRange, query_window
 from demo.warehouse import build_warehouse
 
 EU = Scope.of({"region": "EU"})
-
-
-def median_ms(samples: list[float]) -> float:
-    return statistics.median(samples) * 1000
-
-
-def timed(fn) -> float:
-    started = time.perf_counter()
-    fn()
-    return time.perf_counter() - started
 
 
 def queries(layer: DataLayer, window) -> tuple[list[str], list[str]]:

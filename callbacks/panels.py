@@ -74,7 +74,7 @@ def _rendered(view: View, panel: Panel, data: PanelData):
             data.error,
             [len(f.tidy) for f in data.frames],
             view.time_range.start // 60,
-            view.notes.version(view.dashboard.slug),
+            view.notes_version,
         ],
         default=str,
         sort_keys=True,

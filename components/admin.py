@@ -118,7 +118,17 @@ def embed_links_table(links: list[EmbedLink]) -> html.Div:
     def when(moment) -> str:
         return f"{moment:%Y-%m-%d %H:%M}" if moment else "never"
 
-    head = ["Link", "Dashboard", "Made by", "Locked", "Scopes", "Expires", "Last used", "State", ""]
+    head = [
+        "Link",
+        "Dashboard",
+        "Made by",
+        "Locked",
+        "Scopes",
+        "Expires (UTC)",
+        "Last used",
+        "State",
+        "",
+    ]
     rows = []
     for link in links:
         action = (

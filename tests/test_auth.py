@@ -25,6 +25,7 @@ from tests.fixtures.app import (
     TEST_SECRET,
     add_user,
     client_for,
+    demo_app,
     embed_token,
     expire_link,
     login,
@@ -38,18 +39,13 @@ ATTACKS = ['api"}) or vector(1)', "' OR 1=1 --", "Ω≈ç√∫ 🙂 \u202e", "x
 
 @pytest.fixture(scope="module")
 def app(prometheus, warehouse_sqlite, tmp_path_factory):
-    app = create_app(
-        settings_for(
-            prometheus,
-            warehouse_sqlite,
-            tmp_path_factory.mktemp("auth"),
-            embed_allowed_origins=("https://intranet.example.com",),
-            login_rate_limit="1000 per minute",  # many logins from one address; see aut009
-        )
+    return demo_app(
+        prometheus,
+        warehouse_sqlite,
+        tmp_path_factory.mktemp("auth"),
+        embed_allowed_origins=("https://intranet.example.com",),
+        login_rate_limit="1000 per minute",  # many logins from one address; see aut009
     )
-    for name, level, teams, attributes in demo_accounts():
-        add_user(app, name, level, tuple(teams), **attributes)
-    return app
 
 
 def panel_request(slug: str, panels: list[str], state: dict) -> dict:

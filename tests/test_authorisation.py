@@ -22,11 +22,11 @@ from callbacks.access import registry
 from callbacks.panels import update_request
 from data import runtime
 from data.state import metadata
-from demo.users import demo_accounts
 from routes.guard import ROUTER_OUTPUT
 from tests.fixtures.app import (
     add_user,
     client_for,
+    demo_app,
     embed_token,
     login,
     open_page,
@@ -40,17 +40,13 @@ STATE = {"from": "now-6h", "to": "now", "refresh": "off", "vars": {}}
 
 @pytest.fixture(scope="module")
 def app(prometheus, warehouse_sqlite, tmp_path_factory):
-    app = create_app(
-        settings_for(
-            prometheus,
-            warehouse_sqlite,
-            tmp_path_factory.mktemp("authz"),
-            login_rate_limit="1000 per minute",
-            login_ip_rate_limit="1000 per minute",
-        )
+    app = demo_app(
+        prometheus,
+        warehouse_sqlite,
+        tmp_path_factory.mktemp("authz"),
+        login_rate_limit="1000 per minute",
+        login_ip_rate_limit="1000 per minute",
     )
-    for name, level, teams, attributes in demo_accounts():
-        add_user(app, name, level, tuple(teams), **attributes)
     add_user(app, "vic", "viewer", ("sre",))
     return app
 

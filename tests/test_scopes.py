@@ -18,7 +18,6 @@ import sqlglot
 import yaml
 from sqlglot import exp
 
-from app import create_app
 from callbacks.panels import update_request
 from data import runtime
 from data.cache import make_cache
@@ -32,9 +31,8 @@ from data.promql_scope import metrics_in, to_promql
 from data.scopes import Scope, load_rules
 from data.timerange import TimeRange, query_window
 from data.variables import as_query_values, resolve
-from demo.users import demo_accounts
 from demo.warehouse import meta
-from tests.fixtures.app import add_user, client_for, embed_token, route_request, settings_for
+from tests.fixtures.app import client_for, demo_app, embed_token, route_request, settings_for
 
 ROOT = Path(__file__).resolve().parent.parent
 DASHBOARDS = load_all()
@@ -44,10 +42,7 @@ EU = ["DEU", "FRA", "GBR", "ESP", "ITA", "NLD", "POL", "SWE"]
 
 @pytest.fixture(scope="module")
 def app(prometheus, warehouse_sqlite, tmp_path_factory):
-    app = create_app(settings_for(prometheus, warehouse_sqlite, tmp_path_factory.mktemp("scp")))
-    for name, level, teams, attributes in demo_accounts():
-        add_user(app, name, level, tuple(teams), **attributes)
-    return app
+    return demo_app(prometheus, warehouse_sqlite, tmp_path_factory.mktemp("scp"))
 
 
 @pytest.fixture(scope="module")
