@@ -55,7 +55,7 @@ def _restricted(text: str) -> html.Div:
     return _wrap("restricted", message(text, "secondary"))
 
 
-def _rendered(view: View, panel: Panel, data: PanelData):
+def _rendered(view: View, panel: Panel, data: PanelData, notes_version: str):
     """The panel's component, built once per version of its data: every viewer of the same data
     (same scope, variable values, query results and computed_at) gets the cached component. The
     spec and the drawing code are part of the key: after an edit or an upgrade the cache (kept
@@ -74,7 +74,7 @@ def _rendered(view: View, panel: Panel, data: PanelData):
             data.error,
             [len(f.tidy) for f in data.frames],
             view.time_range.start // 60,
-            view.notes_version,
+            notes_version,
         ],
         default=str,
         sort_keys=True,
@@ -92,7 +92,9 @@ def _rendered(view: View, panel: Panel, data: PanelData):
     return orjson.loads(cached.value)
 
 
-def panel_body(view: View, panel: Panel) -> html.Div:
+def panel_body(view: View, panel: Panel, notes_version: str) -> html.Div:
+    """A panel's content; `notes_version` is the dashboard's annotations' (read once per
+    request, before the panels' threads)."""
     if panel.type == "alerts":
         return _alerts(view, panel)
     data = fetch_panel(view.layer, view.dashboard, panel, view.time_range, view.query_values,
@@ -101,7 +103,7 @@ def panel_body(view: View, panel: Panel) -> html.Div:
         return _restricted(data.error) if data.error_kind == ErrorKind.SCOPE else _error(data.error)
     if data.status == "empty":
         return _wrap("empty", message("No data in this time range.", "light"))
-    body = _rendered(view, panel, data)
+    body = _rendered(view, panel, data, notes_version)
     if data.status == "stale":
         return _wrap("stale", message(data.error, "warning"), body)
     if data.truncated:
@@ -147,7 +149,8 @@ def dashboard_content(store: dict, ids: list[dict], budget: float = BATCH_BUDGET
     pool = runtime.panel_pool()
     # The guard has checked the ids against the dashboard; a panel not on it is its error.
     panels = [view.dashboard.panel(i.get("panel")) for i in ids]
-    futures = [pool.submit(panel_body, view, p) if p is not None else None for p in panels]
+    notes = view.notes.version(view.dashboard.slug)
+    futures = [pool.submit(panel_body, view, p, notes) if p is not None else None for p in panels]
     wait([f for f in futures if f is not None], timeout=budget)
     slug = view.dashboard.slug
     out = []
@@ -167,7 +170,7 @@ def panel_content(store: dict, panel_id: str) -> html.Div:
     panel = view.dashboard.panel(panel_id)
     if panel is None:
         return _error(f"Dashboard {view.dashboard.slug!r} has no panel {panel_id!r}.")
-    return panel_body(view, panel)
+    return panel_body(view, panel, view.notes.version(view.dashboard.slug))
 
 
 def _panel_ids(items, dashboard: Dashboard, kind: str) -> str | None:

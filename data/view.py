@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cached_property
 
 from sqlalchemy import Engine
 
@@ -66,11 +65,6 @@ class View:
     def notes(self) -> AnnotationStore:
         """The annotations users added, drawn on the page and in exports."""
         return AnnotationStore(self.db)
-
-    @cached_property
-    def notes_version(self) -> str:
-        """Changes when the dashboard's annotations do (read once per request)."""
-        return self.notes.version(self.dashboard.slug)
 
     @property
     def values(self) -> dict[str, list[str]]:
