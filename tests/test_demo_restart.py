@@ -54,7 +54,7 @@ def test_rst001_restart_keeps_the_scraped_samples_of_the_last_run(tmp_path, monk
 
     # The next run starts five minutes later: history is backfilled from where the TSDB ends.
     monkeypatch.setattr(run.time, "time", lambda: stopped + 300)
-    run.fill_history(tsdb, port)
+    run.fill_history(tsdb)
     assert stored_until(tsdb) >= int(stopped + 300) - 1
     # The last run's WAL is in a block now (the offline Prometheus that read the TSDB since
     # leaves an empty one).
