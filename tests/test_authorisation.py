@@ -123,8 +123,13 @@ def test_aut020_a_renamed_state_id_cannot_point_an_annotation_at_another_dashboa
     assert "Added at" in operator.post("/_dash-update-component", json=own).get_data(as_text=True)
 
 
+# Every callback that needs more than the viewer level: the ones that write, and the ones that
+# show what only operators or admins may see (a user's attributes, the annotations to edit).
 WRITERS = [
     (SAVE_NOTE, "operator"),
+    ("op-annotate-collapse.is_open", "operator"),
+    ("op-notes-list.children", "operator"),
+    ("..admin-user-name.value", "admin"),
     ("..op-annotate-text.value", "operator"),
     ("..op-annotate-result.children@", "operator"),
     ("alerts-acked.data", "operator"),
@@ -460,3 +465,10 @@ def test_aut032_after_make_run_the_cli_says_how_to_use_the_demos_key(
     assert flask("users", "list", DEMO_MODE="1").returncode == 0
     readme = (ROOT / "README.md").read_text()
     assert "DEMO_MODE=1 .venv/bin/flask --app app users add" in readme
+
+
+def test_aut033_every_callback_above_viewer_level_is_tried_by_aut021(app):
+    """A new operator or admin callback joins WRITERS, so its level is tried with renamed ids."""
+    tried = {key_of(app, prefix) for prefix, _level in WRITERS}
+    above = {k for k, access in registry(app).items() if access.level != "viewer"}
+    assert above - tried == set()

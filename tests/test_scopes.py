@@ -473,3 +473,17 @@ def _selectors(query: str) -> list:
 
 def _sorted(result: list[dict]) -> list[str]:
     return sorted(json.dumps(r, sort_keys=True) for r in result)
+
+
+def test_scp012_the_pdf_report_reads_for_the_viewers_scope(app, week):
+    """What the page shows sales-eu, the report prints: refusals named, EU's numbers."""
+    from tests.test_exports import pdf_pages
+
+    manager = client_for(app, "sales-eu")
+    report = manager.get("/export/product-insights.pdf", query_string=week)
+    assert report.status_code == 200, report.get_data(as_text=True)[:300]
+    text = " ".join(pdf_pages(report.data))
+    assert "search_terms has no rule for scope region" in text
+    assert "feature_usage_total has no rule for scope region" in text
+    admin = client_for(app, "admin").get("/export/product-insights.pdf", query_string=week)
+    assert "has no rule" not in " ".join(pdf_pages(admin.data))
