@@ -121,8 +121,12 @@ def test_dsh005_a_variable_depends_on_the_one_before_it(app):
 
 
 def test_dsh006_panel_keeps_last_data_marked_stale_when_prometheus_stops(app, client, prometheus):
-    # A range no other test asks for, so the first answer is cached for this refresh (5 s) only.
-    state = default_state(app, "system-health") | {"refresh": "5s", "from": "now-150m"}
+    # A range no other test asks for, so the first answer is cached for this refresh (5 s) only;
+    # fixed ends, so the second request is for the same window (a relative one may move on to
+    # the next step meanwhile, which has no last good value yet).
+    end = (int(time.time()) // 60 - 1) * 60_000
+    fixed = {"refresh": "5s", "from": str(end - 150 * 60_000), "to": str(end)}
+    state = default_state(app, "system-health") | fixed
     assert panel_state(client, "system-health", "request-rate", state)[0] == "ok"
     time.sleep(5.5)
     prometheus.stop()
