@@ -7,13 +7,13 @@ from __future__ import annotations
 from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
 from flask import request
 
+import urls
 from callbacks.access import ADMINS, callback
 from components.admin import audit_table, embed_links_table, users_table
 from data import runtime
 from data.access import current_viewer
 from data.embeds import EmbedLinkError, new_link
 from data.users import User, UserError
-from routes.urls import external_url
 
 
 def _admin() -> User:
@@ -84,12 +84,12 @@ def make_link(slug: str | None, ttl: str, raw_vars: str, raw_scopes: str) -> htm
                            ip=request.remote_addr or "",
                            detail={"id": link.id, "ttl": ttl, "vars": locked,
                                    "scopes": link.scopes})  # fmt: skip
-    path = f"embed/{dashboard.slug}?token={token}"
-    url = external_url(path)
+    path = urls.embed(runtime.settings().url_prefix, dashboard.slug, token)
+    url = urls.external(path)
     shown = [_note(f"Link {link.id} for {dashboard.title}, valid until "
                    f"{link.expires_at:%Y-%m-%d %H:%M} UTC:")]  # fmt: skip
     if url is None:
-        url = runtime.settings().url_prefix + path
+        url = path
         hint = ("Set PUBLIC_URL to the address users reach Teamdash at for a full link; until "
                 "then, put that address in front of this path.")  # fmt: skip
         shown.append(_note(hint, False))

@@ -10,14 +10,17 @@ from urllib.parse import parse_qs, urlsplit
 
 from dash import ALL, Dash, Input, Output, State, ctx, no_update
 
+import urls
 from callbacks.access import PAGE_URL, VIEWERS, Access, callback
 from data import runtime
 from data.access import current_viewer, may_view
-from data.drilldown import as_time, clicked, cross_filter_query, dashboard_url, detail_url
+from data.drilldown import as_time, cross_filter_query, dashboard_url, detail_url
+from data.panel_data import panel_range, panel_window
 from data.spec import Dashboard
-from data.timerange import TimeRangeError, query_window
+from data.timerange import TimeRangeError
 from data.urlstate import ViewState
 from data.view import ViewDenied, authorise
+from panels import panel_type
 
 GRAPHS = {"type": "panel-graph", "slug": ALL, "panel": ALL}
 
@@ -37,12 +40,12 @@ def _page(href: str | None) -> tuple[Dashboard, ViewState, str] | None:
     from the URL, and its local path; None elsewhere (embedded pages included: they do not
     drill)."""
     parts = urlsplit(href if isinstance(href, str) else "")
-    prefix = runtime.settings().url_prefix
-    if not parts.path.startswith(prefix + "d/"):
+    rel = urls.relative(runtime.settings().url_prefix, parts.path)
+    place = urls.place(rel) if rel is not None else None
+    if place is None or place.kind != "dashboard":
         return None
     try:
-        dashboard = authorise(current_viewer(), parts.path[len(prefix) + 2 :].split("/")[0],
-                              users_only=True)  # fmt: skip
+        dashboard = authorise(current_viewer(), place.slug, users_only=True)
     except ViewDenied:
         return None
     query = parse_qs(parts.query)
@@ -61,11 +64,12 @@ def navigate_click(graph_id: dict, click: dict, href: str | None) -> dict:
     if graph_id.get("slug") != dashboard.slug or panel is None or not panel.clickable or not points:
         return {}
     try:
-        time_range = state.time_range()
+        time_range = panel_range(panel, state.time_range())
     except TimeRangeError:
         return {}
-    step = query_window(time_range, max_points=panel.width * 100).step
-    point = clicked(panel, points[0], step)
+    # The bucket a click means is the one drawn: the panel's own window, as its queries ask.
+    window = panel_window(runtime.data_layer(), panel, time_range)
+    point = panel_type(panel.type).click(panel, points[0], window)
     prefix = runtime.settings().url_prefix
     drill = panel.drilldown
     if drill is not None and drill.dashboard:

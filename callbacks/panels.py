@@ -22,21 +22,22 @@ from dash import ALL, MATCH, Dash, Input, Output, State, html
 from plotly.io.json import to_json_plotly
 
 from callbacks.access import STORE, Access, Bound, callback
-from components.alerts import alerts_table
 from components.dashboard_view import loading_body
-from components.panels import RENDERER_VERSION, render
-from components.panels.common import message
 from data import runtime
 from data.access import current_viewer
-from data.alerts import AckStore, current_alerts
-from data.annotations import fetch_annotations
 from data.errors import DataSourceError, ErrorKind
-from data.panel_data import TRUNCATED_NOTE, PanelData, fetch_panel
+from data.panel_data import TRUNCATED_NOTE, PanelData
 from data.spec import Dashboard, Panel
 from data.view import INPUT_ERRORS, View, ViewDenied, resolve_view, store_state
+from panels import DRAWING_VERSION, panel_type
+from panels.cards import message, table_view
+from panels.display import panel_data, panel_model
 
 BODIES = {"type": "panel-body", "slug": ALL, "panel": ALL}
 PENDING = {"type": "panel-pending", "slug": MATCH, "panel": MATCH}
+TOGGLE = {"type": "panel-table-toggle", "slug": MATCH, "panel": MATCH}
+TABLE = {"type": "panel-table", "slug": MATCH, "panel": MATCH}
+BODY = {"type": "panel-body", "slug": MATCH, "panel": MATCH}
 BATCH_BUDGET = 1.5  # seconds the dashboard-wide answer waits for its slowest panels
 
 
@@ -56,14 +57,14 @@ def _restricted(text: str) -> html.Div:
 
 
 def _rendered(view: View, panel: Panel, data: PanelData, notes_version: str):
-    """The panel's component, built once per version of its data: every viewer of the same data
-    (same scope, variable values, query results and computed_at) gets the cached component. The
+    """The panel's card, built once per version of its data: every viewer of the same data
+    (same scope, variable values, query results and computed_at) gets the cached card. The
     spec and the drawing code are part of the key: after an edit or an upgrade the cache (kept
-    across restarts) serves nothing drawn the old way."""
+    across restarts) serves nothing drawn the old way. No stale copy is kept: the data has one."""
     key = json.dumps(
         [
             "render-json",
-            RENDERER_VERSION,
+            DRAWING_VERSION,
             view.dashboard.slug,
             panel.id,
             hashlib.sha256(panel.model_dump_json().encode()).hexdigest()[:16],
@@ -75,32 +76,36 @@ def _rendered(view: View, panel: Panel, data: PanelData, notes_version: str):
             [len(f.tidy) for f in data.frames],
             view.time_range.start // 60,
             notes_version,
+            view.prefix,
         ],
         default=str,
         sort_keys=True,
     )
 
     def build() -> str:
-        extra = {}
-        if panel.type == "timeseries":
-            extra["annotations"] = fetch_annotations(
-                view.layer, view.dashboard, view.time_range, view.notes
-            )
-        return to_json_plotly(render(data, **extra))
+        return to_json_plotly(panel_type(panel.type).card(panel_model(view, data)))
 
-    cached = view.layer.cache.get_or_compute(key, build, ttl=view.ttl, datasource="render")
+    cached = view.layer.cache.get_or_compute(key, build, ttl=view.ttl, datasource="render",
+                                             last_good=False)  # fmt: skip
     return orjson.loads(cached.value)
+
+
+def _failed(data: PanelData) -> html.Div:
+    if data.error_kind == ErrorKind.SCOPE:
+        return _restricted(data.error)
+    return _error(data.error)
 
 
 def panel_body(view: View, panel: Panel, notes_version: str) -> html.Div:
     """A panel's content; `notes_version` is the dashboard's annotations' (read once per
     request, before the panels' threads)."""
-    if panel.type == "alerts":
-        return _alerts(view, panel)
-    data = fetch_panel(view.layer, view.dashboard, panel, view.time_range, view.query_values,
-                       ttl=view.ttl)  # fmt: skip
+    data = panel_data(view, panel)
     if data.status == "error":
-        return _restricted(data.error) if data.error_kind == ErrorKind.SCOPE else _error(data.error)
+        return _failed(data)
+    if not panel_type(panel.type).queries:
+        # Text and alerts read no queries: no data version to key a drawing by.
+        model = panel_model(view, data)
+        return _wrap("ok", panel_type(panel.type).card(model)) if model else _failed(data)
     if data.status == "empty":
         return _wrap("empty", message("No data in this time range.", "light"))
     body = _rendered(view, panel, data, notes_version)
@@ -109,17 +114,6 @@ def panel_body(view: View, panel: Panel, notes_version: str) -> html.Div:
     if data.truncated:
         return _wrap("ok", body, html.Div(TRUNCATED_NOTE, className="small text-muted px-2"))
     return _wrap("ok", body)
-
-
-def _alerts(view: View, panel: Panel) -> html.Div:
-    try:
-        alerts = current_alerts(view.layer, panel.datasource)
-    except DataSourceError as exc:
-        return _error(exc.message)
-    if not alerts:
-        return _wrap("ok", message("No alerts are pending or firing.", "success"))
-    acks = AckStore(view.db).for_alerts(alerts)
-    return _wrap("ok", alerts_table(alerts, acks, view.prefix))
 
 
 def _view(store: dict) -> View | html.Div:
@@ -218,6 +212,43 @@ def _check_pending(bound: Bound, dashboard: Dashboard | None) -> str | None:
     return _panel_ids([output], dashboard, "panel-pending")
 
 
+def table_of(store: dict, panel_id: str) -> html.Div:
+    """The "View as table" of one panel: the numbers it shows, from its display model."""
+    view = _view(store)
+    if isinstance(view, html.Div):
+        return view
+    panel = view.dashboard.panel(panel_id)
+    kind = panel_type(panel.type) if panel is not None else None
+    if kind is None or kind.rows is None:
+        return message("This panel has no numbers to show as a table.", "light")
+    data = panel_data(view, panel)
+    model = panel_model(view, data) if data.status not in ("error", "empty") else None
+    if model is None:
+        return message(data.error or "No data in this time range.", "light")
+    caption = f"{panel.title}, {model.span}"
+    return table_view(kind.rows(model), caption)
+
+
+def _check_toggle(bound: Bound, dashboard: Dashboard | None) -> str | None:
+    """A table toggle: the panel it names (its id, as the callback receives it) is the one its
+    outputs are, and a panel of the dashboard."""
+    asked, outputs = bound.at(len(bound.declared) - 1), bound.outputs
+    if not isinstance(asked, dict) or not isinstance(outputs, list) or not outputs:
+        return "The request's panel ids are malformed; reload the page."
+    ident = asked.get("value")
+    if not isinstance(ident, dict) or ident != asked.get("id"):
+        return "The request's panel id does not match; reload the page."
+    for output in outputs:
+        other = output.get("id") if isinstance(output, dict) else None
+        if not isinstance(other, dict) or (other.get("slug"), other.get("panel")) != (
+            ident.get("slug"),
+            ident.get("panel"),
+        ):
+            return "The request's outputs and panel id do not match; reload the page."
+    return _panel_ids([{"id": {**ident, "type": "panel-table-toggle"}}], dashboard,
+                      "panel-table-toggle")  # fmt: skip
+
+
 def update_request(slug: str, panel_ids: list[str], state: dict) -> dict:
     """The body of the panel callback's request as the browser sends it (for scripts, tests and
     the benchmark): the ids of the panels, the dashboard's state store."""
@@ -259,3 +290,20 @@ def register(app: Dash) -> None:
     )
     def finish_panel(pending_id, store):
         return panel_content(store, pending_id["panel"])
+
+    @callback(
+        app,
+        Output(TABLE, "children"),
+        Output(TABLE, "hidden"),
+        Output(BODY, "hidden"),
+        Output(TOGGLE, "children"),
+        Input(TOGGLE, "n_clicks"),
+        State(*STORE),
+        State(TOGGLE, "id"),
+        prevent_initial_call=True,
+        access=Access(embed=True, check=_check_toggle),
+    )
+    def toggle_table(clicks, store, toggle_id):
+        if not clicks or clicks % 2 == 0:
+            return [], True, False, "View as table"
+        return table_of(store, toggle_id["panel"]), False, True, "View as chart"

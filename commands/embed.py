@@ -13,9 +13,9 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
+import urls
 from data import runtime
 from data.embeds import EmbedLinkError, new_link
-from routes.urls import external_url
 
 
 def _pairs(option: str, pairs: tuple[str, ...]) -> list[tuple[str, str]]:
@@ -56,9 +56,9 @@ def create(slug: str, ttl: str, variables: tuple, scopes: tuple, creator: str) -
     runtime.audit().record("embed_token", creator, target=slug,
                            detail={"id": link.id, "ttl": ttl, "vars": locked,
                                    "scopes": link.scopes})  # fmt: skip
-    path = f"embed/{slug}?token={token}"
+    path = urls.embed(runtime.settings().url_prefix, slug, token)
     click.echo(token)
-    click.echo(external_url(path) or runtime.settings().url_prefix + path, err=True)
+    click.echo(urls.external(path) or path, err=True)
 
 
 @embed_cli.command("list")

@@ -1,21 +1,14 @@
-"""Alerts as the alerts page and the alerts panel show them: grouped by severity and service, with
-since-when, the rule's summary, and who acknowledged the current episode."""
+"""Alerts as the alerts page shows them: grouped by severity and service, with since-when, the
+rule's summary, who acknowledged the current episode, and the acknowledge form. The alerts panel
+is a panel type of its own (panels/alerts.py)."""
 
 from __future__ import annotations
 
-import time
-
 import dash_bootstrap_components as dbc
-from dash import dcc, html
+from dash import html
 
-from components.units import format_value
 from data.alerts import Ack, Alert
-
-TONE = {"critical": "danger", "warning": "warning", "info": "info"}
-
-
-def since(active_at: float, now: float | None = None) -> str:
-    return format_value(max(0, int((now or time.time()) - active_at)), "s", 0)
+from panels.alerts import TONE, since
 
 
 def _ack_line(ack: Ack | None) -> html.Div | None:
@@ -97,34 +90,3 @@ def alerts_view(alerts: list[Alert], acks: dict[str, Ack], can_ack: bool) -> htm
                 )  # fmt: skip
             )
     return html.Div(sections)
-
-
-def alerts_table(alerts: list[Alert], acks: dict[str, Ack], prefix: str = "/") -> html.Div:
-    """The alerts panel: one line per alert, a link to the alerts page to act on them."""
-    rows = [
-        html.Tr(
-            [
-                html.Td(dbc.Badge(a.severity, color=TONE.get(a.severity, "secondary"))),
-                html.Td(a.name),
-                html.Td(a.service),
-                html.Td(since(a.active_at), className="text-nowrap"),
-                html.Td(a.summary, className="small"),
-                html.Td(
-                    f"✓ {acks[a.fingerprint].author}" if a.fingerprint in acks else "",
-                    className="small text-success",
-                ),  # fmt: skip
-            ],
-            **{"data-alert": a.name},
-        )
-        for a in alerts
-    ]
-    head = html.Thead(
-        html.Tr([html.Th(h) for h in ("", "Alert", "Service", "Since", "Summary", "Ack")])
-    )
-    return html.Div(
-        [
-            dbc.Table([head, html.Tbody(rows)], size="sm", hover=True, className="mb-1"),
-            dcc.Link("Acknowledge on the alerts page", href=f"{prefix}alerts", className="small"),
-        ],
-        className="px-2 alerts-panel",
-    )

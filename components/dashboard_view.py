@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+import urls
+from data import runtime
 from data.spec import REFRESH_CHOICES, Dashboard, Panel, refresh_seconds
 from data.urlstate import ViewState
 from data.variables import ALL, shows_all
+from panels import panel_type
 
 EXPORT_FORMATS = (("PNG image", "png"), ("SVG image", "svg"), ("CSV data", "csv"))
 TIME_PRESETS = [
@@ -47,16 +49,21 @@ def export_query(state: ViewState, embed_token: str | None = None) -> str:
     return "?" + urlencode(pairs)
 
 
-def export_menu(slug: str, panel: Panel, query: str) -> html.Details:
-    """A small menu of download links (plain links: the server draws the files)."""
+def export_menu(slug: str, panel: Panel, query: str) -> html.Details | None:
+    """A small menu of the downloads the panel's type offers (plain links: the server draws the
+    files); None when it offers none."""
+    offered = panel_type(panel.type).exports
     links = [
         html.A(
             label,
-            href=dash.get_relative_path(f"/export/{slug}/{panel.id}.{fmt}") + query,
+            href=urls.export(runtime.settings().url_prefix, slug, fmt, panel.id, query),
             className="panel-export-link",
         )
         for label, fmt in EXPORT_FORMATS
+        if fmt in offered
     ]
+    if not links:
+        return None
     return html.Details(
         [
             html.Summary("Export", className="panel-export-toggle"),
@@ -67,13 +74,24 @@ def export_menu(slug: str, panel: Panel, query: str) -> html.Details:
 
 
 def panel_card(slug: str, panel: Panel, export: str | None = None) -> dbc.Col:
-    """`export`: the query string of the panel's export links (none without it; a text panel
-    has nothing to export but its place in the PDF report)."""
+    """`export`: the query string of the panel's export links (none without it). Panels with
+    numbers to show have a "View as table" too."""
     title = [html.Span(panel.title, className="panel-title")]
     if panel.description:
         title.append(html.Span("i", title=panel.description, className="panel-info"))
-    if export is not None and panel.type != "text":
-        title.append(export_menu(slug, panel, export))
+    kind = panel_type(panel.type)
+    if kind.rows is not None:
+        title.append(
+            html.Button(
+                "View as table",
+                id={"type": "panel-table-toggle", "slug": slug, "panel": panel.id},
+                className="panel-table-toggle",
+                type="button",
+            )
+        )
+    menu = export_menu(slug, panel, export) if export is not None else None
+    if menu is not None:
+        title.append(menu)
     return dbc.Col(
         html.Div(
             [
@@ -83,6 +101,11 @@ def panel_card(slug: str, panel: Panel, export: str | None = None) -> dbc.Col:
                     id=panel_body_id(slug, panel.id),
                     className="panel-body",
                     style={"minHeight": f"{panel.height}px"},
+                ),
+                html.Div(
+                    id={"type": "panel-table", "slug": slug, "panel": panel.id},
+                    className="panel-table-box",
+                    hidden=True,
                 ),
             ],
             className="panel-card",
@@ -209,7 +232,7 @@ def header(dashboard: Dashboard, titles: dict[str, str], export: str | None = No
     links = [
         dcc.Link(
             titles[link.dashboard],
-            href=dash.get_relative_path(f"/d/{link.dashboard}"),
+            href=urls.dashboard(runtime.settings().url_prefix, link.dashboard),
             className="me-3 small",
         )
         for link in dashboard.links
@@ -220,7 +243,9 @@ def header(dashboard: Dashboard, titles: dict[str, str], export: str | None = No
         title.append(
             html.A(
                 "PDF report",
-                href=dash.get_relative_path(f"/export/{dashboard.slug}.pdf") + export,
+                href=urls.export(
+                    runtime.settings().url_prefix, dashboard.slug, "pdf", pairs=export
+                ),
                 className="btn btn-outline-secondary btn-sm dash-report",
                 title="Every panel of this dashboard for this time range, as a PDF",
             )

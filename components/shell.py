@@ -8,10 +8,15 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 from flask_wtf.csrf import generate_csrf
 
+import urls
 from data import runtime
 from data.access import current_viewer
 from data.spec import TEAMS, Dashboard
 from data.users import User
+
+
+def _prefix() -> str:
+    return runtime.settings().url_prefix
 
 
 def by_team(
@@ -45,9 +50,9 @@ def _user_menu(user: User) -> dbc.Nav:
                                   header=True)]  # fmt: skip
     if user.is_admin:
         items += [
-            dbc.DropdownMenuItem("Users", href=dash.get_relative_path("/admin/users")),
-            dbc.DropdownMenuItem("Embed links", href=dash.get_relative_path("/admin/embed")),
-            dbc.DropdownMenuItem("Audit log", href=dash.get_relative_path("/admin/audit")),
+            dbc.DropdownMenuItem("Users", href=urls.page(_prefix(), "admin/users")),
+            dbc.DropdownMenuItem("Embed links", href=urls.page(_prefix(), "admin/embed")),
+            dbc.DropdownMenuItem("Audit log", href=urls.page(_prefix(), "admin/audit")),
         ]
     logout = html.Form(
         [
@@ -55,7 +60,7 @@ def _user_menu(user: User) -> dbc.Nav:
             html.Button("Log out", type="submit", className="btn btn-sm btn-outline-light"),
         ],
         method="POST",
-        action=dash.get_relative_path("/logout"),
+        action=urls.page(_prefix(), "logout"),
         className="ms-2",
     )
     return dbc.Nav(
@@ -76,7 +81,7 @@ def alerts_link() -> html.A:
             html.Span("…", id="alert-badge", className="badge rounded-pill bg-secondary"),
             dcc.Interval(id="alert-badge-tick", interval=30_000),
         ],
-        href=dash.get_relative_path("/alerts"),
+        href=urls.page(_prefix(), "alerts"),
         className="nav-link text-light me-2",
         id="alerts-link",
     )
@@ -86,14 +91,13 @@ def navbar(user: User) -> dbc.Navbar:
     menus = []
     for team, items in user_groups(user).items():
         entries = [
-            dbc.DropdownMenuItem(d.title, href=dash.get_relative_path(f"/d/{d.slug}"))
-            for d in items
+            dbc.DropdownMenuItem(d.title, href=urls.dashboard(_prefix(), d.slug)) for d in items
         ]
         menus.append(dbc.DropdownMenu(entries, label=team_label(team), nav=True, in_navbar=True))
     return dbc.Navbar(
         dbc.Container(
             [
-                dbc.NavbarBrand("Teamdash", href=dash.get_relative_path("/")),
+                dbc.NavbarBrand("Teamdash", href=urls.page(_prefix())),
                 dbc.Nav(menus, navbar=True, className="me-auto"),
                 alerts_link(),
                 _user_menu(user),

@@ -25,6 +25,7 @@ exactly.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import hashlib
 import logging
 import os
@@ -80,7 +81,7 @@ class StoreError(Exception):
 @dataclass(frozen=True)
 class _Keys:
     fresh: str  # (value, computed_at) until the ttl
-    good: str  # the same, kept for LAST_GOOD_SECONDS
+    good: str | None  # the same, kept for LAST_GOOD_SECONDS (None: no such copy)
     lock: str  # the token of the caller fetching the key
     fail: str  # (token, error) of a fetch that just failed
 
@@ -383,14 +384,24 @@ class QueryCache:
         return self.store.name
 
     def get_or_compute(
-        self, key: str, compute: Callable[[], T], *, ttl: float, datasource: str
+        self,
+        key: str,
+        compute: Callable[[], T],
+        *,
+        ttl: float,
+        datasource: str,
+        last_good: bool = True,
     ) -> CacheResult[T]:
         """The cached value of `key` if younger than `ttl` seconds, else `compute()`'s (run once
         however many callers ask at the same time); on a DataSourceError, the last good value
-        marked stale, or the error when there is none."""
+        marked stale, or the error when there is none. `last_good=False` keeps no such copy:
+        for values derived from data that has one of its own (drawn panels)."""
         status = "miss"  # also what an error with no last good value counts as
+        keys = _Keys.of(self.namespace, key)
+        if not last_good:
+            keys = dataclasses.replace(keys, good=None)
         try:
-            result = self._get_or_compute(_Keys.of(self.namespace, key), compute, ttl, datasource)
+            result = self._get_or_compute(keys, compute, ttl, datasource)
             status = result.status
             return result
         finally:
@@ -510,11 +521,12 @@ class QueryCache:
             return _Answer(CacheResult(value, now, "miss"))
         if ttl > 0:
             self._quietly(self.store.set, keys.fresh, blob, ttl)
-        self._quietly(self.store.set, keys.good, blob, self.last_good_seconds)
+        if keys.good is not None:
+            self._quietly(self.store.set, keys.good, blob, self.last_good_seconds)
         return _Answer(CacheResult(value, now, "miss"), blob)
 
     def _stale_or_error(self, keys: _Keys, error: DataSourceError) -> _Answer:
-        good = self._quietly(self._load, keys.good)
+        good = self._quietly(self._load, keys.good) if keys.good is not None else None
         if good is None:
             return _Answer(error=error)
         (value, computed_at), blob = good

@@ -3,24 +3,24 @@ clicked point, the rows behind the point, or a cross-filter on this dashboard. E
 (shareable, the back button works) that carries a `back` link for the breadcrumb.
 
 The browser sends the point plotly reports (x, y, label, location, customdata); what it means
-(category, series, time bucket) is decided here from the panel's type, never from the browser.
+(category, series, time bucket) is decided on the server by the panel's type (its module's
+`click`, panels/), never by the browser.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 import pandas as pd
 
+import urls
 from data.spec import Dashboard, Panel
-from data.timerange import TimeRange, TimeRangeError, parse_duration
+from data.timerange import TimeRange
 from data.urlstate import ViewState
 
 MAX_VALUE = 200  # characters of a clicked value that travel in a URL
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")  # a bar category that is a day or a time
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,8 @@ class Clicked:
         return getattr(self, name)
 
 
-def _text(value) -> str | None:
+def text_of(value) -> str | None:
+    """A clicked point's value as it travels in a URL (cut to MAX_VALUE), None if it is none."""
     if value is None or isinstance(value, dict | list):
         return None
     return str(value)[:MAX_VALUE]
@@ -57,47 +58,6 @@ def as_time(value) -> float | None:
     if stamp.tzinfo is None:
         stamp = stamp.tz_localize("UTC")
     return stamp.timestamp()
-
-
-def _bucket(panel: Panel, start: float, step: float) -> tuple[float, float]:
-    size = panel.options.get("bucket")
-    try:
-        seconds = parse_duration(size) if size else step
-    except TimeRangeError:
-        seconds = step
-    return start, start + seconds
-
-
-def clicked(panel: Panel, point: dict, step: float) -> Clicked:
-    """The meaning of a plotly click point on this panel; `step` is the panel's time step."""
-    horizontal = panel.options.get("orientation") == "horizontal"
-    custom = point.get("customdata")
-    if panel.type == "timeseries":
-        moment = as_time(point.get("x"))
-        series = _text(custom) if not isinstance(custom, list) else None
-        if moment is None:
-            return Clicked(series=series)
-        return Clicked(series=series, category=None, **_times(panel, moment, step))
-    if panel.type == "bar":
-        category = point.get("y") if horizontal else point.get("x")
-        series = _text(custom[1]) if isinstance(custom, list) and len(custom) > 1 else None
-        series = series or None  # one-series bars carry no series
-        is_date = isinstance(category, str) and _DATE.match(category)
-        moment = as_time(category) if is_date else None
-        times = _times(panel, moment, 86_400) if moment is not None else {}
-        return Clicked(category=_text(category), series=series, **times)
-    if panel.type == "heatmap":
-        return Clicked(category=_text(point.get("y")), series=_text(point.get("x")))
-    if panel.type == "geomap":
-        return Clicked(category=_text(point.get("location")))
-    if panel.type == "funnel":
-        return Clicked(category=_text(point.get("y")))
-    return Clicked(category=_text(point.get("label") or point.get("x")))
-
-
-def _times(panel: Panel, moment: float, step: float) -> dict:
-    start, end = _bucket(panel, moment, step)
-    return {"bucket_start": start, "bucket_end": end}
 
 
 def safe_back(target: str | None, prefix: str) -> str | None:
@@ -131,7 +91,7 @@ def dashboard_url(
         if value is not None:
             pairs.append((f"var-{variable}", value))
     pairs.append(("back", back))
-    return f"{prefix}d/{drill.dashboard}?{urlencode(pairs)}"
+    return urls.dashboard(prefix, drill.dashboard, pairs)
 
 
 def detail_url(prefix: str, slug: str, panel: Panel, state: ViewState, point: Clicked) -> str:
@@ -146,7 +106,7 @@ def detail_url(prefix: str, slug: str, panel: Panel, state: ViewState, point: Cl
     if point.bucket_start is not None:
         pairs += [("bucket", str(int(point.bucket_start * 1000))),
                   ("bucket_end", str(int(point.bucket_end * 1000)))]  # fmt: skip
-    return f"{prefix}d/{slug}/detail/{panel.id}?{urlencode(pairs)}"
+    return urls.detail(prefix, slug, panel.id, pairs)
 
 
 def cross_filter_query(state: ViewState, variable: str, value: str) -> str:

@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from data.datasources import DataLayer
+from data.datasources import DataLayer, sql_window
 from data.errors import DataSourceError, ErrorKind
 from data.spec import Dashboard, Panel, Query
 from data.sql import SQLSource
-from data.timerange import TimeRange, parse_duration
+from data.timerange import QueryWindow, TimeRange, parse_duration, query_window
 
 _MACRO = re.compile(
     r"\$__(timeFilter|timeGroup|day|week|hourOfDay|dayOfWeek|epoch)\(\s*([A-Za-z_][A-Za-z0-9_.]*)\s*\)"
@@ -80,6 +80,8 @@ class PanelData:
     error_kind: ErrorKind | None = None  # SCOPE: refused for the viewer's scope
     computed_at: float | None = None
     truncated: bool = False
+    time_range: TimeRange | None = None  # the panel's own, after relative_time
+    window: QueryWindow | None = None  # the step its points were asked at (a click's bucket)
 
     @property
     def tidy(self) -> pd.DataFrame:
@@ -117,12 +119,34 @@ def _tidy_sql(query: Query, frame: pd.DataFrame) -> pd.DataFrame:
     return tidy
 
 
+def max_points(panel: Panel) -> int:
+    """Points a query of the panel asks for: about one per pixel, as Grafana does (a full-width
+    panel ~1200, a third ~400), or the panel's own `max_points`."""
+    return panel.options.max_points or panel.width * 100
+
+
+def panel_range(panel: Panel, time_range: TimeRange) -> TimeRange:
+    """The range a panel shows: the dashboard's, or its own last `relative_time`."""
+    if panel.relative_time:
+        return TimeRange(time_range.end - parse_duration(panel.relative_time), time_range.end)
+    return time_range
+
+
+def panel_window(layer: DataLayer, panel: Panel, time_range: TimeRange) -> QueryWindow:
+    """The step a panel's points are at, as its (first) query asks for them: what it draws, and
+    the bucket a click on it means."""
+    query = panel.queries[0] if panel.queries else None
+    datasource = (query.datasource if query else None) or panel.datasource
+    if isinstance(layer.sources.get(datasource), SQLSource) or (query and query.sql):
+        return sql_window(time_range, max_points(panel))
+    return layer.window(datasource, time_range, max_points(panel))
+
+
 def _run(
     layer: DataLayer, panel: Panel, query: Query, tr: TimeRange, values: dict, ttl: float
 ) -> tuple[QueryFrame, float, bool, DataSourceError | None]:
     datasource = query.datasource or panel.datasource
-    # About one point per pixel, as Grafana does: a full-width panel gets ~1200, a third ~400.
-    max_points = int(panel.options.get("max_points", panel.width * 100))
+    points = max_points(panel)
     if query.expr:
         if query.instant:
             result = layer.prometheus_instant(
@@ -135,7 +159,7 @@ def _run(
                 tr,
                 variables=values,
                 legend=query.legend,
-                max_points=max_points,
+                max_points=points,
                 ttl=ttl,
             )
         raw = result.value
@@ -144,7 +168,7 @@ def _run(
     else:
         source: SQLSource = layer.source(datasource, SQLSource)
         sql = render_sql(query.sql, source.dialect)
-        result = layer.sql(datasource, sql, tr, params=values, max_points=max_points, ttl=ttl)
+        result = layer.sql(datasource, sql, tr, params=values, max_points=points, ttl=ttl)
         raw = result.value.frame
         tidy = _tidy_sql(query, raw)
         truncated = result.value.truncated
@@ -161,12 +185,17 @@ def fetch_panel(
     ttl: float = 30.0,
 ) -> PanelData:
     """Every query of the panel (and of its previous period when it has a time shift)."""
-    data = PanelData(panel, dashboard.slug)
-    if panel.type == "text":
+    tr = panel_range(panel, tr)
+    data = PanelData(panel, dashboard.slug, time_range=tr)
+    if not panel.queries:
+        data.window = query_window(tr, max_points=max_points(panel))
         return data
     computed, stale_errors = [], []
-    if panel.relative_time:
-        tr = TimeRange(tr.end - parse_duration(panel.relative_time), tr.end)
+    try:
+        data.window = panel_window(layer, panel, tr)
+    except DataSourceError as exc:
+        data.status, data.error, data.error_kind = "error", exc.message, exc.kind
+        return data
     shifts = [(0, data.frames)]
     if panel.time_shift:
         shifts.append((parse_duration(panel.time_shift), data.previous))

@@ -6,9 +6,17 @@ exports and the embeds all read the same `Panel` object.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializeAsAny,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from data.timerange import TimeRangeError, parse_duration, parse_time
 
@@ -23,29 +31,6 @@ TEAMS = (
     "product",
     "migration",
 )
-PANEL_TYPES = (
-    "stat",
-    "kpi",
-    "gauge",
-    "bargauge",
-    "timeseries",
-    "bar",
-    "pie",
-    "table",
-    "heatmap",
-    "histogram",
-    "geomap",
-    "funnel",
-    "state_timeline",
-    "status_map",
-    "node_graph",
-    "gantt",
-    "treemap",
-    "text",
-    "alerts",
-)
-# Panels that show something other than the results of their queries.
-NO_QUERY_TYPES = ("text", "alerts")
 REFRESH_CHOICES = ("off", "5s", "15s", "30s", "1m", "5m", "15m")
 SLUG = r"^[a-z0-9][a-z0-9-]*$"
 NAME = r"^[a-z_][a-z0-9_]*$"
@@ -123,7 +108,7 @@ class Drilldown(Strict):
 
 class Panel(Strict):
     id: str = Field(pattern=SLUG)
-    type: Literal[PANEL_TYPES]  # type: ignore[valid-type]
+    type: str  # one of panels/' types (`panels.TYPES`)
     title: str
     description: str = ""
     datasource: str = "prometheus"
@@ -138,7 +123,8 @@ class Panel(Strict):
     mappings: list[ValueMapping] = []
     time_shift: str | None = None  # e.g. "7d": also query the previous period, for comparison
     relative_time: str | None = None  # e.g. "90d": this panel always shows the last 90 days
-    options: dict = {}
+    # The type's own options, checked against its model (panels/<type>.py `Options`).
+    options: SerializeAsAny[Any] = Field(default=None, validate_default=True)
     content: str = ""  # text panels: Markdown
     drilldown: Drilldown | None = None
     cross_filter: str | None = Field(default=None, pattern=NAME)  # a variable a click sets
@@ -146,6 +132,26 @@ class Panel(Strict):
     @property
     def clickable(self) -> bool:
         return self.drilldown is not None or self.cross_filter is not None
+
+    @field_validator("type")
+    @classmethod
+    def _type(cls, value: str) -> str:
+        from panels import TYPES
+
+        if value not in TYPES:
+            raise ValueError(f"{value!r} is not a panel type; one of: {', '.join(TYPES)}")
+        return value
+
+    @field_validator("options", mode="before")
+    @classmethod
+    def _options(cls, value: Any, info: ValidationInfo) -> Any:
+        # Imported here: panel types import the spec.
+        from panels import options_for
+
+        kind = info.data.get("type")
+        if kind is None:
+            return value  # the type's own error says what is wrong
+        return options_for(kind).model_validate(value or {})
 
     @field_validator("time_shift", "relative_time")
     @classmethod
@@ -159,8 +165,16 @@ class Panel(Strict):
 
     @model_validator(mode="after")
     def _needs_queries(self) -> Panel:
-        if self.type not in NO_QUERY_TYPES and not self.queries:
+        from panels import panel_type
+
+        kind = panel_type(self.type)
+        if kind.queries and not self.queries:
             raise ValueError(f"a {self.type} panel needs at least one query")
+        if self.clickable and kind.click is None:
+            raise ValueError(
+                f"a {self.type} panel reports no clicks: drilldown and cross_filter need a chart "
+                "that does (timeseries, bar, pie, heatmap, funnel, treemap, geomap)"
+            )
         values = [t.value for t in self.thresholds]
         if values and values[0] is not None:
             raise ValueError("the first threshold is the base colour: its value must be null")

@@ -9,11 +9,12 @@ from datetime import UTC, datetime
 from data.errors import ErrorKind
 from data.spec import Panel
 from data.view import View
-from exports.figures import default_size, for_image, panel_figure
+from exports.figures import default_size, for_image, message_figure
 from exports.kaleido_engine import ENGINE, Image
-from exports.panel_csv import panel_csv
+from exports.panel_csv import NO_DATA, csv_text
 from exports.report import layout_report, overlay, typeset
 from exports.view import PanelExport, fetch, fetch_all
+from panels import panel_type
 
 MEDIA_TYPES = {
     "png": "image/png",
@@ -49,6 +50,21 @@ def _loaded(view: View, panel: Panel) -> PanelExport:
     return export
 
 
+def figure_of(export: PanelExport) -> dict:
+    """The panel's image figure: its type's, or the page's message when there is no data."""
+    if export.model is None:
+        return message_figure(export.data.panel, "No data in this time range.")
+    return panel_type(export.data.panel.type).figure(export.model)
+
+
+def _offered(panel: Panel, fmt: str) -> None:
+    kind = panel_type(panel.type)
+    if fmt not in kind.exports:
+        offered = ", ".join(kind.exports) or "nothing (the PDF report prints it)"
+        message = f"Panel {panel.id!r} is a {panel.type} panel: it exports as {offered}, not {fmt}."
+        raise ExportError(message, 400)
+
+
 def panel_image(
     view: View,
     panel: Panel,
@@ -60,12 +76,8 @@ def panel_image(
 ) -> bytes:
     """The panel as PNG or SVG, titled, at `size` (CSS pixels; default: about its size on the
     page) times `scale`."""
-    figure = panel_figure(_loaded(view, panel))
-    if figure is None:
-        raise ExportError(
-            f"Panel {panel.id!r} is a text panel: it has no image (the PDF report prints it).",
-            400,
-        )
+    _offered(panel, fmt)
+    figure = figure_of(_loaded(view, panel))
     width, height = size or default_size(panel)
     image = Image(for_image(figure, panel, title=True), fmt, width, height, scale)
     return ENGINE.image(image, timeout)
@@ -73,10 +85,12 @@ def panel_image(
 
 def panel_data_csv(view: View, panel: Panel) -> tuple[str, bool]:
     """The panel's CSV, and whether its data was cut at the row limit (the CSV says so too)."""
-    if panel.type == "text":
-        raise ExportError(f"Panel {panel.id!r} is a text panel: it has no data to export.", 400)
-    data = _loaded(view, panel).data
-    return panel_csv(data), data.truncated
+    _offered(panel, "csv")
+    export = _loaded(view, panel)
+    if export.model is None:
+        return NO_DATA, False
+    rows = panel_type(panel.type).rows(export.model)
+    return csv_text(rows, export.data.truncated), export.data.truncated
 
 
 def report_pdf(view: View, pool: Executor, generated_by: str, *, timeout: float) -> bytes:
@@ -85,10 +99,10 @@ def report_pdf(view: View, pool: Executor, generated_by: str, *, timeout: float)
     layout = layout_report(view, exports, generated_by, datetime.now(UTC))
     images = [
         Image(
-            for_image(panel_figure(slot.export), slot.export.data.panel, title=False),
+            for_image(figure_of(slot.export), slot.export.data.panel, title=False),
             "pdf",
             *slot.pixels,
-        )
+        )  # fmt: skip
         for slot in layout.slots
     ]
     drawn = pool.submit(ENGINE.images, images, timeout) if images else None

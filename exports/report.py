@@ -39,11 +39,12 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from components.panels.table import table_rows
 from data.panel_data import TRUNCATED_NOTE
 from data.view import View
-from exports.figures import cell_text
 from exports.view import PanelExport
+from panels import panel_type, text
+from panels.kind import Rows
+from panels.units import cell_text
 
 PAGE_WIDTH, PAGE_HEIGHT = landscape(A4)
 MARGIN = 36.0
@@ -218,23 +219,24 @@ def _cell(text: str, unit: bool, tint: object) -> Paragraph:
     return Paragraph(text, STYLES["number" if unit else "cell"])
 
 
-def _table(export: PanelExport) -> list[Flowable]:
-    """The table panel's rows as a table (its first TABLE_ROWS), header repeated on each page."""
-    rows = table_rows(export.data)
-    defs = rows.defs
-    body = [[Paragraph(f"<b>{escape(d['headerName'])}</b>", STYLES["cell"]) for d in defs]]
-    for _, row in rows.shown.head(TABLE_ROWS).iterrows():
+def _table(rows: Rows) -> list[Flowable]:
+    """A panel's rows as a table (its first TABLE_ROWS), header repeated on each page, numbers
+    in their unit, threshold colours as on the page."""
+    frame = rows.frame
+    body = [[Paragraph(f"<b>{escape(str(c))}</b>", STYLES["cell"]) for c in frame.columns]]
+    for n, record in enumerate(frame.head(TABLE_ROWS).itertuples(index=False)):
         body.append(
             [
                 _cell(
-                    cell_text(row.get(f"{d['field']}__text", row[d["field"]])),
-                    d["field"] in rows.units,
-                    row.get(f"{d['field']}__color"),
-                )
-                for d in defs
+                    cell_text(value, rows.units.get(column)),
+                    column in rows.units,
+                    rows.colors.get(column, [None] * (n + 1))[n],
+                )  # fmt: skip
+                for column, value in zip(frame.columns, record, strict=True)
             ]
         )
-    table = Table(body, colWidths=[CONTENT_WIDTH / len(defs)] * len(defs), repeatRows=1)
+    count = max(1, len(frame.columns))
+    table = Table(body, colWidths=[CONTENT_WIDTH / count] * count, repeatRows=1)
     table.setStyle(
         TableStyle(
             [
@@ -244,16 +246,21 @@ def _table(export: PanelExport) -> list[Flowable]:
             ]
         )
     )
-    if len(rows.shown) <= TABLE_ROWS:
+    if len(frame) <= TABLE_ROWS:
         return [table]
-    more = f"The first {TABLE_ROWS} of {len(rows.shown)} rows; the CSV export has them all."
+    more = f"The first {TABLE_ROWS} of {len(frame)} rows; the CSV export has them all."
     return [table, Paragraph(more, STYLES["note"])]
 
 
-def _markdown(source: str) -> list[Flowable]:
-    """A text panel's Markdown source, a paragraph per block."""
-    blocks = [b.strip() for b in source.split("\n\n") if b.strip()]
-    return [Paragraph(escape(b).replace("\n", "<br/>"), STYLES["body"]) for b in blocks]
+TEXT_STYLES = {"heading": "title", "paragraph": "body", "item": "body", "code": "cell"}
+
+
+def _text(model) -> list[Flowable]:
+    """A text panel's blocks, formatted as on the page (bold, lists, headings)."""
+    return [
+        Paragraph(("• " if kind == "item" else "") + markup, STYLES[TEXT_STYLES[kind]])
+        for kind, markup in text.blocks(model)
+    ]
 
 
 def layout_report(
@@ -264,15 +271,16 @@ def layout_report(
     for export in exports:
         data = export.data
         heading = _heading(export)
-        if data.status in ("error", "empty"):
-            text = data.error if data.status == "error" else "No data in this time range."
+        kind = panel_type(data.panel.type)
+        if export.model is None:
+            message = data.error if data.status == "error" else "No data in this time range."
             layout.story.append(
-                KeepTogether([*heading, Paragraph(escape(text or ""), STYLES["body"])])
+                KeepTogether([*heading, Paragraph(escape(message or ""), STYLES["body"])])
             )
-        elif data.panel.type == "table":
-            layout.story.append(KeepTogether([*heading, *_table(export)]))
-        elif data.panel.type == "text":
-            layout.story.append(KeepTogether([*heading, *_markdown(data.panel.content)]))
+        elif kind.pdf == "table":
+            layout.story.append(KeepTogether([*heading, *_table(kind.rows(export.model))]))
+        elif kind.pdf == "text":
+            layout.story.append(KeepTogether([*heading, *_text(export.model)]))
         else:
             tall = data.panel.height >= TALL_PANEL
             slot = Slot(export, CONTENT_WIDTH, FULL_SLOT if tall else HALF_SLOT)

@@ -1,36 +1,31 @@
 """What an export draws: each panel's data for a resolved view (data.view: the dashboard over
 one time range with its variables resolved as on its page, for the viewer's scope), through the
-shared cache, so a panel exports the data its page shows, and the annotations it draws."""
+shared cache, and its display model (panels.display): the same the page draws."""
 
 from __future__ import annotations
 
 from concurrent.futures import Executor
 from dataclasses import dataclass
 
-import pandas as pd
-
-from data.annotations import fetch_annotations
-from data.panel_data import PanelData, fetch_panel
+from data.panel_data import PanelData
 from data.spec import Panel
 from data.view import View
+from panels.display import panel_data, panel_model
+from panels.kind import Model
 
 
 @dataclass
 class PanelExport:
-    """One panel's data, and the annotations a time-series panel draws."""
+    """One panel's data, and its display model when the data loaded."""
 
     data: PanelData
-    annotations: pd.DataFrame | None = None
+    model: Model | None
 
 
 def fetch(view: View, panel: Panel) -> PanelExport:
-    data = fetch_panel(
-        view.layer, view.dashboard, panel, view.time_range, view.query_values, ttl=view.ttl
-    )
-    annotations = None
-    if panel.type == "timeseries" and data.status != "error":
-        annotations = fetch_annotations(view.layer, view.dashboard, view.time_range, view.notes)
-    return PanelExport(data, annotations)
+    data = panel_data(view, panel)
+    model = panel_model(view, data) if data.status not in ("error", "empty") else None
+    return PanelExport(data, model)
 
 
 def fetch_all(view: View, pool: Executor) -> list[PanelExport]:

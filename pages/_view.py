@@ -9,6 +9,7 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+import urls
 from components.annotate import annotate_form
 from components.dashboard_view import export_query, grid, header, refresh_ms, toolbar
 from components.drill_view import breadcrumb, filter_chips
@@ -41,7 +42,7 @@ def trail(query: dict, dashboard: Dashboard, titles: dict[str, str]) -> list:
     back = safe_back(raw[-1] if isinstance(raw, list) else raw, prefix)
     if back is None:
         return []
-    slug = back[len(prefix) :].split("?")[0].removeprefix("d/").split("/")[0]
+    slug = urls.place(urls.relative(prefix, back.split("?")[0]) or "").slug
     return [breadcrumb([(titles.get(slug, "Back"), back), (dashboard.title, None)])]
 
 

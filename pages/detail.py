@@ -11,8 +11,8 @@ import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import html
 
+import urls
 from components.drill_view import breadcrumb, detail_title
-from components.panels.table import header, readable_times
 from data import runtime
 from data.access import current_viewer
 from data.drilldown import detail_params
@@ -22,6 +22,7 @@ from data.sql import SQLSource
 from data.urlstate import ViewState
 from data.view import INPUT_ERRORS, ViewDenied, authorise, resolve_view
 from pages._view import refused
+from panels.table import header, readable_times
 
 dash.register_page(
     __name__, path_template="/d/<slug>/detail/<panel>", name="Detail", nav=False, order=9
@@ -86,7 +87,9 @@ def layout(slug: str = "", panel: str = "", **query):
                          query.get("series"), when)  # fmt: skip
     return html.Div(
         [
-            breadcrumb([(dashboard.title, f"{prefix}d/{slug}?{back_query}"), (title, None)]),
+            breadcrumb(
+                [(dashboard.title, urls.dashboard(prefix, slug, back_query)), (title, None)]
+            ),
             html.H2(title, className="h5"),
             html.P(count, className="small text-muted mb-2"),
             body,

@@ -4,7 +4,9 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+import urls
 from components.shell import team_label, user_groups
+from data import runtime
 from data.access import current_viewer
 from data.users import User
 from pages._view import forbidden
@@ -16,7 +18,10 @@ def _card(dashboard) -> dbc.Col:
     return dbc.Col(
         html.Div(
             [
-                dcc.Link(dashboard.title, href=dash.get_relative_path(f"/d/{dashboard.slug}")),
+                dcc.Link(
+                    dashboard.title,
+                    href=urls.dashboard(runtime.settings().url_prefix, dashboard.slug),
+                ),
                 html.P(dashboard.description, className="small text-muted mb-0"),
             ],
             className="home-card",

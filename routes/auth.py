@@ -15,6 +15,7 @@ from flask import Blueprint, Flask, Response, redirect, render_template, request
 from flask_login import LoginManager, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
 
+import urls
 from data import runtime
 from data.users import User
 
@@ -115,7 +116,7 @@ def logout():
         runtime.audit().record("logout", current_user.name, ip=client_ip())
     logout_user()
     session.clear()
-    return redirect(runtime.settings().url_prefix + "login")
+    return redirect(urls.page(runtime.settings().url_prefix, "login"))
 
 
 def install(server: Flask) -> None:

@@ -30,6 +30,7 @@ from flask import Response, g, jsonify, redirect, render_template, request
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+import urls
 from callbacks.access import PAGE_URL, STORE, Access, Bound, registry
 from data import runtime
 from data.access import Viewer, may_view
@@ -76,10 +77,7 @@ class Guard:
         self.prefix = runtime.settings().url_prefix
 
     def relative(self, path: str) -> str | None:
-        """The path below the prefix, or None outside it."""
-        if not path.startswith(self.prefix):
-            return None if path + "/" != self.prefix else ""
-        return path[len(self.prefix) :]
+        return urls.relative(self.prefix, path)
 
     def grant(self, token: str) -> EmbedGrant:
         try:
@@ -144,7 +142,7 @@ class Guard:
         rel = self.relative(referrer.path)
         token = _token_in_query(referrer.query)
         same_site = not referrer.netloc or referrer.netloc == request.host
-        if rel is None or not rel.startswith("embed/") or token is None or not same_site:
+        if rel is None or urls.place(rel).kind != "embed" or token is None or not same_site:
             raise Refused(401, "Log in first: no session, or it has ended.")
         return self.grant(token)
 
@@ -183,7 +181,7 @@ class Guard:
         """The token of an embed page's address."""
         parts = urlsplit(href if isinstance(href, str) else "")
         rel = self.relative(parts.path)
-        return _token_in_query(parts.query) if rel and rel.startswith("embed/") else None
+        return _token_in_query(parts.query) if rel and urls.place(rel).kind == "embed" else None
 
     def callback_viewer(self, bound: Bound, access: Access) -> Viewer:
         store = bound.value(STORE)
@@ -215,10 +213,10 @@ class Guard:
             raise Refused(400, "That page is not part of this app.") from None
         if rel is None:
             raise Refused(400, "The page request names no page; reload the page.")
-        if rel.startswith("embed/"):
+        if urls.place(rel).kind == "embed":
             token = _token_in_query(search) if isinstance(search, str) else None
             grant = self.grant(token or "")
-            if rel.split("/")[1] != grant.slug:
+            if urls.place(rel).slug != grant.slug:
                 raise self.forbidden(grant, "another dashboard with this embed link")
             return grant
         user = self.logged_in()
@@ -226,11 +224,12 @@ class Guard:
         return user
 
     def check_path(self, user: User, rel: str) -> None:
-        if rel.startswith("d/"):
-            dashboard = runtime.dashboards().get(rel.split("/")[1])
+        place = urls.place(rel)
+        if place.kind in ("dashboard", "detail"):
+            dashboard = runtime.dashboards().get(place.slug)
             if dashboard is not None and not user.may_view(dashboard):
                 raise self.forbidden(user, f"dashboard {dashboard.slug!r}")
-        if rel.startswith("admin") and not user.is_admin:
+        if place.kind == "admin" and not user.is_admin:
             raise self.forbidden(user, "the admin pages")
 
     # Exports and pages -----------------------------------------------------------------------
@@ -238,7 +237,7 @@ class Guard:
     def check_export(self, rel: str) -> Viewer:
         token = request.args.get("token")
         viewer = self.grant(token) if token is not None else self.logged_in()
-        slug = rel.split("/")[1].split(".")[0]
+        slug = urls.place(rel).slug
         dashboard = runtime.dashboards().get(slug)
         if dashboard is not None and not may_view(viewer, dashboard):
             raise self.forbidden(viewer, f"dashboard {slug!r}")
@@ -246,9 +245,9 @@ class Guard:
 
     def check_page(self, rel: str) -> Response | None:
         try:
-            if rel.startswith("embed/"):
+            if urls.place(rel).kind == "embed":
                 grant = self.grant(request.args.get("token", ""))
-                slug = rel.split("/")[1] if "/" in rel else ""
+                slug = urls.place(rel).slug
                 if grant.slug != slug:
                     raise self.forbidden(grant, f"dashboard {slug!r} with this embed link")
                 runtime.audit().record("embed_use", grant.name, target=slug,
@@ -258,7 +257,8 @@ class Guard:
             user = self.user()
             if user is None:
                 target = request.full_path.rstrip("?")
-                return redirect(f"{self.prefix}login?next={quote(target, safe='/')}")
+                login = urls.page(self.prefix, "login")
+                return redirect(f"{login}?next={quote(target, safe='/')}")
             g.viewer = user
             self.check_path(user, rel)
         except Refused as refusal:

@@ -11,7 +11,7 @@ from app import create_app
 from data import runtime
 from data.alerts import AckStore, Alert, current_alerts
 from data.annotations import AnnotationStore, Note
-from tests.fixtures.app import add_user, client_for, login, route_request, settings_for
+from tests.fixtures.app import add_user, client_for, figure_in, login, route_request, settings_for
 from tests.test_auth import panel_request, panel_results
 
 
@@ -173,7 +173,7 @@ def _note_trace(client) -> dict | None:
     )
     panel_state, body = panel_results(response)["request-rate"]
     assert panel_state == "ok"
-    figure = json.loads(body)["children"][0]["props"]["figure"]
+    figure = figure_in(json.loads(body))
     return next((t for t in figure["data"] if t.get("name") == "Notes"), None)
 
 

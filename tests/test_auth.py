@@ -28,6 +28,7 @@ from tests.fixtures.app import (
     demo_app,
     embed_token,
     expire_link,
+    figure_in,
     login,
     route_request,
     settings_for,
@@ -301,7 +302,7 @@ def test_aut012_expired_and_tampered_embed_tokens_get_a_clear_401(app):
 def _countries(results: dict, panel: str = "countries") -> set[str]:
     state, props = results[panel]
     assert state == "ok", props[:300]
-    figure = json.loads(props)["children"][0]["props"]["figure"]
+    figure = figure_in(json.loads(props))
     return set(figure["data"][0]["locations"])
 
 

@@ -1,4 +1,5 @@
-"""The panel library's pure parts: units as Grafana users read them, Markdown without markup."""
+"""The panel types' pure parts (panels/): units as Grafana users read them, Markdown without
+markup, what a chart draws from a frame of data."""
 
 from __future__ import annotations
 
@@ -10,10 +11,16 @@ import pandas as pd
 import pytest
 from plotly.io.json import to_json_plotly
 
-from components.panels.text import text
-from components.units import duration_scale, format_value, threshold_color
 from data.panel_data import PanelData, QueryFrame
 from data.spec import Panel, Threshold
+from data.timerange import TimeRange, query_window
+from panels import numbers, table, text, timeseries
+from panels.figures import escaped_figure
+from panels.kind import Context
+from panels.units import duration_scale, format_value, threshold_color
+
+RANGE = TimeRange.parse("2026-10-01", "2026-11-01")
+CONTEXT = Context(RANGE, query_window(RANGE))
 
 
 @pytest.mark.parametrize(
@@ -50,7 +57,8 @@ def test_pnl003_markdown_renders_no_markup_and_no_script_links():
     panel = Panel(id="t", type="text", title="T",
                   content="**bold** <img src=x onerror=alert(1)>\n\n[ok](https://x.example) "
                           "[bad](javascript:alert(1))")  # fmt: skip
-    rendered = json.loads(to_json_plotly(text(PanelData(panel))))
+    model = text.build(PanelData(panel, time_range=RANGE), CONTEXT)
+    rendered = json.loads(to_json_plotly(text.card(model)))
     flat = json.dumps(rendered)
     assert '"Strong"' in flat and "https://x.example" in flat
     assert "<img src=x onerror=alert(1)>" in flat  # as text, not as an element
@@ -58,10 +66,8 @@ def test_pnl003_markdown_renders_no_markup_and_no_script_links():
 
 
 def test_pnl004_labels_from_data_reach_plotly_as_text_not_markup():
-    from components.panels.figure import figure
-
     hostile = '<a href="https://evil.example">click</a><img src=x onerror=alert(1)>'
-    built = figure([{"type": "bar", "x": [hostile, "ok"], "y": [1, 2], "name": hostile,
+    built = escaped_figure([{"type": "bar", "x": [hostile, "ok"], "y": [1, 2], "name": hostile,
                      "text": [hostile, "ok"]}], {})  # fmt: skip
     flat = json.dumps(built)
     assert "<a " not in flat and "<img" not in flat
@@ -71,6 +77,12 @@ def test_pnl004_labels_from_data_reach_plotly_as_text_not_markup():
 def frames_of(panel: Panel, tidy: pd.DataFrame) -> list[QueryFrame]:
     """What a datasource would give the panel's first query: `tidy` (x, series, value)."""
     return [QueryFrame(panel.queries[0], tidy, tidy)]
+
+
+def drawn(data: PanelData, annotations: pd.DataFrame | None = None) -> dict:
+    """The time series' figure, as the page and the exports draw it."""
+    context = Context(RANGE, query_window(RANGE), annotations=annotations)
+    return timeseries.figure(timeseries.build(data, context))
 
 
 @pytest.mark.parametrize(
@@ -84,16 +96,14 @@ def test_pnl005_long_durations_are_drawn_in_minutes_hours_or_days(unit, top, sca
 
 
 def test_pnl006_an_hour_long_series_counts_in_minutes_not_kiloseconds():
-    from components.panels import render
-
     steps = [{"value": None, "color": "green"}, {"value": 3600, "color": "red"}]
     query = {"sql": "SELECT 1", "x": "week", "y": "mttr"}
     panel = Panel(id="mttr", type="timeseries", title="MTTR", unit="s", datasource="warehouse",
                   queries=[query], thresholds=steps)  # fmt: skip
     weeks = pd.date_range("2026-10-05", periods=3, freq="7D", tz="UTC")
     tidy = pd.DataFrame({"x": weeks, "series": "MTTR", "value": [1200.0, 4800.0, 2400.0]})
-    data = PanelData(panel, frames=frames_of(panel, tidy))
-    figure = render(data).figure
+    data = PanelData(panel, frames=frames_of(panel, tidy), time_range=RANGE)
+    figure = drawn(data)
     layout = figure["layout"]
     assert layout["yaxis"]["ticksuffix"] == " min"
     assert figure["data"][0]["hovertemplate"].endswith(" min")
@@ -104,8 +114,6 @@ def test_pnl006_an_hour_long_series_counts_in_minutes_not_kiloseconds():
 
 @pytest.mark.parametrize("as_text", [False, True])  # datetimes, or date strings as SQLite gives
 def test_pnl007_annotations_outside_the_panels_span_are_left_out(as_text):
-    from components.panels import render
-
     query = {"sql": "SELECT 1", "x": "day", "y": "revenue"}
     panel = Panel(id="rev", type="timeseries", title="Revenue", datasource="warehouse",
                   queries=[query])  # fmt: skip
@@ -116,14 +124,12 @@ def test_pnl007_annotations_outside_the_panels_span_are_left_out(as_text):
     quarters = pd.to_datetime(["2026-07-01", "2026-10-10", "2027-01-01"], utc=True)
     notes = pd.DataFrame({"time": quarters, "text": ["Q3", "Q4", "Q1"], "end": pd.NaT,
                           "source": "Fiscal quarters", "color": "#8f3bb8"})  # fmt: skip
-    data = PanelData(panel, frames=frames_of(panel, tidy))
-    markers = [t for t in render(data, annotations=notes).figure["data"] if t["mode"] == "markers"]
+    data = PanelData(panel, frames=frames_of(panel, tidy), time_range=RANGE)
+    markers = [t for t in drawn(data, notes)["data"] if t["mode"] == "markers"]
     assert [m["text"] for m in markers] == [["Q4"]]
 
 
 def test_pnl008_a_missed_sample_in_a_stack_is_bridged_not_drawn_as_zero():
-    from components.panels import render
-
     query = {"expr": "sum by (service) (rate(http_requests_total[1m]))"}
     panel = Panel(id="rps", type="timeseries", title="Requests", unit="reqps",
                   queries=[query], options={"style": "area", "stack": True})  # fmt: skip
@@ -132,14 +138,13 @@ def test_pnl008_a_missed_sample_in_a_stack_is_bridged_not_drawn_as_zero():
         pd.DataFrame({"x": times.delete(3), "series": "web", "value": 5.0}),
         pd.DataFrame({"x": times, "series": "api", "value": 3.0}),
     ])  # fmt: skip
-    data = PanelData(panel, frames=frames_of(panel, tidy))
-    traces = render(data).figure["data"]
+    data = PanelData(panel, frames=frames_of(panel, tidy), time_range=RANGE)
+    traces = drawn(data)["data"]
     assert {t["stackgaps"] for t in traces} == {"interpolate"}
 
 
 def test_pnl009_tables_show_times_the_same_way_whatever_the_database_returns():
-    from components.panels.table import readable_times
-
+    readable_times = table.readable_times
     sqlite = pd.Series(["2026-11-23 17:48:09.000000", None, "2026-11-22T06:18:23"])
     assert readable_times(sqlite).tolist() == ["2026-11-23 17:48", None, "2026-11-22 06:18"]
     stamps = pd.Series(pd.to_datetime(["2026-11-23 17:48:09"], utc=True))
@@ -159,14 +164,21 @@ def test_pnl009_tables_show_times_the_same_way_whatever_the_database_returns():
 def test_pnl010_a_change_that_rounds_to_zero_is_no_change_not_a_red_arrow(
     now, before, lower_is_better, note
 ):
-    from components.panels.values import change_note
-
     panel = Panel(id="s", type="stat", title="S", queries=[{"expr": "x"}], time_shift="1d",
                   options={"lower_is_better": lower_is_better})  # fmt: skip
 
-    def frames(value: float) -> list[QueryFrame]:
-        at = pd.Timestamp("2026-11-23", tz="UTC")
-        return frames_of(panel, pd.DataFrame({"x": [at], "series": "x", "value": [value]}))
+    found = numbers.change(panel, now, before, panel.options.lower_is_better)
+    assert (found.text, found.mood) == note
 
-    data = PanelData(panel, frames=frames(now), previous=frames(before))
-    assert change_note(data, now) == note
+
+def test_pnl011_an_unknown_option_is_refused_naming_the_field():
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError) as refused:
+        Panel(id="s", type="stat", title="S", queries=[{"expr": "x"}], options={"redcue": "max"})
+    error = refused.value.errors()[0]
+    assert error["loc"] == ("options", "redcue") and error["type"] == "extra_forbidden"
+    with pytest.raises(ValidationError, match="Input should be 'last', 'mean'"):
+        Panel(id="s", type="stat", title="S", queries=[{"expr": "x"}], options={"reduce": "avg"})
+    with pytest.raises(ValidationError, match="a stat panel reports no clicks"):
+        Panel(id="s", type="stat", title="S", queries=[{"expr": "x"}], cross_filter="x")

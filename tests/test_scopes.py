@@ -25,7 +25,7 @@ from data.dashboards import load_all
 from data.datasources import DataLayer, build_sources, source_dialects
 from data.drilldown import detail_params
 from data.errors import DataSourceError, ErrorKind
-from data.panel_data import render_sql
+from data.panel_data import panel_window, render_sql
 from data.promql import render as render_promql
 from data.promql_scope import metrics_in, to_promql
 from data.scopes import Scope, load_rules
@@ -145,22 +145,19 @@ def test_scp002_sales_performance_for_sales_eu_is_the_admins_eu_view(app, week):
     funnel = pd.read_csv(io.BytesIO(manager.get(
         "/export/sales-performance/funnel.csv", query_string=week).data))  # fmt: skip
     with app.server.app_context():
-        points = DASHBOARDS["sales-performance"].panel("funnel").width * 100
-        time_range = TimeRange.parse(week["from"], week["to"])
-        window = query_window(time_range, scrape_interval=60, max_points=points)
+        layer = runtime.data_layer()
+        funnel_panel = DASHBOARDS["sales-performance"].panel("funnel")
+        window = panel_window(layer, funnel_panel, TimeRange.parse(week["from"], week["to"]))
         start, end = (pd.Timestamp(t, unit="s").to_pydatetime() for t in (window.start, window.end))
-        truth = (
-            runtime.data_layer()
-            .sql(
-                "warehouse",
-                "SELECT sum(visits) AS v, sum(orders) AS o FROM funnel_hourly "
-                "WHERE region = 'EU' AND hour >= :s AND hour < :e",
-                params={"s": start, "e": end},
-            )
-            .value.frame
-        )
-    assert funnel.iloc[0].tolist()[0] == truth["v"][0]
-    assert funnel.iloc[0].tolist()[-1] == truth["o"][0]
+        truth = layer.sql(
+            "warehouse",
+            "SELECT sum(visits) AS v, sum(orders) AS o FROM funnel_hourly "
+            "WHERE region = 'EU' AND hour >= :s AND hour < :e",
+            params={"s": start, "e": end},
+        ).value.frame
+    stages = funnel.set_index("stage").iloc[:, 0]
+    assert stages.iloc[0] == truth["v"][0]
+    assert stages.iloc[-1] == truth["o"][0]
 
 
 def test_scp003_the_rows_behind_a_click_are_the_viewers_region_only(app, week):

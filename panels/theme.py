@@ -29,6 +29,7 @@ NAMED = {
     "gray": "#6e7079",
 }
 OK, WARN, BAD, NEUTRAL = NAMED["green"], NAMED["orange"], NAMED["red"], "#3274d9"
+TEXT, MUTED, WHITE = "#2c3138", "#6e7079", "#ffffff"
 
 
 def color(name: str) -> str:

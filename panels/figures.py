@@ -1,4 +1,4 @@
-"""Plotly figures as plain dicts, the way plotly.js reads them.
+"""Plotly figures as plain dicts, the way plotly.js reads them, and the pieces types draw with.
 
 The panels build their figures as dicts rather than `plotly.graph_objects`: the object model
 validates and copies every property (most of a panel's render time on the server), and plotly.js
@@ -11,6 +11,10 @@ import base64
 from urllib.parse import quote
 
 import numpy as np
+
+from data.spec import Panel
+from panels.theme import TEXT, base_layout
+from panels.units import cell_text
 
 _TYPED = {"float32": "f4", "float64": "f8", "int32": "i4", "int16": "i2", "int8": "i1"}
 
@@ -38,7 +42,7 @@ def escape_text(value):
     return value
 
 
-def figure(traces: list[dict], layout: dict) -> dict:
+def escaped_figure(traces: list[dict], layout: dict) -> dict:
     """A figure from traces and a layout; text that came from data is escaped."""
     for trace in traces:
         for key in _TEXT_FIELDS:
@@ -111,3 +115,61 @@ def sparkline_svg(values: np.ndarray, color: str, width: int = 200, height: int 
         f'vector-effect="non-scaling-stroke"/></svg>'
     )
     return "data:image/svg+xml;utf8," + quote(svg)
+
+
+HIDDEN_AXIS = {"visible": False}
+
+
+def bare_layout(panel: Panel) -> dict:
+    """A layout with no axes, legend or hover: for pictures drawn with shapes and text (a stat,
+    a table, status tiles)."""
+    layout = base_layout(panel.height)
+    layout.update(
+        xaxis=HIDDEN_AXIS,
+        yaxis=HIDDEN_AXIS,
+        showlegend=False,
+        hovermode=False,
+        margin={"l": 8, "r": 8, "t": 8, "b": 8},
+    )
+    return layout
+
+
+def text_note(text: str, x: float, y: float, size: int, tint: str = TEXT) -> dict:
+    """A line of (already escaped) text at a place of the paper."""
+    return {
+        "text": text,
+        "x": x,
+        "y": y,
+        "xref": "paper",
+        "yref": "paper",
+        "xanchor": "center",
+        "yanchor": "middle",
+        "showarrow": False,
+        "font": {"size": size, "color": tint},
+    }
+
+
+def rows_figure(rows, panel: Panel) -> dict:
+    """A panel's rows as a table picture: headers bold, numbers in their unit, right-aligned."""
+    frame = rows.frame
+    cells = [
+        [escape_text(cell_text(v, rows.units.get(c))) for v in frame[c]] for c in frame.columns
+    ]
+    trace = {
+        "type": "table",
+        "header": {
+            "values": [f"<b>{escape_text(str(c))}</b>" for c in frame.columns],
+            "align": "left",
+            "fill": {"color": "#f4f5f7"},
+            "font": {"size": 12, "color": TEXT},
+            "line": {"color": "#dfe3e8"},
+        },
+        "cells": {
+            "values": cells,
+            "align": ["right" if c in rows.units else "left" for c in frame.columns],
+            "font": {"size": 11, "color": TEXT},
+            "line": {"color": "#eef0f3"},
+            "height": 24,
+        },
+    }
+    return {"data": [trace], "layout": bare_layout(panel)}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from datetime import datetime
 
 from data.spec import Threshold, ValueMapping
 
@@ -166,3 +167,20 @@ def unit_label(unit: str) -> str:
         "days": "d",
     }
     return labels.get(unit, unit)
+
+
+TIME_FORMAT = "%Y-%m-%d %H:%M"
+
+
+def cell_text(value, unit: str | None = None) -> str:
+    """A cell as the table view and the PDF show it: numbers in their unit, times to the minute,
+    blanks for missing values, whole numbers without a decimal point."""
+    if value is None or (not isinstance(value, str) and value != value):  # NaN, NaT
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime(TIME_FORMAT)
+    if unit is not None and isinstance(value, int | float) and not isinstance(value, bool):
+        return format_value(value, unit)
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else f"{value:.4g}"
+    return str(value)

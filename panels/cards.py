@@ -1,0 +1,79 @@
+"""The Dash pieces panel types share on the page: a chart with its one-line summary for screen
+readers, a message in place of data, and the "View as table" of any panel's rows."""
+
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+import urls
+from panels.kind import Model, Rows
+from panels.units import cell_text
+
+
+def graph_id(slug: str, panel_id: str) -> dict:
+    """The id of a panel's chart: the click and zoom callbacks listen to every one of them."""
+    return {"type": "panel-graph", "slug": slug, "panel": panel_id}
+
+
+def graph_config(prefix: str) -> dict:
+    # Plotly fetches map outlines from a CDN unless told where they are: ours are under assets/.
+    return {
+        "displayModeBar": False,
+        "responsive": True,
+        "topojsonURL": urls.asset(prefix, "topojson/"),
+    }
+
+
+def chart(model: Model, figure: dict, summary: str, prefix: str = "/") -> html.Div:
+    """A chart as the page shows it: the figure, clickable when the panel says what a click does,
+    inside a picture whose text alternative is the panel's summary."""
+    if model.panel.clickable:
+        figure["layout"]["clickmode"] = "event"
+    return html.Div(
+        dcc.Graph(
+            id=graph_id(model.slug, model.panel.id),
+            figure=figure,
+            config=graph_config(prefix),
+            style={"height": f"{model.panel.height}px"},
+            className="panel-graph",
+        ),
+        role="img",
+        **{"aria-label": summary},
+    )
+
+
+def message(text: str, color: str = "secondary") -> html.Div:
+    return html.Div(dbc.Alert(text, color=color, className="m-0 py-2 small"), className="p-2")
+
+
+def table_view(rows: Rows, caption: str, limit: int = 500) -> html.Div:
+    """The numbers a panel shows, as an HTML table (what "View as table" opens)."""
+    frame = rows.frame.head(limit)
+    head = html.Thead(html.Tr([html.Th(str(c), scope="col") for c in frame.columns]))
+    body = html.Tbody(
+        [
+            html.Tr(
+                [
+                    html.Td(
+                        cell_text(value, rows.units.get(column)),
+                        className="num" if column in rows.units else None,
+                    )
+                    for column, value in zip(frame.columns, record, strict=True)
+                ]
+            )
+            for record in frame.itertuples(index=False)
+        ]
+    )
+    note = (
+        []
+        if len(rows.frame) <= limit
+        else [
+            html.P(
+                f"The first {limit:,} of {len(rows.frame):,} rows; the CSV has them all.",
+                className="small text-muted",
+            )
+        ]
+    )
+    table = html.Table([html.Caption(caption), head, body], className="table table-sm panel-table")
+    return html.Div([table, *note], className="panel-table-wrap", tabIndex=0)

@@ -1,0 +1,34 @@
+"""A panel of a resolved view (data.view), from its data to its display model: what the page,
+every export and the table view draw from, the same way."""
+
+from __future__ import annotations
+
+from data.annotations import fetch_annotations
+from data.errors import DataSourceError
+from data.panel_data import PanelData, fetch_panel
+from data.spec import Panel
+from data.view import View
+from panels import panel_type
+from panels.kind import Context, Model
+
+
+def panel_data(view: View, panel: Panel) -> PanelData:
+    """The panel's data through the shared cache, for the view's scope and variables."""
+    return fetch_panel(
+        view.layer, view.dashboard, panel, view.time_range, view.query_values, ttl=view.ttl
+    )
+
+
+def panel_model(view: View, data: PanelData) -> Model | None:
+    """The display model of data that loaded; None, with `data` marked as failed, when what the
+    panel reads besides queries (alerts) fails."""
+    kind = panel_type(data.panel.type)
+    annotations = None
+    if kind.annotated:
+        annotations = fetch_annotations(view.layer, view.dashboard, data.time_range, view.notes)
+    context = Context(data.time_range, data.window, view.prefix, annotations, view)
+    try:
+        return kind.build(data, context)
+    except DataSourceError as exc:
+        data.status, data.error, data.error_kind = "error", exc.message, exc.kind
+        return None

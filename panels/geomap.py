@@ -1,0 +1,101 @@
+"""Geo map: countries coloured by value, by ISO 3166 alpha-3 code (the query's x column), the
+outlines served from the app's own assets (no CDN, and under URL_PREFIX too).
+
+Options: `colorscale`.
+A click means the clicked country.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from data.drilldown import Clicked, text_of
+from data.panel_data import PanelData
+from data.spec import Panel
+from data.timerange import QueryWindow
+from panels.cards import chart
+from panels.figures import escaped_figure
+from panels.kind import Context, Model, Options, PanelType, Rows
+from panels.theme import base_layout
+from panels.units import format_value, unit_label
+
+
+class GeomapOptions(Options):
+    colorscale: str = "Blues"
+
+
+@dataclass
+class GeomapModel(Model):
+    countries: list[str]
+    values: list[float]
+    prefix: str  # the outlines are under it
+
+
+def build(data: PanelData, context: Context) -> GeomapModel:
+    grouped = data.tidy.groupby("x", sort=False)["value"].sum()
+    return GeomapModel(
+        data.panel,
+        data.slug,
+        data.time_range,
+        [str(v) for v in grouped.index],
+        [float(v) for v in grouped.tolist()],
+        context.prefix,
+    )
+
+
+def figure(model: GeomapModel) -> dict:
+    panel = model.panel
+    trace = {
+        "type": "choropleth",
+        "locations": model.countries,
+        "z": model.values,
+        "locationmode": "ISO-3",
+        "colorscale": panel.options.colorscale,
+        "customdata": [format_value(v, panel.unit, panel.decimals) for v in model.values],
+        "hovertemplate": "%{location}: %{customdata}<extra></extra>",
+        "marker": {"line": {"color": "#ffffff"}},
+    }
+    layout = base_layout(panel.height)
+    layout["geo"] = {
+        "showframe": False,
+        "showcoastlines": False,
+        "projection": {"type": "natural earth"},
+        "bgcolor": "rgba(0,0,0,0)",
+        "showcountries": True,
+        "countrycolor": "#d0d4da",
+        "landcolor": "#f4f5f7",
+        "showland": True,
+    }
+    layout["margin"] = {"l": 0, "r": 0, "t": 0, "b": 0}
+    return escaped_figure([trace], layout)
+
+
+def summary(model: GeomapModel) -> str:
+    panel = model.panel
+    ordered = sorted(zip(model.values, model.countries, strict=True), reverse=True)
+    parts = [f"{c} {format_value(v, panel.unit, panel.decimals)}" for v, c in ordered[:8]]
+    more = f" and {len(ordered) - 8} more" if len(ordered) > 8 else ""
+    return f"{panel.title}, {model.span}: {', '.join(parts) or 'no data'}{more}"
+
+
+def card(model: GeomapModel):
+    return chart(model, figure(model), summary(model), prefix=model.prefix)
+
+
+def rows(model: GeomapModel) -> Rows:
+    label = unit_label(model.panel.unit)
+    value = f"value ({label})" if label else "value"
+    return Rows(
+        pd.DataFrame({"country": model.countries, value: model.values}), {value: model.panel.unit}
+    )
+
+
+def click(_panel: Panel, point: dict, _window: QueryWindow) -> Clicked:
+    return Clicked(category=text_of(point.get("location")))
+
+
+KIND = PanelType(
+    "geomap", GeomapOptions, build, card, summary, rows=rows, figure=figure, click=click
+)

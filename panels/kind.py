@@ -1,0 +1,109 @@
+"""What a panel type is. One module of `panels/` says everything about a type and ends with
+`KIND = PanelType(...)`:
+
+- `Options`: its `options:` in a dashboard file (a pydantic model; an unknown key is refused with
+  the file, the field and the reason, like the rest of the spec);
+- `build(data, context) -> model`: its data as a *display model*, what the panel shows (values,
+  labels, colours, thresholds, comparisons), free of Dash and plotly;
+- from that model only: `card` (the page's component), `figure` (the PNG/SVG/PDF image, a plotly
+  dict), `rows` (the numbers it shows: the CSV and the "View as table"), `summary` (one line for
+  screen readers), and `click` (what a click on a point means);
+- which exports it offers follows from those: no Export menu item that cannot work.
+
+Page and exports cannot disagree: they draw one model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field
+
+from data.drilldown import Clicked
+from data.panel_data import PanelData
+from data.spec import Panel
+from data.timerange import QueryWindow, TimeRange
+
+
+class Options(BaseModel):
+    """Options every panel type takes; a type's own model adds its fields."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # Points a query asks for at most (default: about one per pixel of the panel's width).
+    max_points: int | None = Field(default=None, ge=10, le=11_000)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What building a panel's model takes besides its data."""
+
+    time_range: TimeRange  # the panel's own (after relative_time)
+    window: QueryWindow  # its points' step, as its queries were asked for
+    prefix: str = "/"  # URL_PREFIX, for links drawn into the panel
+    annotations: pd.DataFrame | None = None  # time series: deployments, incidents, notes
+    source: Any = None  # panels without queries (alerts): what they read instead
+
+
+@dataclass
+class Model:
+    """What every display model carries: its panel and where it stands."""
+
+    panel: Panel
+    slug: str
+    time_range: TimeRange
+
+    @property
+    def span(self) -> str:
+        """The panel's time range as a summary says it: `last 24 hours`."""
+        return span_words(self.time_range)
+
+
+def span_words(time_range: TimeRange) -> str:
+    seconds = time_range.seconds
+    if time_range.raw_to in ("", "now"):
+        for size, unit in ((86_400 * 7, "week"), (86_400, "day"), (3600, "hour"), (60, "minute")):
+            if seconds >= size and seconds % size == 0:
+                count = int(seconds // size)
+                return f"last {count} {unit}" + ("s" if count > 1 else "")
+    start = pd.Timestamp(time_range.start, unit="s", tz="UTC")
+    end = pd.Timestamp(time_range.end, unit="s", tz="UTC")
+    return f"{start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} UTC"
+
+
+@dataclass(frozen=True)
+class Rows:
+    """The numbers a panel shows: `frame`'s columns as its CSV names them (unit in the header),
+    `units` the unit of each numeric column (the table view formats them), `colors` the
+    threshold colour of each cell of the columns the panel colours."""
+
+    frame: pd.DataFrame
+    units: dict[str, str]
+    colors: dict[str, list] = field(default_factory=dict)
+
+
+ClickReader = Callable[[Panel, dict, QueryWindow], Clicked]
+
+
+@dataclass(frozen=True)
+class PanelType:
+    name: str
+    options: type[Options]
+    build: Callable[[PanelData, Context], Model]
+    card: Callable[[Any], Any]
+    summary: Callable[[Any], str]
+    rows: Callable[[Any], Rows] | None = None
+    figure: Callable[[Any], dict] | None = None
+    pdf: Literal["figure", "table", "text"] = "figure"  # how the PDF report prints it
+    click: ClickReader | None = None
+    queries: bool = True  # False: it reads no queries of its own (text, alerts)
+    annotated: bool = False  # it draws the dashboard's annotations (deployments, notes)
+
+    @property
+    def exports(self) -> tuple[str, ...]:
+        """What its Export menu offers."""
+        images = ("png", "svg") if self.figure is not None else ()
+        return images + (("csv",) if self.rows is not None else ())

@@ -1,0 +1,219 @@
+"""Stat: one number, in its unit and colour, its change against the time-shifted period, and a
+sparkline of the first query. The KPI card (panels/kpi.py) is a stat with a target.
+
+Options: `reduce` (last: the sum of each series' latest value; mean, max, min, sum over every
+point), `sparkline` (default true), `lower_is_better` (a fall is good news: green arrow).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from html import escape
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from dash import html
+
+from data.panel_data import PanelData
+from panels.figures import bare_layout, sparkline_svg, text_note
+from panels.kind import Context, Model, Options, PanelType, Rows
+from panels.numbers import REDUCERS, Change, Shown, change, reduce_value, shown, sparkline_points
+from panels.theme import BAD, MUTED, OK
+from panels.units import format_value, unit_label
+
+MOOD_CLASS = {"good": "text-success", "bad": "text-danger", "flat": "text-muted"}
+MOOD_COLOR = {"good": OK, "bad": BAD, "flat": MUTED}
+
+
+class StatOptions(Options):
+    reduce: Literal[REDUCERS] = "last"  # type: ignore[valid-type]
+    sparkline: bool = True
+    lower_is_better: bool = False
+
+
+@dataclass(frozen=True)
+class Target:
+    value: float
+    share: float  # of the target reached, 0 upwards (not capped: 115 % reads 115 %)
+    text: str
+
+
+@dataclass
+class ValueModel(Model):
+    value: float | None
+    shown: Shown
+    change: Change | None
+    sparkline: pd.Series | None
+    target: Target | None = None
+
+    @property
+    def notes(self) -> list[tuple[str, str]]:
+        """(text, mood) under the value: the change, the share of the target."""
+        notes = [(self.change.text, self.change.mood)] if self.change else []
+        if self.target is not None:
+            notes.append((self.target.text, "flat"))
+        return notes
+
+
+def build_value(data: PanelData, reduce: str, lower_is_better: bool, spark: bool) -> ValueModel:
+    value = reduce_value(data.frames, reduce)
+    previous = reduce_value(data.previous, reduce) if data.previous else None
+    return ValueModel(
+        panel=data.panel,
+        slug=data.slug,
+        time_range=data.time_range,
+        value=value,
+        shown=shown(data.panel, value),
+        change=change(data.panel, value, previous, lower_is_better),
+        sparkline=sparkline_points(data.frames) if spark else None,
+    )
+
+
+def build(data: PanelData, _context: Context) -> ValueModel:
+    options: StatOptions = data.panel.options
+    return build_value(data, options.reduce, options.lower_is_better, options.sparkline)
+
+
+def card(model: ValueModel) -> html.Div:
+    children: list = [
+        html.Div(model.shown.text, className="stat-value", style={"color": model.shown.color})
+    ]
+    if model.change is not None:
+        children.append(
+            html.Span(
+                model.change.text, className=f"panel-change small {MOOD_CLASS[model.change.mood]}"
+            )
+        )
+    if model.target is not None:
+        children.append(
+            html.Div(
+                [
+                    html.Div(
+                        className="kpi-bar",
+                        style={
+                            "width": f"{min(1.0, model.target.share) * 100:.0f}%",
+                            "background": model.shown.color,
+                        },
+                    ),
+                    html.Small(model.target.text, className="text-muted"),
+                ],
+                className="kpi-progress",
+            )
+        )
+    if model.sparkline is not None:
+        points = model.sparkline.to_numpy()
+        children.append(
+            html.Img(src=sparkline_svg(points, model.shown.color), className="sparkline", alt="")
+        )
+    return html.Div(
+        children, className="stat-panel", role="group", **{"aria-label": summary(model)}
+    )
+
+
+def rows(model: ValueModel) -> Rows:
+    panel = model.panel
+    label = unit_label(panel.unit)
+
+    def header(name: str) -> str:
+        return f"{name} ({label})" if label else name
+
+    row = {header("value"): [model.value]}
+    if panel.time_shift:
+        row[header(f"{panel.time_shift} earlier")] = [
+            model.change.previous if model.change else None
+        ]
+    if model.target is not None:
+        row[header("target")] = [model.target.value]
+    return Rows(pd.DataFrame(row), {name: panel.unit for name in row})
+
+
+def summary(model: ValueModel) -> str:
+    parts = [f"{model.panel.title}, {model.span}: {model.shown.text}"]
+    parts += [text for text, _mood in model.notes]
+    return "; ".join(parts)
+
+
+def _indicator_number(text: str) -> dict | None:
+    """`$1.2M` as an indicator's number: value 1.2, prefix `$`, suffix `M`, one decimal, so the
+    image shows exactly the card's text. None when the text is not a number."""
+    start = next((i for i, c in enumerate(text) if c.isdigit() or c == "-"), None)
+    if start is None:
+        return None
+    end = start + 1
+    while end < len(text) and (text[end].isdigit() or text[end] in ",."):
+        end += 1
+    digits = text[start:end].replace(",", "")
+    try:
+        value = float(digits)
+    except ValueError:
+        return None
+    decimals = len(digits.split(".")[1]) if "." in digits else 0
+    return {
+        "value": value,
+        "number": {"prefix": text[:start], "suffix": text[end:], "valueformat": f",.{decimals}f"},
+    }
+
+
+def _rgba(hex_color: str, alpha: float) -> str:
+    red, green, blue = (int(hex_color.lstrip("#")[i : i + 2], 16) for i in (0, 2, 4))
+    return f"rgba({red},{green},{blue},{alpha})"
+
+
+def figure(model: ValueModel) -> dict:
+    """The card as an image: the value in its colour (an indicator), the notes under it as on
+    the card, the sparkline below."""
+    layout = bare_layout(model.panel)
+    traces: list[dict] = []
+    bottom = 0.0
+    tint = model.shown.color
+    if model.sparkline is not None:
+        traces.append(
+            {
+                "type": "scatter",
+                "x": list(range(len(model.sparkline))),
+                "y": model.sparkline.to_numpy(dtype=np.float64).tolist(),
+                "mode": "lines",
+                "fill": "tozeroy",
+                "line": {"color": tint, "width": 1.5},
+                "fillcolor": _rgba(tint, 0.1),
+            }
+        )
+        layout["xaxis"] = {"visible": False, "domain": [0, 1]}
+        layout["yaxis"] = {"visible": False, "domain": [0, 0.28], "rangemode": "tozero"}
+        bottom = 0.3
+    notes = model.notes
+    for n, (text, mood) in enumerate(reversed(notes)):
+        layout.setdefault("annotations", []).append(
+            text_note(escape(text), 0.5, bottom + 0.05 + n * 0.1, 12, MOOD_COLOR[mood])
+        )
+    above_notes = bottom + 0.1 * len(notes)
+    number = None if model.shown.mapped else _indicator_number(model.shown.text)
+    if number is None:
+        layout.setdefault("annotations", []).append(
+            text_note(
+                f"<b>{escape(model.shown.text)}</b>", 0.5, (above_notes + 1) / 2 + 0.05, 40, tint
+            )
+        )
+    else:
+        number["number"]["font"] = {"color": tint}
+        traces.append(
+            {
+                "type": "indicator",
+                "mode": "number",
+                **number,
+                "domain": {"x": [0, 1], "y": [above_notes + 0.05, 1]},
+            }
+        )
+    return {"data": traces, "layout": layout}
+
+
+def target_of(model: ValueModel, target: float | None) -> Target | None:
+    if not target or model.value is None:
+        return None
+    share = max(0.0, model.value / target)
+    goal = format_value(target, model.panel.unit, model.panel.decimals)
+    return Target(target, share, f"{share * 100:.0f}% of target {goal}")
+
+
+KIND = PanelType("stat", StatOptions, build, card, summary, rows=rows, figure=figure)

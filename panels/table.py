@@ -1,0 +1,228 @@
+"""Table: the query's rows (SQL as returned; PromQL a row per series with its labels and latest
+value, one value column per query when there are several), sortable and filterable on the page.
+
+Options: `columns` (which, in order), `labels` (header per column), `units` (unit per column),
+`color_columns` (coloured by the thresholds), `sort` (a column; `-name` descending), `limit`.
+The PDF prints it as a table; its image is a table too.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from html import escape
+
+import dash_ag_grid as dag
+import pandas as pd
+from dash import html
+from pydantic import Field
+
+from data.panel_data import PanelData
+from panels.figures import bare_layout
+from panels.kind import Context, Model, Options, PanelType, Rows
+from panels.numbers import latest_by_series
+from panels.theme import TEXT, color
+from panels.units import format_value, threshold_color, unit_label
+
+TIME_FORMAT = "%Y-%m-%d %H:%M"
+_ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}")
+
+
+class TableOptions(Options):
+    columns: list[str] = []
+    labels: dict[str, str] = {}
+    units: dict[str, str] = {}
+    color_columns: list[str] = []
+    sort: str | None = None
+    limit: int = Field(default=500, ge=1, le=10_000)
+
+
+def readable_times(values: pd.Series) -> pd.Series:
+    """Date-times as `2026-11-23 17:48`: datetime columns, and the ISO text SQLite returns for
+    them (`2026-11-23 17:48:09.000000`); any other column as it is. Missing ones are None."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        parsed = values
+    else:
+        text = pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)
+        present = values.dropna()
+        if not text or present.empty:
+            return values
+        if not all(isinstance(v, str) and _ISO_TIME.match(v) for v in present):
+            return values
+        parsed = pd.to_datetime(values, errors="coerce", format="mixed", utc=True)
+        if parsed[values.notna()].isna().any():
+            return values
+    shown = parsed.dt.strftime(TIME_FORMAT).astype(object)
+    shown[values.isna()] = None
+    return shown
+
+
+def header(column: str) -> str:
+    return str(column).replace("_", " ")
+
+
+@dataclass
+class Column:
+    field: str
+    header: str
+    unit: str | None  # formatted in this unit, right-aligned
+    colored: bool
+
+
+@dataclass
+class TableModel(Model):
+    columns: list[Column]
+    frame: pd.DataFrame  # the values shown (times readable), in the panel's order
+
+    def text(self, column: Column, value) -> str:
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return ""
+        if column.unit is not None:
+            return format_value(value, column.unit, self.panel.decimals)
+        if isinstance(value, float):
+            return str(int(value)) if value.is_integer() else f"{value:.4g}"
+        return str(value)
+
+    def tint(self, column: Column, value) -> str | None:
+        if not column.colored:
+            return None
+        return color(threshold_color(value, self.panel.thresholds, "inherit"))
+
+
+def _rows(data: PanelData) -> pd.DataFrame:
+    """SQL: the rows as returned. PromQL: one row per series (its labels and last value)."""
+    frame = data.frames[0]
+    if frame.query.sql:
+        return frame.raw.copy()
+    if len(data.frames) > 1:
+        # Several PromQL queries: one column per query (by ref), joined on the series name.
+        table = None
+        for query_frame in data.frames:
+            last = latest_by_series(query_frame.tidy)[["series", "value"]]
+            last = last.rename(columns={"value": query_frame.query.ref})
+            table = last if table is None else table.merge(last, on="series", how="outer")
+        return table if table is not None else pd.DataFrame()
+    return latest_by_series(frame.tidy).drop(columns=["x"], errors="ignore")
+
+
+def build(data: PanelData, _context: Context) -> TableModel:
+    panel, options = data.panel, data.panel.options
+    raw = _rows(data)
+    if options.sort and options.sort.lstrip("-") in raw:
+        raw = raw.sort_values(options.sort.lstrip("-"), ascending=not options.sort.startswith("-"))
+    raw = raw.head(options.limit)
+    colored = set(options.color_columns)
+    columns, shown = [], pd.DataFrame(index=range(len(raw)))
+    for name in options.columns or list(raw.columns):
+        if name not in raw:
+            continue
+        values = raw[name].reset_index(drop=True)
+        numeric = pd.api.types.is_numeric_dtype(values)
+        unit = options.units.get(name)
+        if (
+            unit is None
+            and numeric
+            and name != "id"
+            and (name in colored or (not options.units and name == "value"))
+        ):
+            unit = panel.unit
+        columns.append(
+            Column(
+                str(name),
+                options.labels.get(name, header(name)),
+                unit if numeric else None,
+                name in colored,
+            )
+        )
+        shown[str(name)] = readable_times(values)
+    return TableModel(panel, data.slug, data.time_range, columns, shown)
+
+
+def card(model: TableModel) -> html.Div:
+    records = []
+    for raw in model.frame.to_dict("records"):
+        record = dict(raw)
+        for column in model.columns:
+            if column.unit is not None:
+                record[f"{column.field}__text"] = model.text(column, raw[column.field])
+            if column.colored:
+                record[f"{column.field}__color"] = model.tint(column, raw[column.field])
+        records.append(record)
+    defs = []
+    for column in model.columns:
+        definition = {
+            "field": column.field,
+            "headerName": column.header,
+            "sortable": True,
+            "filter": True,
+            "resizable": True,
+        }
+        if column.unit is not None:
+            definition["valueFormatter"] = {"function": f"params.data['{column.field}__text']"}
+            definition["type"] = "rightAligned"
+        if column.colored:
+            definition["cellStyle"] = {
+                "function": f"({{color: params.data['{column.field}__color'], fontWeight: 600}})"
+            }
+        defs.append(definition)
+    grid = dag.AgGrid(
+        rowData=records,
+        columnDefs=defs,
+        defaultColDef={"flex": 1, "minWidth": 90},
+        dashGridOptions={"domLayout": "normal", "animateRows": False},
+        style={"height": f"{model.panel.height}px"},
+        className="ag-theme-alpine",
+    )
+    return html.Div(grid, role="region", **{"aria-label": summary(model)})
+
+
+def summary(model: TableModel) -> str:
+    names = ", ".join(c.header for c in model.columns)
+    return f"{model.panel.title}, {model.span}: {len(model.frame):,} rows of {names}"
+
+
+def rows(model: TableModel) -> Rows:
+    frame, units, colors = pd.DataFrame(), {}, {}
+    for column in model.columns:
+        label = unit_label(column.unit) if column.unit else ""
+        name = f"{column.header} ({label})" if label else column.header
+        frame[name] = model.frame[column.field]
+        if column.unit is not None:
+            units[name] = column.unit
+        if column.colored:
+            colors[name] = [model.tint(column, v) for v in model.frame[column.field]]
+    return Rows(frame, units, colors)
+
+
+def figure(model: TableModel) -> dict:
+    """A table trace with the panel's columns, formatted values and threshold colours."""
+    headers, cells, aligns, colors = [], [], [], []
+    for column in model.columns:
+        values = model.frame[column.field]
+        headers.append(f"<b>{escape(column.header)}</b>")
+        cells.append([escape(model.text(column, v)) for v in values])
+        aligns.append("right" if column.unit is not None else "left")
+        tints = [model.tint(column, v) for v in values] if column.colored else None
+        colors.append([TEXT if t in (None, "inherit") else t for t in tints] if tints else TEXT)
+    trace = {
+        "type": "table",
+        "header": {
+            "values": headers,
+            "align": "left",
+            "fill": {"color": "#f4f5f7"},
+            "font": {"size": 12, "color": TEXT},
+            "line": {"color": "#dfe3e8"},
+        },
+        "cells": {
+            "values": cells,
+            "align": aligns,
+            "font": {"size": 11, "color": colors},
+            "line": {"color": "#eef0f3"},
+            "height": 24,
+        },
+    }
+    return {"data": [trace], "layout": bare_layout(model.panel)}
+
+
+KIND = PanelType("table", TableOptions, build, card, summary, rows=rows, figure=figure, pdf="table")
