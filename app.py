@@ -11,20 +11,20 @@ from dash import Dash
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import callbacks
+from appdb.schema import AppDatabaseError, connect
 from commands.dashboards import dashboards_cli
 from commands.embed import embed_cli
 from commands.report import report_cli
 from commands.users import users_cli
 from components.shell import shell
-from data import runtime
 from data.cache import make_cache
-from data.config import Settings, secret_key
 from data.dashboards import SpecError, load_all
 from data.datasources import DataLayer, build_sources, source_dialects
 from data.scopes import load_rules
-from data.state import StateError, connect
 from exports.kaleido_engine import ENGINE
 from routes import auth, bounds, exports, guard, headers, health, timing
+from services import Services
+from settings import Settings, secret_key
 
 HERE = Path(__file__).resolve().parent
 
@@ -65,13 +65,13 @@ def create_app(settings: Settings | None = None) -> Dash:
             x_host=settings.trusted_proxy_hops,
         )
     try:
-        state = connect(settings.app_database_url)
-    except StateError as exc:
+        database = connect(settings.app_database_url)
+    except AppDatabaseError as exc:
         raise SystemExit(str(exc)) from None
     sources = build_sources(settings)
     rules = load_rules(settings.scopes_file, source_dialects(sources))
     layer = DataLayer(sources, make_cache(settings), rules)
-    runtime.install(app.server, settings, layer, dashboards, state, secret)
+    Services.build(settings, secret, layer, dashboards, database).install(app.server)
     prefix = settings.url_prefix.rstrip("/") or None
     app.server.register_blueprint(health.blueprint, url_prefix=prefix)
     app.server.register_blueprint(exports.blueprint, url_prefix=prefix)

@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 from flask import has_request_context, request
 
-from data import runtime
+from services import services
 
 Pairs = Iterable[tuple[str, str]]
 
@@ -58,7 +58,7 @@ def asset(prefix: str, name: str) -> str:
 def external(path: str) -> str | None:
     """`path` (a URL this module built) as an absolute URL, or None when no trusted origin is
     known."""
-    settings = runtime.settings()
+    settings = services().settings
     origin = settings.public_url
     if origin is None and has_request_context() and request.host in settings.allowed_hosts:
         origin = f"{request.scheme}://{request.host}"

@@ -25,12 +25,12 @@ from selenium.webdriver.chrome.service import Service
 
 from callbacks.panels import update_request
 from data.cache import make_cache
-from data.config import Settings
 from data.dashboards import load_all
 from data.datasources import DataLayer, build_sources
 from data.spec import Dashboard
 from data.urlstate import ViewState
 from data.variables import resolve
+from settings import Settings
 
 # Runs in the page before anything else: notes, on the browser's clock, when every panel's state
 # first reads ok, and when every chart and grid in them has drawn. Polling from the benchmark

@@ -24,11 +24,11 @@ from pathlib import Path
 import requests
 
 from data.cache import make_cache
-from data.config import ROOT, Settings
 from data.datasources import DataLayer, build_sources
 from data.timerange import TimeRange
 from demo.backfill import backfill
 from demo.promstack import PrometheusServer, free_port, write_config
+from settings import ROOT, Settings
 
 QUERY = "sum by (service) (rate(http_requests_total[$__rate_interval]))"
 DAYS = 7

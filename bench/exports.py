@@ -34,12 +34,10 @@ from pathlib import Path
 import requests
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from data import runtime
-from data.config import ROOT, Settings
-from data.embeds import new_link
+from auth.embeds import new_link
+from auth.users import User
 from data.spec import TEAMS
 from data.urlstate import ViewState
-from data.users import User
 from data.view import resolve_view
 from demo.backfill import backfill
 from demo.promstack import PrometheusServer, free_port, write_config
@@ -49,6 +47,8 @@ from exports.figures import for_image
 from exports.kaleido_engine import ENGINE, Image
 from exports.report import layout_report, overlay, typeset
 from exports.view import fetch_all
+from services import services
+from settings import ROOT, Settings
 
 PNG = "/export/system-health/request-rate.png"
 PDF = "/export/migration-health.pdf"
@@ -90,8 +90,8 @@ def make_app(prometheus_url: str, database_url: str):
 
 def query(app, slug: str, end: int, **extra) -> dict:
     with app.server.app_context():
-        dashboard = runtime.dashboards()[slug]
-        token, _ = new_link(runtime.embed_links(), dashboard, "1h", "bench")
+        dashboard = services().dashboards[slug]
+        token, _ = new_link(services().embed_links, dashboard, "1h", "bench")
     return {"from": (end - HOURS * 3600) * 1000, "to": end * 1000, "token": token, **extra}
 
 
@@ -118,8 +118,8 @@ def pdf_stages(app, end: int, runs: int) -> dict[str, float]:
     """Median seconds of each step of the report (warm data cache, warm engine)."""
     samples: dict[str, list[float]] = {}
     with app.server.app_context():
-        pool = runtime.panel_pool()
-        dashboard = runtime.dashboards()["migration-health"]
+        pool = services().panel_pool
+        dashboard = services().dashboards["migration-health"]
         params = query(app, "migration-health", end)
         asked = ViewState.from_query(dashboard, {k: [str(v)] for k, v in params.items()})
         admin = User(id=0, name="bench", level="admin", teams=TEAMS)

@@ -20,7 +20,6 @@ from pathlib import Path
 
 from bench.data_layer import DAYS, median_ms, prometheus_with_history, timed
 from data.cache import make_cache
-from data.config import ROOT, Settings
 from data.dashboards import load_all
 from data.datasources import DataLayer, build_sources, source_dialects
 from data.panel_data import render_sql
@@ -28,6 +27,7 @@ from data.promql import render as render_promql
 from data.scopes import Scope, load_rules
 from data.timerange import TimeRange, query_window
 from demo.warehouse import build_warehouse
+from settings import ROOT, Settings
 
 EU = Scope.of({"region": "EU"})
 

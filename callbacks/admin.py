@@ -8,12 +8,12 @@ from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
 from flask import request
 
 import urls
+from auth.access import current_viewer
+from auth.embeds import EmbedLinkError, new_link
+from auth.users import User, UserError
 from callbacks.access import ADMINS, callback
 from components.admin import audit_table, embed_links_table, users_table
-from data import runtime
-from data.access import current_viewer
-from data.embeds import EmbedLinkError, new_link
-from data.users import User, UserError
+from services import services
 
 
 def _admin() -> User:
@@ -41,7 +41,7 @@ def _note(text: str, ok: bool = True) -> html.Div:
 def change_user(action: str, name: str, level: str, teams: list[str], attrs: str, password: str):
     """Carry out one user action for the admin; (message, ok)."""
     admin = _admin()
-    users, audit, ip = runtime.users(), runtime.audit(), request.remote_addr or ""
+    users, audit, ip = services().users, services().audit, request.remote_addr or ""
     name = (name or "").strip()
     try:
         attributes = _pairs(attrs)
@@ -71,20 +71,20 @@ def change_user(action: str, name: str, level: str, teams: list[str], attrs: str
 
 def make_link(slug: str | None, ttl: str, raw_vars: str, raw_scopes: str) -> html.Div:
     admin = _admin()
-    dashboard = runtime.dashboards().get(slug or "")
+    dashboard = services().dashboards.get(slug or "")
     if dashboard is None:
         return _note("Pick a dashboard.", False)
     try:
         locked = {k: [v] for k, v in _pairs(raw_vars).items()}
-        token, link = new_link(runtime.embed_links(), dashboard, ttl, admin.name, locked,
+        token, link = new_link(services().embed_links, dashboard, ttl, admin.name, locked,
                                _pairs(raw_scopes))  # fmt: skip
     except (EmbedLinkError, ValueError) as exc:
         return _note(f"Not done: {exc}.", False)
-    runtime.audit().record("embed_token", admin.name, target=dashboard.slug,
+    services().audit.record("embed_token", admin.name, target=dashboard.slug,
                            ip=request.remote_addr or "",
                            detail={"id": link.id, "ttl": ttl, "vars": locked,
                                    "scopes": link.scopes})  # fmt: skip
-    path = urls.embed(runtime.settings().url_prefix, dashboard.slug, token)
+    path = urls.embed(services().settings.url_prefix, dashboard.slug, token)
     url = urls.external(path)
     shown = [_note(f"Link {link.id} for {dashboard.title}, valid until "
                    f"{link.expires_at:%Y-%m-%d %H:%M} UTC:")]  # fmt: skip
@@ -106,10 +106,10 @@ def make_link(slug: str | None, ttl: str, raw_vars: str, raw_scopes: str) -> htm
 def revoke_link(link_id: str) -> tuple[str, bool]:
     admin = _admin()
     try:
-        link = runtime.embed_links().revoke(link_id, admin.name)
+        link = services().embed_links.revoke(link_id, admin.name)
     except EmbedLinkError as exc:
         return f"Not done: {exc}.", False
-    runtime.audit().record("embed_revoke", admin.name, target=link.dashboard,
+    services().audit.record("embed_revoke", admin.name, target=link.dashboard,
                            ip=request.remote_addr or "", detail={"id": link.id})  # fmt: skip
     return f"Revoked link {link.id} of {link.dashboard}: it opens nothing any more.", True
 
@@ -133,7 +133,7 @@ def register(app: Dash) -> None:
     )
     def user_action(_add, _save, _reset, _remove, name, level, teams, attrs, password):
         message, ok = change_user(ctx.triggered_id, name, level, teams, attrs, password)
-        return _note(message, ok), users_table(runtime.users().all()) if ok else no_update
+        return _note(message, ok), users_table(services().users.all()) if ok else no_update
 
     @callback(
         app,
@@ -149,7 +149,7 @@ def register(app: Dash) -> None:
         if not rows:
             return no_update, no_update, no_update, no_update
         _admin()
-        user = runtime.users().get(rows[0]["name"])
+        user = services().users.get(rows[0]["name"])
         attrs = " ".join(f"{k}={v}" for k, v in user.attributes.items())
         return user.name, user.level, list(user.teams), attrs
 
@@ -167,7 +167,7 @@ def register(app: Dash) -> None:
     )
     def embed_link(_clicks, slug, ttl, raw_vars, raw_scopes):
         made = make_link(slug, ttl, raw_vars, raw_scopes)
-        return made, embed_links_table(runtime.embed_links().all())
+        return made, embed_links_table(services().embed_links.all())
 
     @callback(
         app,
@@ -182,7 +182,7 @@ def register(app: Dash) -> None:
         if not isinstance(trigger, dict) or not any(clicks):
             return no_update, no_update
         message, ok = revoke_link(str(trigger.get("link")))
-        return _note(message, ok), embed_links_table(runtime.embed_links().all())
+        return _note(message, ok), embed_links_table(services().embed_links.all())
 
     @callback(
         app,
@@ -195,7 +195,7 @@ def register(app: Dash) -> None:
     )
     def filter_audit(action, actor, outcome):
         _admin()
-        events = runtime.audit().events(
+        events = services().audit.events(
             action=action or None, actor=(actor or "").strip() or None,
             outcome=outcome or None, limit=500,
         )  # fmt: skip

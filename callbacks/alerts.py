@@ -8,14 +8,14 @@ from __future__ import annotations
 from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
 from flask import request
 
+from auth.access import current_viewer, scope_of
+from auth.users import User
 from callbacks.access import OPERATORS, VIEWERS, callback
 from components.alerts import alerts_view
-from data import runtime
-from data.access import current_viewer, scope_of
-from data.alerts import AckStore, current_alerts
+from data.alerts import current_alerts
 from data.errors import DataSourceError
-from data.users import User
 from data.view import layer_for
+from services import services
 
 
 def _can_ack() -> bool:
@@ -37,7 +37,7 @@ def alerts_list(severities: list[str] | None, search: str | None) -> html.Div:
     except DataSourceError as exc:
         return html.Div(f"Alerts could not be loaded: {exc.message}", className="text-danger")
     shown = [a for a in alerts if _matches(a, severities, search)]
-    acks = AckStore(runtime.state()).for_alerts(shown)
+    acks = services().acks.for_alerts(shown)
     listing = alerts_view(shown, acks, _can_ack())
     scope = scope_of(current_viewer())
     if not scope:
@@ -58,8 +58,8 @@ def acknowledge(fingerprint: str, comment: str | None) -> str | None:
     alert = next((a for a in visible if a.fingerprint == fingerprint), None)
     if alert is None:
         return "That alert is no longer firing."
-    AckStore(runtime.state()).acknowledge(alert, comment[:500], viewer.name)
-    runtime.audit().record("alert_ack", viewer.name, target=alert.name,
+    services().acks.acknowledge(alert, comment[:500], viewer.name)
+    services().audit.record("alert_ack", viewer.name, target=alert.name,
                            ip=request.remote_addr or "",
                            detail={"labels": alert.labels, "comment": comment[:500]})  # fmt: skip
     return None

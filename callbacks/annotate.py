@@ -11,14 +11,14 @@ from datetime import UTC, datetime
 from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
 from flask import request
 
+from appdb.notes import Note
+from auth.access import current_viewer
+from auth.users import User
 from callbacks.access import OPERATORS, STORE, callback
 from components.annotate import notes_list
-from data import runtime
-from data.access import current_viewer
-from data.annotations import AnnotationStore, Note
 from data.timerange import TimeRangeError, parse_time
-from data.users import User
 from data.view import ViewDenied, authorise, store_state
+from services import services
 
 FIELDS = ("op-annotate-text", "op-annotate-time", "op-annotate-end", "op-annotate-tags")
 
@@ -47,7 +47,7 @@ def _operator_on(store) -> tuple[User, str]:
 
 
 def _editable(viewer: User, slug: str, note_id) -> Note:
-    note = AnnotationStore(runtime.state()).get(note_id) if isinstance(note_id, int) else None
+    note = services().notes.get(note_id) if isinstance(note_id, int) else None
     if note is None or note.dashboard != slug:
         raise NotAllowed("That annotation is not on this dashboard (deleted meanwhile?).")
     if not note.editable_by(viewer.name, viewer.is_admin):
@@ -56,7 +56,7 @@ def _editable(viewer: User, slug: str, note_id) -> Note:
 
 
 def _audit(action: str, viewer: User, slug: str, **detail) -> None:
-    runtime.audit().record(action, viewer.name, target=slug, ip=request.remote_addr or "",
+    services().audit.record(action, viewer.name, target=slug, ip=request.remote_addr or "",
                            detail=detail)  # fmt: skip
 
 
@@ -79,7 +79,7 @@ def save_note(store, editing, text: str | None, when: str | None, end: str | Non
     if finish is not None and finish < start:
         return "The end is before the start.", False
     labels = tuple(t.strip() for t in (tags or "").split(",") if t.strip())[:10]
-    store_ = AnnotationStore(runtime.state())
+    store_ = services().notes
     detail = {"time": start.isoformat(), "text": text[:200]}
     if previous is None:
         note_id = store_.add(Note(slug, start, finish, text[:500], labels, viewer.name))
@@ -96,7 +96,7 @@ def delete_note(store, note_id) -> tuple[str, bool]:
         note = _editable(viewer, slug, note_id)
     except NotAllowed as exc:
         return str(exc), False
-    AnnotationStore(runtime.state()).delete(note.id)
+    services().notes.delete(note.id)
     _audit("annotation_delete", viewer, slug, id=note.id, author=note.author, text=note.text[:200])
     return "Deleted the annotation.", True
 
@@ -140,7 +140,7 @@ def register(app: Dash) -> None:
             viewer, slug = _operator_on(store)
         except NotAllowed as exc:
             return _result(str(exc), False)
-        notes = AnnotationStore(runtime.state()).latest(slug)
+        notes = services().notes.latest(slug)
         return notes_list(notes, viewer.name, viewer.is_admin)
 
     @callback(

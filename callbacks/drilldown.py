@@ -11,9 +11,8 @@ from urllib.parse import parse_qs, urlsplit
 from dash import ALL, Dash, Input, Output, State, ctx, no_update
 
 import urls
+from auth.access import current_viewer, may_view
 from callbacks.access import PAGE_URL, VIEWERS, Access, callback
-from data import runtime
-from data.access import current_viewer, may_view
 from data.drilldown import as_time, cross_filter_query, dashboard_url, detail_url
 from data.panel_data import panel_range, panel_window
 from data.spec import Dashboard
@@ -21,6 +20,7 @@ from data.timerange import TimeRangeError
 from data.urlstate import ViewState
 from data.view import ViewDenied, authorise
 from panels import panel_type
+from services import services
 
 GRAPHS = {"type": "panel-graph", "slug": ALL, "panel": ALL}
 
@@ -40,7 +40,7 @@ def _page(href: str | None) -> tuple[Dashboard, ViewState, str] | None:
     from the URL, and its local path; None elsewhere (embedded pages included: they do not
     drill)."""
     parts = urlsplit(href if isinstance(href, str) else "")
-    rel = urls.relative(runtime.settings().url_prefix, parts.path)
+    rel = urls.relative(services().settings.url_prefix, parts.path)
     place = urls.place(rel) if rel is not None else None
     if place is None or place.kind != "dashboard":
         return None
@@ -68,12 +68,12 @@ def navigate_click(graph_id: dict, click: dict, href: str | None) -> dict:
     except TimeRangeError:
         return {}
     # The bucket a click means is the one drawn: the panel's own window, as its queries ask.
-    window = panel_window(runtime.data_layer(), panel, time_range)
+    window = panel_window(services().data, panel, time_range)
     point = panel_type(panel.type).click(panel, points[0], window)
-    prefix = runtime.settings().url_prefix
+    prefix = services().settings.url_prefix
     drill = panel.drilldown
     if drill is not None and drill.dashboard:
-        target = runtime.dashboards().get(drill.dashboard)
+        target = services().dashboards.get(drill.dashboard)
         if target is None or not may_view(current_viewer(), target):
             return {}
         return {"href": dashboard_url(prefix, dashboard, panel, state, point, here)}

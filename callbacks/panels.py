@@ -21,10 +21,9 @@ import orjson
 from dash import ALL, MATCH, Dash, Input, Output, State, html
 from plotly.io.json import to_json_plotly
 
+from auth.access import current_viewer
 from callbacks.access import STORE, Access, Bound, callback
 from components.dashboard_view import loading_body
-from data import runtime
-from data.access import current_viewer
 from data.errors import DataSourceError, ErrorKind
 from data.panel_data import TRUNCATED_NOTE, PanelData
 from data.spec import Dashboard, Panel
@@ -32,6 +31,7 @@ from data.view import INPUT_ERRORS, View, ViewDenied, resolve_view, store_state
 from panels import DRAWING_VERSION, panel_type
 from panels.cards import message, table_view
 from panels.display import panel_data, panel_model
+from services import services
 
 BODIES = {"type": "panel-body", "slug": ALL, "panel": ALL}
 PENDING = {"type": "panel-pending", "slug": MATCH, "panel": MATCH}
@@ -140,7 +140,7 @@ def dashboard_content(store: dict, ids: list[dict], budget: float = BATCH_BUDGET
     view = _view(store)
     if isinstance(view, html.Div):
         return [view for _ in ids]
-    pool = runtime.panel_pool()
+    pool = services().panel_pool
     # The guard has checked the ids against the dashboard; a panel not on it is its error.
     panels = [view.dashboard.panel(i.get("panel")) for i in ids]
     notes = view.notes.version(view.dashboard.slug)

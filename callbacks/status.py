@@ -4,10 +4,10 @@ from dash import Dash, Input, Output
 
 from callbacks.access import VIEWERS, callback
 from components.status import status_table
-from data import runtime
+from services import services
 
 
 def register(app: Dash) -> None:
     @callback(app, Output("home-status", "children"), Input("home-status", "id"), access=VIEWERS)
     def show_status(_id: str):
-        return status_table(runtime.data_layer().health())
+        return status_table(services().data.health())

@@ -9,15 +9,15 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from data import runtime
 from data.dashboards import SpecError, from_json, load_all, parse, to_json, to_yaml
 from data.spec import Dashboard
+from services import services
 
 dashboards_cli = AppGroup("dashboards", help="Validate, export and import dashboard files.")
 
 
 def _directory(directory: str | None) -> Path:
-    return Path(directory) if directory else runtime.settings().dashboards_dir
+    return Path(directory) if directory else services().settings.dashboards_dir
 
 
 @dashboards_cli.command("validate")

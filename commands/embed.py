@@ -14,8 +14,8 @@ import click
 from flask.cli import with_appcontext
 
 import urls
-from data import runtime
-from data.embeds import EmbedLinkError, new_link
+from auth.embeds import EmbedLinkError, new_link
+from services import services
 
 
 def _pairs(option: str, pairs: tuple[str, ...]) -> list[tuple[str, str]]:
@@ -42,21 +42,21 @@ def embed_cli() -> None:
 @with_appcontext
 def create(slug: str, ttl: str, variables: tuple, scopes: tuple, creator: str) -> None:
     """Print a token for dashboard SLUG (and its embed address on stderr)."""
-    dashboard = runtime.dashboards().get(slug)
+    dashboard = services().dashboards.get(slug)
     if dashboard is None:
         raise click.ClickException(f"there is no dashboard {slug!r}")
     locked: dict[str, list[str]] = {}
     for name, value in _pairs("--var", variables):
         locked.setdefault(name, []).append(value)
     try:
-        token, link = new_link(runtime.embed_links(), dashboard, ttl, creator, locked,
+        token, link = new_link(services().embed_links, dashboard, ttl, creator, locked,
                                dict(_pairs("--scope", scopes)))  # fmt: skip
     except EmbedLinkError as exc:
         raise click.ClickException(str(exc)) from None
-    runtime.audit().record("embed_token", creator, target=slug,
+    services().audit.record("embed_token", creator, target=slug,
                            detail={"id": link.id, "ttl": ttl, "vars": locked,
                                    "scopes": link.scopes})  # fmt: skip
-    path = urls.embed(runtime.settings().url_prefix, slug, token)
+    path = urls.embed(services().settings.url_prefix, slug, token)
     click.echo(token)
     click.echo(urls.external(path) or path, err=True)
 
@@ -65,7 +65,7 @@ def create(slug: str, ttl: str, variables: tuple, scopes: tuple, creator: str) -
 @with_appcontext
 def list_links() -> None:
     """Every link: id, dashboard, state, expiry, last use, creator, locks and scopes."""
-    for link in runtime.embed_links().all():
+    for link in services().embed_links.all():
         used = f"{link.last_used_at:%Y-%m-%d %H:%M}" if link.last_used_at else "never"
         locks = " ".join(f"{k}={','.join(v)}" for k, v in link.variables.items())
         scopes = " ".join(f"{k}={v}" for k, v in link.scopes.items())
@@ -86,8 +86,8 @@ def list_links() -> None:
 def revoke(link_id: str, revoker: str) -> None:
     """Revoke link LINK_ID: every request it makes is a 401 from now on."""
     try:
-        link = runtime.embed_links().revoke(link_id, revoker)
+        link = services().embed_links.revoke(link_id, revoker)
     except EmbedLinkError as exc:
         raise click.ClickException(str(exc)) from None
-    runtime.audit().record("embed_revoke", revoker, target=link.dashboard, detail={"id": link.id})
+    services().audit.record("embed_revoke", revoker, target=link.dashboard, detail={"id": link.id})
     click.echo(f"revoked {link.id} ({link.dashboard})", err=True)

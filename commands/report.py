@@ -11,14 +11,14 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from data import runtime
+from auth.users import User, UserError
 from data.errors import DataSourceError
 from data.spec import TEAMS
 from data.urlstate import ViewState
-from data.users import User, UserError
 from data.view import INPUT_ERRORS, ViewDenied, resolve_view
 from exports.build import ExportError, panel_data_csv, panel_image, report_pdf
 from exports.kaleido_engine import ExportEngineError
+from services import services
 
 
 def _actor() -> str:
@@ -34,7 +34,7 @@ def _viewer(as_user: str | None) -> User:
     if as_user is None:
         return User(id=0, name=_actor(), level="admin", teams=TEAMS)
     try:
-        return runtime.users().get(as_user)
+        return services().users.get(as_user)
     except UserError as exc:
         raise click.ClickException(str(exc)) from None
 
@@ -60,9 +60,9 @@ def report_cli(
     as_user: str | None,
 ) -> None:
     """Write dashboard SLUG's PDF report (or one panel's image or CSV) to --out."""
-    dashboard = runtime.dashboards().get(slug)
+    dashboard = services().dashboards.get(slug)
     if dashboard is None:
-        known = ", ".join(sorted(runtime.dashboards()))
+        known = ", ".join(sorted(services().dashboards))
         raise click.ClickException(f"there is no dashboard {slug!r}; known: {known}")
     panel = dashboard.panel(panel_id) if panel_id else None
     if (fmt != "pdf" or panel_id) and panel is None:
@@ -82,14 +82,14 @@ def report_cli(
                 f"--var {pair!r}: write name=value with one of: {', '.join(sorted(names))}"
             )
         query.setdefault(f"var-{name}", []).append(value)
-    timeout = runtime.settings().export_timeout
+    timeout = services().settings.export_timeout
     viewer = _viewer(as_user)
     actor = viewer.name
     target = slug if fmt == "pdf" else f"{slug}/{panel_id}"
     try:
         view = resolve_view(viewer, slug, ViewState.from_query(dashboard, query))
         if fmt == "pdf":
-            body: bytes = report_pdf(view, runtime.panel_pool(), actor, timeout=timeout)
+            body: bytes = report_pdf(view, services().panel_pool, actor, timeout=timeout)
         elif fmt == "csv":
             body = panel_data_csv(view, panel)[0].encode()
         else:
@@ -102,8 +102,8 @@ def report_cli(
         raise click.ClickException(exc.message) from None
     except (ExportError, ExportEngineError) as exc:
         detail = {"format": fmt, "query": query, "error": exc.message}
-        runtime.audit().record("export", actor, target=target, outcome="error", detail=detail)
+        services().audit.record("export", actor, target=target, outcome="error", detail=detail)
         raise click.ClickException(exc.message) from None
     Path(out).write_bytes(body)
-    runtime.audit().record("export", actor, target=target, detail={"format": fmt, "query": query})
+    services().audit.record("export", actor, target=target, detail={"format": fmt, "query": query})
     click.echo(f"wrote {out} ({len(body):,} bytes)", err=True)

@@ -12,8 +12,8 @@ import sys
 import click
 from flask.cli import AppGroup
 
-from data import runtime
-from data.users import LEVELS, UserError
+from auth.users import LEVELS, UserError
+from services import services
 
 users_cli = AppGroup("users", help="Add, list, change and remove users.")
 
@@ -44,7 +44,7 @@ def _fail(exc: UserError) -> None:
 
 
 def _record(action: str, name: str, **detail) -> None:
-    runtime.audit().record(action, "cli", target=name, detail=detail)
+    services().audit.record(action, "cli", target=name, detail=detail)
 
 
 @users_cli.command("add")
@@ -55,7 +55,7 @@ def _record(action: str, name: str, **detail) -> None:
 def add(name: str, level: str, teams: str | None, attrs: tuple[str, ...]) -> None:
     """Add a user; the password is asked for (or read from stdin)."""
     try:
-        user = runtime.users().add(
+        user = services().users.add(
             name, _password(), level, _teams(teams) or [], _attributes(attrs)
         )
     except UserError as exc:
@@ -67,7 +67,7 @@ def add(name: str, level: str, teams: str | None, attrs: tuple[str, ...]) -> Non
 @users_cli.command("list")
 def list_users() -> None:
     """Every user with level, teams and attributes."""
-    for user in runtime.users().all():
+    for user in services().users.all():
         attrs = " ".join(f"{k}={v}" for k, v in user.attributes.items())
         click.echo(f"{user.name:<20} {user.level:<9} {','.join(user.teams):<30} {attrs}".rstrip())
 
@@ -84,7 +84,7 @@ def set_user(
     """Change a user's level, teams or attributes."""
     attributes = {} if clear_attrs else (_attributes(attrs) if attrs else None)
     try:
-        user = runtime.users().set(name, level=level, teams=_teams(teams), attributes=attributes)
+        user = services().users.set(name, level=level, teams=_teams(teams), attributes=attributes)
     except UserError as exc:
         _fail(exc)
     _record("user_set", name, level=user.level, teams=list(user.teams), attributes=user.attributes)
@@ -96,7 +96,7 @@ def set_user(
 def remove(name: str) -> None:
     """Remove a user; their sessions end at once."""
     try:
-        runtime.users().remove(name)
+        services().users.remove(name)
     except UserError as exc:
         _fail(exc)
     _record("user_remove", name)
@@ -108,7 +108,7 @@ def remove(name: str) -> None:
 def reset_password(name: str) -> None:
     """Set a new password (asked for, or read from stdin); the user's sessions end."""
     try:
-        runtime.users().reset_password(name, _password())
+        services().users.reset_password(name, _password())
     except UserError as exc:
         _fail(exc)
     _record("user_password", name)

@@ -8,10 +8,10 @@ import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from data.audit import ACTIONS, Event
-from data.embeds import EmbedLink
+from auth.audit import ACTIONS, Event
+from auth.embeds import EmbedLink
+from auth.users import LEVELS, User
 from data.spec import TEAMS, Dashboard
-from data.users import LEVELS, User
 
 
 def _field(label: str, control) -> html.Div:

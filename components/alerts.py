@@ -7,7 +7,8 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import html
 
-from data.alerts import Ack, Alert
+from appdb.acks import Ack
+from data.alerts import Alert
 from panels.alerts import TONE, since
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from data.annotations import Note
+from appdb.notes import Note
 
 
 def annotate_form() -> html.Div:

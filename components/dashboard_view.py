@@ -9,11 +9,11 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 import urls
-from data import runtime
 from data.spec import REFRESH_CHOICES, Dashboard, Panel, refresh_seconds
 from data.urlstate import ViewState
 from data.variables import ALL, shows_all
 from panels import panel_type
+from services import services
 
 EXPORT_FORMATS = (("PNG image", "png"), ("SVG image", "svg"), ("CSV data", "csv"))
 TIME_PRESETS = [
@@ -56,7 +56,7 @@ def export_menu(slug: str, panel: Panel, query: str) -> html.Details | None:
     links = [
         html.A(
             label,
-            href=urls.export(runtime.settings().url_prefix, slug, fmt, panel.id, query),
+            href=urls.export(services().settings.url_prefix, slug, fmt, panel.id, query),
             className="panel-export-link",
         )
         for label, fmt in EXPORT_FORMATS
@@ -232,7 +232,7 @@ def header(dashboard: Dashboard, titles: dict[str, str], export: str | None = No
     links = [
         dcc.Link(
             titles[link.dashboard],
-            href=urls.dashboard(runtime.settings().url_prefix, link.dashboard),
+            href=urls.dashboard(services().settings.url_prefix, link.dashboard),
             className="me-3 small",
         )
         for link in dashboard.links
@@ -244,7 +244,7 @@ def header(dashboard: Dashboard, titles: dict[str, str], export: str | None = No
             html.A(
                 "PDF report",
                 href=urls.export(
-                    runtime.settings().url_prefix, dashboard.slug, "pdf", pairs=export
+                    services().settings.url_prefix, dashboard.slug, "pdf", pairs=export
                 ),
                 className="btn btn-outline-secondary btn-sm dash-report",
                 title="Every panel of this dashboard for this time range, as a PDF",

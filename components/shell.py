@@ -9,14 +9,14 @@ from dash import dcc, html
 from flask_wtf.csrf import generate_csrf
 
 import urls
-from data import runtime
-from data.access import current_viewer
+from auth.access import current_viewer
+from auth.users import User
 from data.spec import TEAMS, Dashboard
-from data.users import User
+from services import services
 
 
 def _prefix() -> str:
-    return runtime.settings().url_prefix
+    return services().settings.url_prefix
 
 
 def by_team(
@@ -36,7 +36,7 @@ def team_label(team: str) -> str:
 
 
 def visible_dashboards(user: User) -> list[Dashboard]:
-    return [d for d in runtime.dashboards().values() if user.may_view(d)]
+    return [d for d in services().dashboards.values() if user.may_view(d)]
 
 
 def user_groups(user: User) -> dict[str, list[Dashboard]]:

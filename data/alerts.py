@@ -1,20 +1,14 @@
-"""Alerts from Prometheus's rules, and their acknowledgements in the state database.
-
-An acknowledgement belongs to one firing episode of one alert (its name and labels, and the time
-it became active): when the alert resolves and fires again it is a new episode, unacknowledged.
-"""
+"""Alerts from Prometheus's rules, pending and firing; their acknowledgements are in the app's
+database (appdb/acks.py)."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
-
-from sqlalchemy import Engine, insert, select
+from datetime import datetime
 
 from data.datasources import DataLayer
-from data.state import alert_acks
 
 SEVERITIES = ("critical", "warning", "info")
 
@@ -42,13 +36,6 @@ class Alert:
         return (self.state != "firing", order, self.service, self.name, -self.active_at)
 
 
-@dataclass(frozen=True)
-class Ack:
-    comment: str
-    author: str
-    at: datetime
-
-
 def _parse_time(text: str) -> float:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
 
@@ -73,41 +60,3 @@ def current_alerts(layer: DataLayer, datasource: str = "prometheus") -> list[Ale
             )
         )
     return sorted(alerts, key=lambda a: a.rank)
-
-
-class AckStore:
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-
-    def acknowledge(self, alert: Alert, comment: str, author: str) -> Ack:
-        ack = Ack(comment=comment, author=author, at=datetime.now(UTC))
-        with self.engine.begin() as db:
-            db.execute(
-                insert(alert_acks).values(
-                    fingerprint=alert.fingerprint,
-                    active_at=alert.active_at,
-                    comment=comment,
-                    author=author,
-                    at=ack.at,
-                )
-            )
-        return ack
-
-    def for_alerts(self, alerts: list[Alert]) -> dict[str, Ack]:
-        """{fingerprint: the latest acknowledgement of the alert's current episode}."""
-        if not alerts:
-            return {}
-        episodes = {(a.fingerprint, a.active_at) for a in alerts}
-        query = (
-            select(alert_acks)
-            .where(alert_acks.c.fingerprint.in_([a.fingerprint for a in alerts]))
-            .order_by(alert_acks.c.id)
-        )
-        with self.engine.connect() as db:
-            rows = db.execute(query).all()
-        acks = {}
-        for row in rows:
-            if (row.fingerprint, row.active_at) in episodes:
-                at = row.at if row.at.tzinfo else row.at.replace(tzinfo=UTC)
-                acks[row.fingerprint] = Ack(comment=row.comment, author=row.author, at=at)
-        return acks

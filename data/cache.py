@@ -45,9 +45,9 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from data.config import Settings
 from data.errors import DataSourceError
 from data.metrics import CACHE_REQUESTS
+from settings import Settings
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)

@@ -8,8 +8,8 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
-from data.config import ROOT
 from data.spec import Dashboard
+from settings import ROOT
 
 DASHBOARDS_DIR = ROOT / "dashboards"
 

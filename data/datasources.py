@@ -32,12 +32,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from data import promql
 from data.cache import CacheResult, QueryCache
-from data.config import Settings
 from data.errors import DataSourceError, ErrorKind
 from data.prometheus import PrometheusSource
 from data.scopes import UNSCOPED, Scope, ScopeRules
 from data.sql import SQLResult, SQLSource
 from data.timerange import DEFAULT_MAX_POINTS, QueryWindow, TimeRange, query_window
+from settings import Settings
 
 Source = PrometheusSource | SQLSource
 _BIND_NAME = re.compile(r"(?<![:\w]):(\w+)")

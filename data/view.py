@@ -16,18 +16,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import Engine
-
-from data import runtime
-from data.access import Viewer, locked_variables, may_view, scope_of
-from data.annotations import AnnotationStore
+from appdb.acks import AckStore
+from appdb.notes import AnnotationStore
+from auth.access import Viewer, locked_variables, may_view, scope_of
+from auth.users import User
 from data.datasources import DataLayer
 from data.scopes import Scope
 from data.spec import REFRESH_CHOICES, Dashboard, Panel, refresh_seconds
 from data.timerange import TimeRange, TimeRangeError
 from data.urlstate import ViewState
-from data.users import User
 from data.variables import VariableError, as_query_values, resolve
+from services import services
 
 
 class BadState(ValueError):
@@ -58,13 +57,11 @@ class View:
     locked: dict[str, list[str]]
     scope: Scope
     layer: DataLayer  # reads for `scope`
-    db: Engine  # the app's state database (acknowledgements, notes), for threads without a request
+    # The app database's notes (drawn on the page and in exports) and acknowledgements, here
+    # for the panel threads, which run outside the request.
+    notes: AnnotationStore
+    acks: AckStore
     prefix: str  # URL_PREFIX, for links drawn into panels
-
-    @property
-    def notes(self) -> AnnotationStore:
-        """The annotations users added, drawn on the page and in exports."""
-        return AnnotationStore(self.db)
 
     @property
     def values(self) -> dict[str, list[str]]:
@@ -89,13 +86,13 @@ class View:
 def layer_for(viewer: Viewer) -> DataLayer:
     """The data layer reading for `viewer`'s scope, for what is not one dashboard (the alerts
     page, the navbar's badge)."""
-    return runtime.data_layer().scoped(scope_of(viewer))
+    return services().data.scoped(scope_of(viewer))
 
 
 def authorise(viewer: Viewer | None, slug: str, *, users_only: bool = False) -> Dashboard:
     """The dashboard `slug` if `viewer` may open it (an embed link only its own, and only where
     `users_only` is false); ViewDenied with the reason otherwise."""
-    dashboard = runtime.dashboards().get(slug)
+    dashboard = services().dashboards.get(slug)
     if dashboard is None:
         raise ViewDenied(f"There is no dashboard {slug!r}.", 404)
     if users_only and not isinstance(viewer, User):
@@ -118,9 +115,19 @@ def resolve_view(
     locked = locked_variables(viewer, dashboard)
     values, choices = resolve(layer, dashboard, asked.variables, locked)
     state = ViewState(asked.time_from, asked.time_to, asked.refresh, values)
-    prefix = runtime.settings().url_prefix
+    app = services()
     return View(
-        viewer, dashboard, state, time_range, choices, locked, scope, layer, runtime.state(), prefix
+        viewer,
+        dashboard,
+        state,
+        time_range,
+        choices,
+        locked,
+        scope,
+        layer,
+        app.notes,
+        app.acks,
+        app.settings.url_prefix,
     )
 
 

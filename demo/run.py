@@ -19,8 +19,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from urllib.parse import urlparse
 
-from data.config import Settings, secret_key
-from data.state import connect
+from appdb.schema import connect
 from demo.alert_history import write_alert_history
 from demo.backfill import backfill
 from demo.promstack import (
@@ -34,6 +33,7 @@ from demo.promstack import (
 from demo.series import MODEL_VERSION
 from demo.users import ensure_demo_users
 from demo.warehouse import build_warehouse
+from settings import Settings, secret_key
 
 HERE = Path(__file__).resolve().parent
 APP_HOST, APP_PORT = "127.0.0.1", 8050

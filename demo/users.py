@@ -9,8 +9,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from auth.users import UserError, UserStore
 from data.spec import TEAMS
-from data.users import UserError, UserStore
 
 OPERATORS = {"sre", "dba", "security", "migration"}
 

@@ -843,7 +843,7 @@ def build_warehouse(
 
 
 def main() -> None:
-    from data.config import Settings
+    from settings import Settings
 
     parser = argparse.ArgumentParser(description="Build the demo warehouse.")
     parser.add_argument("--url", default=None, help="SQLAlchemy URL (default: DATABASE_URL)")

@@ -10,19 +10,19 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 import urls
+from auth.access import Viewer, may_view
+from auth.users import User
 from components.annotate import annotate_form
 from components.dashboard_view import export_query, grid, header, refresh_ms, toolbar
 from components.drill_view import breadcrumb, filter_chips
-from data import runtime
-from data.access import Viewer, may_view
 from data.drilldown import safe_back
 from data.errors import DataSourceError
 from data.spec import Dashboard
 from data.timerange import TimeRangeError
 from data.urlstate import ViewState
-from data.users import User
 from data.variables import ALL, VariableError, resolve, shows_all
 from data.view import View, ViewDenied, authorise, resolve_view
+from services import services
 
 
 def forbidden(what: str) -> dbc.Alert:
@@ -38,7 +38,7 @@ def refused(exc: ViewDenied) -> dbc.Alert:
 def trail(query: dict, dashboard: Dashboard, titles: dict[str, str]) -> list:
     """The breadcrumb of a drill-down: the dashboard it came from (`back`), then this one."""
     raw = query.get("back")
-    prefix = runtime.settings().url_prefix
+    prefix = services().settings.url_prefix
     back = safe_back(raw[-1] if isinstance(raw, list) else raw, prefix)
     if back is None:
         return []
@@ -115,7 +115,7 @@ def dashboard_layout(
     if embed_token is not None:
         body = [*notes, grid(dashboard, only=panel_id, export=export)]
     else:
-        titles = {d.slug: d.title for d in runtime.dashboards().values() if may_view(viewer, d)}
+        titles = {d.slug: d.title for d in services().dashboards.values() if may_view(viewer, d)}
         operator = isinstance(viewer, User) and viewer.at_least("operator")
         chips = filter_chips(dashboard, view.values, defaults, set(locked))
         body = [

@@ -5,9 +5,9 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from data.access import current_viewer
+from auth.access import current_viewer
+from auth.users import User
 from data.alerts import SEVERITIES
-from data.users import User
 from pages._view import forbidden
 
 dash.register_page(__name__, path="/alerts", name="Alerts", title="Alerts · Teamdash", order=5)

@@ -3,7 +3,7 @@ themselves through the panel callback."""
 
 import dash
 
-from data.access import current_viewer
+from auth.access import current_viewer
 from pages._view import dashboard_layout
 
 dash.register_page(__name__, path_template="/d/<slug>", name="Dashboard", nav=False, order=10)

@@ -12,9 +12,8 @@ import dash_bootstrap_components as dbc
 from dash import html
 
 import urls
+from auth.access import current_viewer
 from components.drill_view import breadcrumb, detail_title
-from data import runtime
-from data.access import current_viewer
 from data.drilldown import detail_params
 from data.errors import DataSourceError
 from data.panel_data import render_sql
@@ -23,6 +22,7 @@ from data.urlstate import ViewState
 from data.view import INPUT_ERRORS, ViewDenied, authorise, resolve_view
 from pages._view import refused
 from panels.table import header, readable_times
+from services import services
 
 dash.register_page(
     __name__, path_template="/d/<slug>/detail/<panel>", name="Detail", nav=False, order=9
@@ -82,7 +82,7 @@ def layout(slug: str = "", panel: str = "", **query):
         [("from", asked.time_from), ("to", asked.time_to)]
         + [(f"var-{k}", v) for k, vs in asked.variables.items() for v in vs]
     )
-    prefix = runtime.settings().url_prefix
+    prefix = services().settings.url_prefix
     title = detail_title(spec.drilldown.title or spec.title, query.get("category"),
                          query.get("series"), when)  # fmt: skip
     return html.Div(

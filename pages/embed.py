@@ -6,8 +6,8 @@ panel callbacks check it again on every request (it travels in the dash-state st
 import dash
 from dash import html
 
-from data.access import current_viewer
-from data.embeds import EmbedGrant
+from auth.access import current_viewer
+from auth.embeds import EmbedGrant
 from pages._view import dashboard_layout, forbidden
 
 dash.register_page(__name__, path_template="/embed/<slug>", name="Embed", nav=False, order=20)

@@ -5,11 +5,11 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 import urls
+from auth.access import current_viewer
+from auth.users import User
 from components.shell import team_label, user_groups
-from data import runtime
-from data.access import current_viewer
-from data.users import User
 from pages._view import forbidden
+from services import services
 
 dash.register_page(__name__, path="/", name="Home", title="Teamdash", order=0)
 
@@ -20,7 +20,7 @@ def _card(dashboard) -> dbc.Col:
             [
                 dcc.Link(
                     dashboard.title,
-                    href=urls.dashboard(runtime.settings().url_prefix, dashboard.slug),
+                    href=urls.dashboard(services().settings.url_prefix, dashboard.slug),
                 ),
                 html.P(dashboard.description, className="small text-muted mb-0"),
             ],

@@ -13,7 +13,8 @@ import pandas as pd
 from dash import dcc, html
 
 import urls
-from data.alerts import Ack, AckStore, Alert, current_alerts
+from appdb.acks import Ack
+from data.alerts import Alert, current_alerts
 from data.panel_data import PanelData
 from panels.figures import rows_figure
 from panels.kind import Context, Model, Options, PanelType, Rows
@@ -38,7 +39,7 @@ def build(data: PanelData, context: Context) -> AlertsModel:
     """The alerts through the viewer's view (its scope); DataSourceError when Prometheus fails."""
     view = context.source
     alerts = current_alerts(view.layer, data.panel.datasource)
-    acks = AckStore(view.db).for_alerts(alerts)
+    acks = view.acks.for_alerts(alerts)
     return AlertsModel(
         data.panel, data.slug, data.time_range, alerts, acks, context.prefix, time.time()
     )

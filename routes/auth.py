@@ -2,7 +2,7 @@
 `username`, `password` and `csrf_token`.
 
 One message for an unknown user and a wrong password; failed attempts limited per (user name, IP)
-and per IP, counted from the audit log that every worker shares (data/login_limit.py); a new
+and per IP, counted from the audit log that every worker shares (auth/login_limit.py); a new
 server-side session on every login; `next` only ever to a local path.
 """
 
@@ -16,8 +16,8 @@ from flask_login import LoginManager, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
 
 import urls
-from data import runtime
-from data.users import User
+from auth.users import User
+from services import services
 
 blueprint = Blueprint("auth", __name__, template_folder="templates")
 
@@ -39,7 +39,7 @@ def safe_next(target: str | None) -> str | None:
 
 def landing(user: User) -> str:
     """Where a user lands after login: the first of their teams' default dashboards."""
-    dashboards = runtime.dashboards()
+    dashboards = services().dashboards
     for team in user.teams:
         for dashboard in dashboards.values():
             if team in dashboard.landing_for and user.may_view(dashboard):
@@ -54,7 +54,7 @@ def client_ip() -> str:
 def _page(status: int = 200, message: str = "", tone: str = "danger", **form) -> Response:
     html = render_template(
         "login.html",
-        prefix=runtime.settings().url_prefix,
+        prefix=services().settings.url_prefix,
         csrf_token=generate_csrf(),
         message=message,
         tone=tone,
@@ -67,7 +67,7 @@ def _page(status: int = 200, message: str = "", tone: str = "danger", **form) ->
 @blueprint.get("/login")
 def login_form():
     if current_user.is_authenticated:
-        return redirect(safe_next(request.args.get("next")) or runtime.settings().url_prefix)
+        return redirect(safe_next(request.args.get("next")) or services().settings.url_prefix)
     message = request.args.get("reason") == "ended" and "Your session has ended; log in again."
     return _page(message=message or "", tone="info", next=request.args.get("next", ""))
 
@@ -78,7 +78,7 @@ def login_submit():
     password = request.form.get("password", "")
     form = {"username": username[:64], "next": request.form.get("next", "")}
     ip = client_ip()
-    limiter = runtime.login_limiter()
+    limiter = services().login_limiter
     attempt = limiter.begin(ip, username)
     if attempt.wait:
         limiter.settle(attempt, "limited")
@@ -92,16 +92,16 @@ def login_submit():
         return _page(
             400, f"The form could not be accepted ({exc}); reload the page and try again.", **form
         )
-    user = runtime.users().verify(username, password)
+    user = services().users.verify(username, password)
     if user is None:
         limiter.settle(attempt, "denied")
         return _page(401, WRONG, **form)
     # A new session: nothing from before the login (a planted session id included) survives.
     session.clear()
-    session_id = runtime.sessions().start(user, ip)
-    login_user(runtime.sessions().user(session_id))
+    session_id = services().sessions.start(user, ip)
+    login_user(services().sessions.user(session_id))
     limiter.settle(attempt, "ok")
-    prefix = runtime.settings().url_prefix
+    prefix = services().settings.url_prefix
     return redirect(safe_next(form["next"]) or prefix + landing(user))
 
 
@@ -112,22 +112,22 @@ def logout():
     except (CSRFError, ValueError):
         return _page(400, "Log out with the button in the menu bar.")
     if current_user.is_authenticated:
-        runtime.sessions().end(current_user.session_id)
-        runtime.audit().record("logout", current_user.name, ip=client_ip())
+        services().sessions.end(current_user.session_id)
+        services().audit.record("logout", current_user.name, ip=client_ip())
     logout_user()
     session.clear()
-    return redirect(urls.page(runtime.settings().url_prefix, "login"))
+    return redirect(urls.page(services().settings.url_prefix, "login"))
 
 
 def install(server: Flask) -> None:
-    settings = runtime.settings()
+    settings = services().settings
     manager = LoginManager()
     manager.init_app(server)
-    manager.session_protection = None  # sessions are server-side rows; see data/users.py
+    manager.session_protection = None  # sessions are server-side rows; see auth/users.py
 
     @manager.user_loader
     def load(session_id: str) -> User | None:
-        return runtime.sessions().user(session_id)
+        return services().sessions.user(session_id)
 
     server.config.update(
         SESSION_COOKIE_HTTPONLY=True,

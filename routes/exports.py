@@ -14,8 +14,7 @@ from collections.abc import Callable
 
 from flask import Blueprint, Response, g, jsonify, request
 
-from data import runtime
-from data.access import Viewer
+from auth.access import Viewer
 from data.errors import DataSourceError, ErrorKind
 from data.panel_data import TRUNCATED_NOTE
 from data.urlstate import ViewState
@@ -30,6 +29,7 @@ from exports.build import (
     report_pdf,
 )
 from exports.kaleido_engine import ExportEngineError
+from services import services
 
 blueprint = Blueprint("exports", __name__)
 TRUNCATED_HEADER = "X-Teamdash-Truncated"  # a CSV cut at the row limit says so here too
@@ -101,7 +101,7 @@ def _audited(viewer: Viewer, target: str, fmt: str, make: Callable[[], Response]
     if outcome == "error":
         detail["status"] = response.status_code
     ip = request.remote_addr or ""
-    runtime.audit().record(
+    services().audit.record(
         "export", viewer.name, target=target, outcome=outcome, ip=ip, detail=detail
     )
     return response
@@ -123,7 +123,7 @@ def _exported(target: str, fmt: str, make: Callable[[Viewer], Response]) -> Resp
         return _audited(viewer, target, fmt, lambda: make(viewer))
     except ViewDenied as exc:
         if exc.status == 403:
-            runtime.audit().record("forbidden", viewer.name, target=target, outcome="denied",
+            services().audit.record("forbidden", viewer.name, target=target, outcome="denied",
                                    ip=request.remote_addr or "")  # fmt: skip
         return _error(exc.status, exc.message)
 
@@ -142,7 +142,7 @@ def panel_export(slug: str, panel_id: str, fmt: str) -> Response:
             if truncated:
                 headers[TRUNCATED_HEADER] = TRUNCATED_NOTE
         else:
-            timeout = runtime.settings().export_timeout
+            timeout = services().settings.export_timeout
             body = panel_image(view, panel, fmt, size=size, scale=scale, timeout=timeout)
         return _download(body, fmt, filename(view, fmt, panel), headers)
 
@@ -153,8 +153,8 @@ def panel_export(slug: str, panel_id: str, fmt: str) -> Response:
 def dashboard_report(slug: str) -> Response:
     def make(viewer: Viewer) -> Response:
         view = _view(slug, viewer)
-        timeout = runtime.settings().export_timeout
-        pdf = report_pdf(view, runtime.panel_pool(), viewer.name, timeout=timeout)
+        timeout = services().settings.export_timeout
+        pdf = report_pdf(view, services().panel_pool, viewer.name, timeout=timeout)
         return _download(pdf, "pdf", filename(view, "pdf"))
 
     return _exported(slug, "pdf", make)

@@ -31,12 +31,12 @@ from flask_login import current_user
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 import urls
+from auth.access import Viewer, may_view
+from auth.embeds import EmbedGrant, EmbedTokenError
+from auth.users import User
 from callbacks.access import PAGE_URL, STORE, Access, Bound, registry
-from data import runtime
-from data.access import Viewer, may_view
-from data.embeds import EmbedGrant, EmbedTokenError
-from data.users import User
 from routes.timing import callback_label
+from services import services
 
 OPEN = ("assets/", "_dash-component-suites/", "_favicon.ico", "login", "healthz", "metrics")
 ROUTER_OUTPUT = ".._pages_content.children..._pages_store.data.."
@@ -74,19 +74,19 @@ class Refused(Exception):
 class Guard:
     def __init__(self, app: Dash) -> None:
         self.app = app
-        self.prefix = runtime.settings().url_prefix
+        self.prefix = services().settings.url_prefix
 
     def relative(self, path: str) -> str | None:
         return urls.relative(self.prefix, path)
 
     def grant(self, token: str) -> EmbedGrant:
         try:
-            return runtime.embed_links().read(token)
+            return services().embed_links.read(token)
         except EmbedTokenError as exc:
             raise Refused(401, str(exc)) from None
 
     def forbidden(self, viewer: Viewer, target: str) -> Refused:
-        runtime.audit().record("forbidden", viewer.name, target=target, outcome="denied",
+        services().audit.record("forbidden", viewer.name, target=target, outcome="denied",
                                ip=request.remote_addr or "")  # fmt: skip
         return Refused(403, f"You may not open {target}. Ask an admin for access to it.")
 
@@ -152,7 +152,7 @@ class Guard:
         try:
             body = request.get_json()
         except RequestEntityTooLarge:
-            limit = runtime.settings().max_request_bytes
+            limit = services().settings.max_request_bytes
             raise Refused(413, f"The request is larger than {limit:,} bytes.") from None
         except HTTPException:
             raise Refused(400, "The callback request is not valid JSON.") from None
@@ -194,7 +194,7 @@ class Guard:
             if not viewer.at_least(access.level):
                 raise self.forbidden(viewer, f"this action (it needs the {access.level} level)")
         slug = store.get("slug")
-        dashboard = runtime.dashboards().get(slug) if isinstance(slug, str) else None
+        dashboard = services().dashboards.get(slug) if isinstance(slug, str) else None
         if dashboard is not None and not may_view(viewer, dashboard):
             raise self.forbidden(viewer, f"dashboard {slug!r}")
         if access.check is not None:
@@ -226,7 +226,7 @@ class Guard:
     def check_path(self, user: User, rel: str) -> None:
         place = urls.place(rel)
         if place.kind in ("dashboard", "detail"):
-            dashboard = runtime.dashboards().get(place.slug)
+            dashboard = services().dashboards.get(place.slug)
             if dashboard is not None and not user.may_view(dashboard):
                 raise self.forbidden(user, f"dashboard {dashboard.slug!r}")
         if place.kind == "admin" and not user.is_admin:
@@ -238,7 +238,7 @@ class Guard:
         token = request.args.get("token")
         viewer = self.grant(token) if token is not None else self.logged_in()
         slug = urls.place(rel).slug
-        dashboard = runtime.dashboards().get(slug)
+        dashboard = services().dashboards.get(slug)
         if dashboard is not None and not may_view(viewer, dashboard):
             raise self.forbidden(viewer, f"dashboard {slug!r}")
         return viewer
@@ -250,7 +250,7 @@ class Guard:
                 slug = urls.place(rel).slug
                 if grant.slug != slug:
                     raise self.forbidden(grant, f"dashboard {slug!r} with this embed link")
-                runtime.audit().record("embed_use", grant.name, target=slug,
+                services().audit.record("embed_use", grant.name, target=slug,
                                        ip=request.remote_addr or "")  # fmt: skip
                 g.viewer = grant
                 return None

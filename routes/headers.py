@@ -11,7 +11,7 @@ from __future__ import annotations
 from dash import Dash
 from flask import request
 
-from data import runtime
+from services import services
 
 
 def policy(script_hashes: list[str], frame_ancestors: str) -> str:
@@ -32,7 +32,7 @@ def policy(script_hashes: list[str], frame_ancestors: str) -> str:
 
 
 def install(app: Dash) -> None:
-    settings = runtime.settings()
+    settings = services().settings
     hashes = app.csp_hashes()
     embed_ancestors = " ".join(["'self'", *settings.embed_allowed_origins])
     embed_policy = policy(hashes, embed_ancestors)

@@ -15,7 +15,7 @@ from flask import Blueprint, Response, jsonify
 from flask_login import current_user
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest, multiprocess
 
-from data import runtime
+from services import services
 
 blueprint = Blueprint("health", __name__)
 
@@ -24,7 +24,7 @@ blueprint = Blueprint("health", __name__)
 def healthz():
     if not current_user.is_authenticated:
         return jsonify({"status": "ok", "detail": "log in for each datasource's state"})
-    layer = runtime.data_layer()
+    layer = services().data
     started = time.perf_counter()
     checks = dict(layer.sources)
     # Sources are checked side by side: one slow datasource must not hide the state of the others.

@@ -8,9 +8,9 @@ import json
 import pytest
 
 from app import create_app
-from data import runtime
-from data.alerts import AckStore, Alert, current_alerts
-from data.annotations import AnnotationStore, Note
+from appdb.notes import Note
+from data.alerts import Alert, current_alerts
+from services import services
 from tests.fixtures.app import add_user, client_for, figure_in, login, route_request, settings_for
 from tests.test_auth import panel_request, panel_results
 
@@ -65,7 +65,7 @@ def ack_request(fingerprint: str, comment: str) -> dict:
 
 def firing(app) -> list[Alert]:
     with app.server.app_context():
-        return [a for a in current_alerts(runtime.data_layer()) if a.state == "firing"]
+        return [a for a in current_alerts(services().data) if a.state == "firing"]
 
 
 def test_alr001_alerts_page_lists_what_prometheus_has_firing(app, prometheus):
@@ -99,7 +99,7 @@ def test_alr002_operator_acknowledges_everyone_sees_it_viewer_cannot(app):
     listing = viewer.post("/_dash-update-component", json=alerts_request()).get_data(as_text=True)
     assert "rolling back the deploy" in listing and "by olga" in listing
     with app.server.app_context():
-        events = runtime.audit().events(action="alert_ack")
+        events = services().audit.events(action="alert_ack")
     assert events[0].actor == "olga" and events[0].target == alert.name
     # The alerts panel on the Alerts & Incidents dashboard shows it too.
     panel = viewer.post(
@@ -114,7 +114,7 @@ def test_alr002_operator_acknowledges_everyone_sees_it_viewer_cannot(app):
 def test_alr003_a_new_firing_episode_is_not_acknowledged(app):
     alert = firing(app)[0]
     with app.server.app_context():
-        store = AckStore(runtime.state())
+        store = services().acks
         store.acknowledge(alert, "looking", "olga")
         assert alert.fingerprint in store.for_alerts([alert])
         refired = Alert(**{**alert.__dict__, "active_at": alert.active_at + 600})
@@ -198,14 +198,14 @@ def test_ann001_annotations_from_the_ui_are_drawn_audited_and_survive_a_restart(
     svg = viewer.get("/export/system-health/request-rate.svg?from=now-1h&to=now")
     assert svg.status_code == 200 and ">Notes<" in svg.get_data(as_text=True)
     with app.server.app_context():
-        assert runtime.audit().events(action="annotation_add")[0].actor == "olga"
+        assert services().audit.events(action="annotation_add")[0].actor == "olga"
     restarted = make_app(prometheus, warehouse_sqlite, state_dir)
     again = restarted.server.test_client()
     assert login(again, "vic").status_code == 302
     trace = _note_trace(again)
     assert trace is not None and any("Deployed api v2.3" in t for t in trace["text"])
     with restarted.server.app_context():
-        acks = AckStore(runtime.state()).for_alerts(current_alerts(runtime.data_layer()))
+        acks = services().acks.for_alerts(current_alerts(services().data))
     assert any(a.author == "olga" for a in acks.values())
 
 
@@ -234,7 +234,7 @@ def _note_action(app, kind: str, note_id: int, slug: str = "system-health") -> d
 
 def _notes(app) -> dict[int, Note]:
     with app.server.app_context():
-        return {n.id: n for n in AnnotationStore(runtime.state()).latest("system-health")}
+        return {n.id: n for n in services().notes.latest("system-health")}
 
 
 def test_ann002_the_author_or_an_admin_edits_and_deletes_an_annotation(app):
@@ -275,6 +275,6 @@ def test_ann002_the_author_or_an_admin_edits_and_deletes_an_annotation(app):
     assert note.id not in _notes(app)
     assert "Cache flushed twice" not in json.dumps(_note_trace(client_for(app, "vic")) or {})
     with app.server.app_context():
-        actions = [(e.action, e.actor) for e in runtime.audit().events(limit=50)
+        actions = [(e.action, e.actor) for e in services().audit.events(limit=50)
                    if e.action.startswith("annotation_")]  # fmt: skip
     assert ("annotation_edit", "olga") in actions and ("annotation_delete", "ada") in actions

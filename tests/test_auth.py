@@ -14,12 +14,12 @@ import pytest
 from itsdangerous import URLSafeSerializer
 
 from app import create_app
+from auth.embeds import SALT
 from callbacks.panels import update_request
-from data import runtime
-from data.config import Settings, secret_key
 from data.dashboards import load_all
-from data.embeds import SALT
 from demo.users import demo_accounts
+from services import services
+from settings import Settings, secret_key
 from tests.fixtures.app import (
     PASSWORD,
     TEST_SECRET,
@@ -100,7 +100,7 @@ def test_aut002_sales_viewer_gets_403_for_an_sre_dashboard_its_callbacks_and_exp
     assert "request-rate" not in page
     assert "You may not open" in page
     with app.server.app_context():
-        denied = runtime.audit().events(action="forbidden", actor="sales")
+        denied = services().audit.events(action="forbidden", actor="sales")
     assert len(denied) >= 4
     assert all("system-health" in e.target for e in denied)
 
@@ -154,7 +154,7 @@ def test_aut005_the_same_message_for_an_unknown_user_and_a_wrong_password(app):
 
 def _events(app, action):
     with app.server.app_context():
-        return runtime.audit().events(action=action)
+        return services().audit.events(action=action)
 
 
 def test_aut006_login_without_csrf_token_is_refused(app):
@@ -227,7 +227,7 @@ def test_aut009_login_rate_limit_trips_and_recovers(prometheus, warehouse_sqlite
     time.sleep(2.2)
     assert login(client, "sre").status_code == 302
     with limited.server.app_context():
-        assert runtime.audit().events(action="login", outcome="limited")
+        assert services().audit.events(action="login", outcome="limited")
 
 
 def test_aut010_secret_key_is_required_and_checked(tmp_path):
@@ -293,7 +293,7 @@ def test_aut012_expired_and_tampered_embed_tokens_get_a_clear_401(app):
         )
         assert response.status_code == 401
     signed_elsewhere = URLSafeSerializer("another-secret-" + "9" * 40, salt=SALT)
-    link_id = app.server.extensions["teamdash"]["embed_links"].id_of(token)
+    link_id = app.server.extensions["teamdash"].embed_links.id_of(token)
     other_key = signed_elsewhere.dumps({"i": link_id})
     assert client.get(f"/embed/system-health?token={other_key}").status_code == 401
     assert payload  # the payload alone proves nothing without the signature
@@ -309,8 +309,8 @@ def _countries(results: dict, panel: str = "countries") -> set[str]:
 def _eu_countries(app) -> set[str]:
     with app.server.app_context():
         frame = (
-            runtime.data_layer()
-            .sql("warehouse", "SELECT iso3 FROM countries WHERE region = 'EU'")
+            services()
+            .data.sql("warehouse", "SELECT iso3 FROM countries WHERE region = 'EU'")
             .value.frame
         )
     return set(frame["iso3"])
@@ -368,9 +368,9 @@ def test_aut015_security_headers_and_framing(app):
 def test_aut016_injection_through_variables_and_url_is_refused(app, attack):
     client = client_for(app, "admin")
     with app.server.app_context():
-        users_before = len(runtime.users().all())
+        users_before = len(services().users.all())
         orders = "SELECT count(*) AS n FROM orders"
-        rows_before = runtime.data_layer().sql("warehouse", orders).value.frame["n"][0]
+        rows_before = services().data.sql("warehouse", orders).value.frame["n"][0]
     state = {**STATE, "vars": {"service": [attack]}}
     response = client.post(
         "/_dash-update-component", json=panel_request("system-health", ["request-rate"], state)
@@ -397,9 +397,9 @@ def test_aut016_injection_through_variables_and_url_is_refused(app, attack):
         assert bad.status_code in (400, 500) and bad.status_code != 200
     login(app.server.test_client(), attack[:200], attack[:200])
     with app.server.app_context():
-        assert len(runtime.users().all()) == users_before
-        assert runtime.data_layer().sql("warehouse", orders).value.frame["n"][0] == rows_before
-        assert runtime.audit().events(action="login", outcome="denied")
+        assert len(services().users.all()) == users_before
+        assert services().data.sql("warehouse", orders).value.frame["n"][0] == rows_before
+        assert services().audit.events(action="login", outcome="denied")
 
 
 def test_aut017_admin_pages_and_their_callbacks_are_for_admins_only(app):
@@ -431,8 +431,8 @@ def test_aut017_admin_pages_and_their_callbacks_are_for_admins_only(app):
     done = admin.post("/_dash-update-component", json=add)
     assert done.status_code == 200 and "Added mallory" in done.get_data(as_text=True)
     with app.server.app_context():
-        assert runtime.users().get("mallory").level == "admin"
-        runtime.users().remove("mallory")
+        assert services().users.get("mallory").level == "admin"
+        services().users.remove("mallory")
     assert [e.target for e in _events(app, "user_add")][:1] == ["mallory"]
 
 

@@ -13,7 +13,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from app import create_app
-from data import runtime
+from services import services
 from tests.fixtures._servers import free_port
 from tests.fixtures.app import add_user, embed_token, settings_for, start_logged_in
 from tests.test_dashboards_browser import panel_states, wait_all_ok
@@ -35,7 +35,7 @@ def test_aub001_sales_user_lands_on_sales_dashboard_sees_only_sales_and_logs_out
     items = {e.get_attribute("href").rsplit("/", 1)[-1] for e in dash_duo.find_elements(
         ".navbar .dropdown-menu.show a.dropdown-item")}  # fmt: skip
     with app.server.app_context():
-        allowed = {s for s, d in runtime.dashboards().items() if "sales" in d.teams}
+        allowed = {s for s, d in services().dashboards.items() if "sales" in d.teams}
     assert items == allowed
     dash_duo.find_element("form[action='/logout'] button").click()
     WebDriverWait(dash_duo.driver, 10).until(lambda d: d.current_url.endswith("/login"))

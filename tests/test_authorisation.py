@@ -18,11 +18,11 @@ from dash._utils import split_callback_id
 from sqlalchemy import func, select
 
 from app import create_app
+from appdb.schema import metadata
 from callbacks.access import registry
 from callbacks.panels import update_request
-from data import runtime
-from data.state import metadata
 from routes.guard import ROUTER_OUTPUT
+from services import services
 from tests.fixtures.app import (
     add_user,
     client_for,
@@ -86,7 +86,7 @@ def key_of(app, prefix: str) -> str:
 
 
 def row_counts(app) -> dict[str, int]:
-    with app.server.app_context(), runtime.state().connect() as db:
+    with app.server.app_context(), services().database.connect() as db:
         return {t.name: db.execute(select(func.count()).select_from(t)).scalar() for t in
                 metadata.sorted_tables}  # fmt: skip
 
@@ -238,7 +238,7 @@ def test_aut023_anonymous_requests_change_nothing_but_the_audit_log(app):
         k: v for k, v in before.items() if k != "audit"
     }
     with app.server.app_context():
-        new = runtime.audit().events(limit=after["audit"] - before["audit"])
+        new = services().audit.events(limit=after["audit"] - before["audit"])
     assert {e.action for e in new} == {"login"}
     now = app.server.test_client().get("/metrics").get_data(as_text=True)
     assert "9" * 30 not in now
@@ -327,8 +327,8 @@ def test_aut026_a_password_guesser_is_stopped_without_locking_out_the_owner(
              for n in range(4)]  # fmt: skip
     assert names == [401, 401, 401, 429]
     with first.server.app_context():
-        limited = runtime.audit().events(action="login", outcome="limited")
-        checking = runtime.audit().events(action="login", outcome="checking")
+        limited = services().audit.events(action="login", outcome="limited")
+        checking = services().audit.events(action="login", outcome="checking")
     assert limited and all(e.ip == "203.0.113.9" for e in limited) and not checking
     # An IPv6 address counts by its /64: new addresses in it are the same guesser.
     guesser = [
@@ -366,13 +366,13 @@ def test_aut027_embed_links_have_a_lifetime_a_list_and_a_kill_switch(
     again = cli.invoke(args=["embed", "revoke", link_id])
     assert again.exit_code == 1 and "revoked already" in again.output
     with first.server.app_context():
-        assert [e.detail["id"] for e in runtime.audit().events(action="embed_revoke")] == [link_id]
+        assert [e.detail["id"] for e in services().audit.events(action="embed_revoke")] == [link_id]
 
 
 def test_aut028_admins_revoke_links_on_the_admin_page(app):
     token = embed_token(app, "system-health")
     with app.server.app_context():
-        link_id = runtime.embed_links().id_of(token)
+        link_id = services().embed_links.id_of(token)
     admin = client_for(app, "admin")
     page = open_page(admin, "/admin/embed")
     assert link_id in page and '"type":"admin-embed-revoke"' in page.replace(" ", "")

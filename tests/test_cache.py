@@ -20,8 +20,8 @@ from prometheus_client import REGISTRY
 
 import data.cache
 from data.cache import make_cache
-from data.config import Settings
 from data.errors import DataSourceError, ErrorKind
+from settings import Settings
 
 DOWN = "Prometheus unreachable at http://127.0.0.1:9090: connection refused"
 

@@ -12,11 +12,11 @@ import pytest
 
 from app import create_app
 from callbacks.panels import update_request
-from data import runtime
-from data.config import Settings
 from data.dashboards import load_all
 from data.urlstate import ViewState
 from data.variables import VariableError, resolve
+from services import services
+from settings import Settings
 from tests.fixtures.app import add_user, login, open_page, settings_for
 
 DASHBOARDS = load_all()
@@ -63,7 +63,7 @@ def default_state(app, slug: str) -> dict:
     """The dash-state store the page layout gives the browser: defaults, variables resolved."""
     dashboard = DASHBOARDS[slug]
     with app.server.app_context():
-        values, _ = resolve(runtime.data_layer(), dashboard, {})
+        values, _ = resolve(services().data, dashboard, {})
     view = ViewState(dashboard.time_from, dashboard.time_to, dashboard.refresh, values)
     return {"slug": slug, **view.to_dict()}
 
@@ -110,7 +110,7 @@ def test_dsh004_bad_time_range_is_a_clear_panel_error(app, client):
 def test_dsh005_a_variable_depends_on_the_one_before_it(app):
     dashboard = DASHBOARDS["application-performance"]
     with app.server.app_context():
-        layer = runtime.data_layer()
+        layer = services().data
         _, every = resolve(layer, dashboard, {})
         values, options = resolve(layer, dashboard, {"service": ["payments"]})
     assert set(options["route"]) == {"/payments/charge", "/payments/refund"}

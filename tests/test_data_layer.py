@@ -15,11 +15,11 @@ import pytest
 import requests
 
 from data.cache import make_cache
-from data.config import Settings
 from data.datasources import DataLayer, build_sources
 from data.errors import DataSourceError, ErrorKind
 from data.prometheus import PrometheusSource
 from data.timerange import TimeRange
+from settings import Settings
 
 RATE = 'sum by (service) (rate(http_requests_total{service=~"$service"}[$__rate_interval]))'
 

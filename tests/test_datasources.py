@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 
 from data.cache import make_cache
-from data.config import Settings
 from data.datasources import DataLayer, build_sources
 from data.errors import DataSourceError, ErrorKind
 from data.prometheus import PrometheusSource
 from data.sql import SQLSource
 from data.timerange import TimeRange
+from settings import Settings
 
 
 def test_ds001_file_adds_named_sources_with_env_expansion(tmp_path, monkeypatch):

@@ -12,8 +12,8 @@ from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.support.ui import WebDriverWait
 
 from app import create_app
-from data import runtime
 from data.dashboards import SpecError, parse
+from services import services
 from tests.fixtures.app import add_user, login, route_request, settings_for, start_logged_in
 from tests.test_dashboards_browser import wait_all_ok, wait_value
 
@@ -67,8 +67,8 @@ def test_drl001_clicking_a_bar_opens_the_rows_behind_it_and_back_returns(duo):
     duo.wait_for_element("#detail-grid .ag-row")
     with duo.app.server.app_context():
         expected = (
-            runtime.data_layer()
-            .sql(
+            services()
+            .data.sql(
                 "warehouse",
                 "SELECT count(*) AS n FROM customers cu JOIN marketing_channels ch "
                 "ON ch.id = cu.channel_id WHERE ch.name = :c AND cu.signup_at >= :s",
@@ -158,8 +158,8 @@ def test_drl004_clicking_a_series_opens_its_dashboard_with_the_variable_and_a_br
     )
     query = query_of(url)
     with duo.app.server.app_context():
-        services = runtime.data_layer().label_values("prometheus", "service").value
-    assert query["var-service"][0] in services
+        known = services().data.label_values("prometheus", "service").value
+    assert query["var-service"][0] in known
     assert query["back"][0].startswith("/d/system-health")
     crumbs = duo.wait_for_element(".drill-crumbs")
     assert crumbs.text.startswith("System Health")

@@ -26,11 +26,11 @@ from pypdf import PdfReader
 from werkzeug.serving import make_server
 
 from app import create_app
-from data import runtime
 from data.dashboards import load_all
 from data.panel_data import fetch_panel
 from data.timerange import TimeRange
 from data.variables import as_query_values, resolve
+from services import services
 from tests.fixtures._servers import require
 from tests.fixtures.app import (
     TEST_SECRET,
@@ -98,7 +98,7 @@ def panel_frame(app, slug: str, panel_id: str, query: dict[str, str]):
     """What the dashboard's panel callback fetches for this range and the default variables."""
     dashboard = DASHBOARDS[slug]
     with app.server.app_context():
-        layer = runtime.data_layer()
+        layer = services().data
         values, _ = resolve(layer, dashboard, {})
         time_range = TimeRange.parse(query["from"], query["to"])
         return fetch_panel(
@@ -267,7 +267,7 @@ def test_exp011_a_sales_viewer_may_not_export_an_sre_dashboard(app):
         assert response.status_code == 403
         assert "may not open" in response.get_json()["error"]
     with app.server.app_context():
-        denied = runtime.audit().events(action="forbidden", actor="sam")
+        denied = services().audit.events(action="forbidden", actor="sam")
     assert denied and denied[0].target == "dashboard 'system-health'"
 
 
@@ -280,14 +280,14 @@ def test_exp012_anonymous_exports_get_401(app):
 def test_exp013_an_embed_token_exports_its_dashboard_only(app):
     token = embed_token(app, "system-health", "10m")
     with app.server.app_context():
-        name = runtime.embed_links().read(token).name
+        name = services().embed_links.read(token).name
     anonymous = client_for(app, None)
     own = anonymous.get(f"/export/system-health/request-rate.csv?token={token}")
     assert own.status_code == 200
     other = anonymous.get(f"/export/migration-health/tests.csv?token={token}")
     assert other.status_code == 403
     with app.server.app_context():
-        exported = runtime.audit().events(action="export", actor=name)
+        exported = services().audit.events(action="export", actor=name)
     assert exported[0].target == "system-health/request-rate"
     assert "token" not in exported[0].detail["query"]
 
@@ -305,7 +305,7 @@ def test_exp014_locked_region_wins_over_the_url(app, boss, past_month):
 def test_exp015_every_export_is_in_the_audit_log(app, boss, past_hours):
     boss.get("/export/system-health/memory.svg", query_string=past_hours)
     with app.server.app_context():
-        event = runtime.audit().events(action="export", actor="boss")[0]
+        event = services().audit.events(action="export", actor="boss")[0]
     assert (event.target, event.outcome, event.detail["format"]) == (
         "system-health/memory",
         "ok",
@@ -394,5 +394,5 @@ def test_exp019_an_export_that_outlives_its_timeout_is_a_clear_504(
     assert response.status_code == 504
     assert "did not finish within 0.01 s" in response.get_json()["error"]
     with hasty.server.app_context():
-        event = runtime.audit().events(action="export")[0]
+        event = services().audit.events(action="export")[0]
     assert (event.outcome, event.detail["status"]) == ("error", 504)

@@ -21,17 +21,17 @@ import yaml
 from plotly.io.json import to_json_plotly
 
 from app import create_app
+from auth.users import User
 from callbacks.panels import update_request
-from data import runtime
 from data.dashboards import load_all
 from data.spec import TEAMS
 from data.urlstate import ViewState
-from data.users import User
 from data.view import resolve_view
 from exports.panel_csv import csv_text
 from panels import TYPES, panel_type
 from panels.display import panel_data, panel_model
 from panels.units import cell_text, format_value
+from services import services
 from tests.fixtures._servers import require
 from tests.fixtures.app import add_user, client_for, figure_in, login, settings_for
 from tests.test_exports import pdf_pages
@@ -126,7 +126,7 @@ def test_typ001_every_panel_type_is_one_module_with_an_example_here():
 
 def _model(app, slug: str, panel_id: str, week: dict):
     with app.server.app_context():
-        dashboard = runtime.dashboards()[slug]
+        dashboard = services().dashboards[slug]
         asked = ViewState.from_query(dashboard, {k: [v] for k, v in week.items()})
         view = resolve_view(ADMIN, slug, asked)
         data = panel_data(view, dashboard.panel(panel_id))
@@ -349,12 +349,12 @@ def test_typ004_a_click_on_a_sql_time_series_means_the_bucket_drawn(app):
     from data.panel_data import panel_range, panel_window
 
     with app.server.app_context():
-        dashboard = runtime.dashboards()["business-overview"]
+        dashboard = services().dashboards["business-overview"]
         panel = dashboard.panel("orders-trend")
         time_range = panel_range(
             panel, ViewState.from_query(dashboard, {"from": ["now-1h"]}).time_range()
         )
-        window = panel_window(runtime.data_layer(), panel, time_range)
+        window = panel_window(services().data, panel, time_range)
         at = pd.Timestamp(window.start, unit="s", tz="UTC").isoformat()
         options = panel.options.model_copy(update={"bucket": None})  # the drawn step, then
         clicked = panel_type("timeseries").click(
@@ -387,7 +387,7 @@ def test_typ006_drawn_panels_leave_no_stale_copy_behind(app, week):
 
     def digests(part: str) -> set[str]:
         with app.server.app_context():
-            keys = runtime.data_layer().cache.store._open().iterkeys()
+            keys = services().data.cache.store._open().iterkeys()
             return {str(k).rsplit(":", 1)[1] for k in keys if f":{part}:" in str(k)}
 
     fresh, good = digests("fresh"), digests("good")

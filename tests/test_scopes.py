@@ -19,7 +19,6 @@ import yaml
 from sqlglot import exp
 
 from callbacks.panels import update_request
-from data import runtime
 from data.cache import make_cache
 from data.dashboards import load_all
 from data.datasources import DataLayer, build_sources, source_dialects
@@ -32,6 +31,7 @@ from data.scopes import Scope, load_rules
 from data.timerange import TimeRange, query_window
 from data.variables import as_query_values, resolve
 from demo.warehouse import meta
+from services import services
 from tests.fixtures.app import client_for, demo_app, embed_token, route_request, settings_for
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -145,7 +145,7 @@ def test_scp002_sales_performance_for_sales_eu_is_the_admins_eu_view(app, week):
     funnel = pd.read_csv(io.BytesIO(manager.get(
         "/export/sales-performance/funnel.csv", query_string=week).data))  # fmt: skip
     with app.server.app_context():
-        layer = runtime.data_layer()
+        layer = services().data
         funnel_panel = DASHBOARDS["sales-performance"].panel("funnel")
         window = panel_window(layer, funnel_panel, TimeRange.parse(week["from"], week["to"]))
         start, end = (pd.Timestamp(t, unit="s").to_pydatetime() for t in (window.start, window.end))
@@ -203,7 +203,7 @@ def test_scp004_an_embed_link_locked_to_eu_reads_eu_only(app, week):
         assert linked.status_code == 200
         assert linked.data == client_for(app, "sales-eu").get(path, query_string=week).data
     with app.server.app_context():
-        assert runtime.embed_links().read(token).scopes == {"region": "EU"}
+        assert services().embed_links.read(token).scopes == {"region": "EU"}
 
 
 def test_scp005_prometheus_reads_are_scoped_by_label(app, prometheus, week):
@@ -220,15 +220,13 @@ def test_scp005_prometheus_reads_are_scoped_by_label(app, prometheus, week):
 
 def test_scp006_variable_lists_and_alerts_are_the_viewers_scope(app, prometheus):
     with app.server.app_context():
-        eu = runtime.data_layer().scoped(Scope.of({"region": "EU"}))
+        eu = services().data.scoped(Scope.of({"region": "EU"}))
         with pytest.raises(DataSourceError) as refused:
             eu.label_values("prometheus", "region")
         assert refused.value.kind == ErrorKind.SCOPE
         assert eu.label_values("prometheus", "region", "order_queue_depth").value == ["EU"]
-        assert eu.alerts().value and len(eu.alerts().value) == len(
-            runtime.data_layer().alerts().value
-        )
-        rules = runtime.data_layer().rules
+        assert eu.alerts().value and len(eu.alerts().value) == len(services().data.alerts().value)
+        rules = services().data.rules
         labels = {"region": "NA"}
         assert rules.alert_visible("prometheus", "up == 0", {}, eu.scope)
         assert not rules.alert_visible("prometheus", "order_queue_depth > 100", labels, eu.scope)
@@ -261,7 +259,7 @@ def _alerts_request() -> dict:
 
 def test_scp007_scoped_reads_fail_closed(app):
     with app.server.app_context():
-        rules = runtime.data_layer().rules
+        rules = services().data.rules
     eu = Scope.of({"region": "EU"})
     tenant = Scope.of({"region": "EU", "tenant": "acme"})
     refused = {
@@ -329,7 +327,7 @@ def test_scp008_a_broken_scopes_file_stops_start_up_saying_where(app, tmp_path, 
     path = tmp_path / "scopes.yaml"
     path.write_text(yaml.safe_dump(body))
     with app.server.app_context():
-        dialects = source_dialects(runtime.data_layer().sources)
+        dialects = source_dialects(services().data.sources)
     with pytest.raises(SystemExit, match="scopes.yaml: " + says.split(":")[0]) as stopped:
         load_rules(path, dialects)
     assert says in str(stopped.value)

@@ -78,7 +78,7 @@ def test_spec002_bad_yaml_and_wrong_slug(tmp_path):
 
 def test_spec003_app_refuses_to_start_with_a_broken_dashboard(tmp_path):
     from app import create_app
-    from data.config import Settings
+    from settings import Settings
     from tests.fixtures.app import TEST_SECRET
 
     write(tmp_path, broken(lambda s: s.update(refresh="2s")))

@@ -4,7 +4,7 @@ Logins (every attempt, with its outcome), logouts, forbidden attempts, exports, 
 used and revoked, user changes, alert acknowledgements, annotations added, edited and deleted.
 Callers pass only what is safe to keep: never a password or a token (an embed link is recorded
 by its id). It is the only thing an unauthenticated request writes: login attempts, which the
-login limits count (data/login_limit.py).
+login limits count (auth/login_limit.py).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine, func, insert, select, update
 
-from data.state import audit
+from appdb.schema import audit
 
 ACTIONS = (
     "login",

@@ -16,10 +16,10 @@ from datetime import UTC, datetime, timedelta
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import Engine, insert, select, update
 
+from appdb.schema import embed_links
+from auth.users import ATTRIBUTE
 from data.spec import Dashboard
-from data.state import embed_links
 from data.timerange import TimeRangeError, format_duration, parse_duration
-from data.users import ATTRIBUTE
 
 SALT = "teamdash-embed-v2"
 LAST_USE_EVERY = 60.0  # seconds: a busy portal does not write on every panel refresh

@@ -1,6 +1,6 @@
-"""The app's own state in its own SQL database (SQLAlchemy Core): users, login sessions, the audit
-log, annotations, alert acknowledgements and embed links. SQLite file by default, PostgreSQL by URL
-(APP_DATABASE_URL). Tables are created at start-up when missing."""
+"""The app's own database (SQLAlchemy Core), apart from the data it reads: users, login sessions,
+the audit log, annotations, alert acknowledgements and embed links. SQLite file by default,
+PostgreSQL by URL (APP_DATABASE_URL). Tables are created at start-up when missing."""
 
 from __future__ import annotations
 
@@ -115,8 +115,8 @@ embed_links = Table(
 ADDED_COLUMNS = (("annotations", "changed_at"),)
 
 
-class StateError(Exception):
-    """The state database cannot be used; the message says which and why."""
+class AppDatabaseError(Exception):
+    """The app database cannot be used; the message says which and why."""
 
 
 def _upgrade(engine: Engine) -> None:
@@ -140,7 +140,7 @@ def connect(url: str) -> Engine:
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
-        raise StateError(f"APP_DATABASE_URL={url!r} is not a database URL: {exc}") from None
+        raise AppDatabaseError(f"APP_DATABASE_URL={url!r} is not a database URL: {exc}") from None
     connect_args = {}
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
@@ -165,6 +165,8 @@ def connect(url: str) -> Engine:
             if attempt == 2:
                 shown = parsed.render_as_string(hide_password=True)
                 reason = exc.__cause__ or exc
-                raise StateError(f"the app database {shown} cannot be used: {reason}") from None
+                raise AppDatabaseError(
+                    f"the app database {shown} cannot be used: {reason}"
+                ) from None
             time.sleep(0.2)
     return engine

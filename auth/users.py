@@ -19,8 +19,8 @@ from sqlalchemy import Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from appdb.schema import sessions, users
 from data.spec import TEAMS, Dashboard
-from data.state import sessions, users
 
 LEVELS = ("viewer", "operator", "admin")
 NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from data.timerange import TimeRangeError, parse_duration
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent
 _ORIGIN = re.compile(r"https?://(\*\.)?[A-Za-z0-9.-]+(:\d{1,5})?")
 # Secret keys seen in tutorials and templates: refused, as good as no key at all.
 KNOWN_SECRET_KEYS = {

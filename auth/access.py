@@ -11,10 +11,10 @@ from __future__ import annotations
 from flask import g
 from flask_login import current_user
 
-from data.embeds import EmbedGrant
+from auth.embeds import EmbedGrant
+from auth.users import User
 from data.scopes import UNSCOPED, Scope
 from data.spec import Dashboard
-from data.users import User
 
 Viewer = User | EmbedGrant
 

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from data.audit import AuditLog
+from auth.audit import AuditLog
 
 UNITS = {"second": 1, "minute": 60, "hour": 3600, "day": 86_400}
 _RATE = re.compile(r"^\s*(\d+)\s*(?:per|/)\s*(\d+)?\s*(second|minute|hour|day)s?\s*$")
