@@ -1,5 +1,5 @@
 """Gantt (a timeline of phases): a bar per row from its start to its end, coloured by its status,
-labelled with its progress, today marked.
+labelled with its progress, now marked (or the end of a range in the past).
 
 Options: the SQL columns `name`, `start`, `end`, `status`, `progress` (defaults: those names).
 """
