@@ -18,7 +18,7 @@ from pydantic import (
     model_validator,
 )
 
-from data.timerange import TimeRangeError, parse_duration, parse_time
+from data.timerange import TimeRangeError, checked_duration, parse_duration, parse_time
 
 TEAMS = (
     "executive",
@@ -153,15 +153,7 @@ class Panel(Strict):
             return value  # the type's own error says what is wrong
         return options_for(kind).model_validate(value or {})
 
-    @field_validator("time_shift", "relative_time")
-    @classmethod
-    def _shift(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                parse_duration(value)
-            except TimeRangeError as exc:
-                raise ValueError(str(exc)) from None
-        return value
+    _shift = field_validator("time_shift", "relative_time")(checked_duration)
 
     @model_validator(mode="after")
     def _needs_queries(self) -> Panel:

@@ -65,6 +65,17 @@ def parse_duration(text: str) -> int:
     return int(match.group(1)) * UNITS[match.group(2)]
 
 
+def checked_duration(value: str | None) -> str | None:
+    """A spec field that holds a duration (or nothing), as its validator checks it: ValueError
+    with the reason when it is not one."""
+    if value is not None:
+        try:
+            parse_duration(value)
+        except TimeRangeError as exc:
+            raise ValueError(str(exc)) from None
+    return value
+
+
 def parse_time(text: str, now: float | None = None) -> float:
     """One end of a range -> unix seconds. Accepts `now`, `now-6h`, `now/d` (start of the day, UTC),
     `now-1d/d`, epoch milliseconds (Grafana's absolute URLs) and ISO 8601 dates, from 1970 to

@@ -133,5 +133,13 @@ def figure(model: AlertsModel) -> dict:
 
 
 KIND = PanelType(
-    "alerts", Options, build, card, summary, rows=rows, figure=figure, pdf="table", queries=False
+    "alerts",
+    Options,
+    build,
+    summary,
+    card=card,
+    rows=rows,
+    figure=figure,
+    pdf="table",
+    queries=False,
 )

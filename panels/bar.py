@@ -18,12 +18,11 @@ from data.panel_data import PanelData
 from data.spec import Panel
 from data.timerange import QueryWindow
 from panels.axes import category_labels, chart_layout, display_unit, is_time
-from panels.cards import chart
 from panels.figures import escaped_figure
 from panels.kind import Context, Model, Options, PanelType, Rows
 from panels.numbers import latest_by_series
 from panels.theme import color, series_color
-from panels.units import format_value, unit_label
+from panels.units import format_value, headed
 
 DAY = 86_400
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")  # a category that is a day or a time
@@ -135,18 +134,11 @@ def summary(model: BarModel) -> str:
     return f"{panel.title}, {model.span}: {', '.join(named)}{more}"
 
 
-def card(model: BarModel):
-    return chart(model, figure(model), summary(model))
-
-
 def rows(model: BarModel) -> Rows:
     """A row per category, a column per series (a single series named by its value column)."""
-    label = unit_label(model.panel.unit)
     columns: dict[str, pd.Series] = {}
     for part in model.series:
-        columns[f"{part.name} ({label})" if label else part.name] = pd.Series(
-            part.values, index=part.categories
-        )
+        columns[headed(part.name, model.panel.unit)] = pd.Series(part.values, index=part.categories)
     frame = pd.DataFrame(columns)
     frame = (
         frame.reset_index(names=model.category_name)
@@ -166,4 +158,4 @@ def click(panel: Panel, point: dict, _window: QueryWindow) -> Clicked:
     return Clicked(category=text_of(category), series=series or None, **bucket)
 
 
-KIND = PanelType("bar", BarOptions, build, card, summary, rows=rows, figure=figure, click=click)
+KIND = PanelType("bar", BarOptions, build, summary, rows=rows, figure=figure, click=click)

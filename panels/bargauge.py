@@ -8,12 +8,10 @@ from dataclasses import dataclass
 import pandas as pd
 
 from data.panel_data import PanelData
-from panels.cards import chart
 from panels.figures import escaped_figure
 from panels.kind import Context, Model, Options, PanelType, Rows
 from panels.numbers import Shown, latest_by_series, shown
 from panels.theme import base_layout
-from panels.units import unit_label
 
 
 @dataclass
@@ -65,17 +63,9 @@ def summary(model: BarGaugeModel) -> str:
     return f"{model.panel.title}, {model.span}: {shown_bars or 'no data'}{more}"
 
 
-def card(model: BarGaugeModel):
-    return chart(model, figure(model), summary(model))
-
-
 def rows(model: BarGaugeModel) -> Rows:
-    label = unit_label(model.panel.unit)
-    value = f"value ({label})" if label else "value"
-    frame = pd.DataFrame(
-        {"series": [b.name for b in model.bars], value: [b.value for b in model.bars]}
-    )
-    return Rows(frame, {value: model.panel.unit})
+    bars = model.bars
+    return Rows.named(model.panel, "series", [b.name for b in bars], [b.value for b in bars])
 
 
-KIND = PanelType("bargauge", Options, build, card, summary, rows=rows, figure=figure)
+KIND = PanelType("bargauge", Options, build, summary, rows=rows, figure=figure)

@@ -3,12 +3,16 @@ readers, a message in place of data, and the "View as table" of any panel's rows
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 import urls
-from panels.kind import Model, Rows
 from panels.units import cell_text
+
+if TYPE_CHECKING:  # panels/kind.py draws a chart card with `chart`
+    from panels.kind import Model, Rows
 
 
 def graph_id(slug: str, panel_id: str) -> dict:

@@ -149,16 +149,14 @@ def text_note(text: str, x: float, y: float, size: int, tint: str = TEXT) -> dic
     }
 
 
-def rows_figure(rows, panel: Panel) -> dict:
-    """A panel's rows as a table picture: headers bold, numbers in their unit, right-aligned."""
-    frame = rows.frame
-    cells = [
-        [escape_text(cell_text(v, rows.units.get(c))) for v in frame[c]] for c in frame.columns
-    ]
+def table_figure(panel: Panel, headers: list[str], cells: list[list[str]], aligns: list[str],
+                 colors: list | str = TEXT) -> dict:  # fmt: skip
+    """A table picture: `headers` (escaped text) bold, `cells` a list of each column's escaped
+    texts, `colors` one colour for all or, per column, one or one per cell."""
     trace = {
         "type": "table",
         "header": {
-            "values": [f"<b>{escape_text(str(c))}</b>" for c in frame.columns],
+            "values": [f"<b>{h}</b>" for h in headers],
             "align": "left",
             "fill": {"color": "#f4f5f7"},
             "font": {"size": 12, "color": TEXT},
@@ -166,10 +164,20 @@ def rows_figure(rows, panel: Panel) -> dict:
         },
         "cells": {
             "values": cells,
-            "align": ["right" if c in rows.units else "left" for c in frame.columns],
-            "font": {"size": 11, "color": TEXT},
+            "align": aligns,
+            "font": {"size": 11, "color": colors},
             "line": {"color": "#eef0f3"},
             "height": 24,
         },
     }
     return {"data": [trace], "layout": bare_layout(panel)}
+
+
+def rows_figure(rows, panel: Panel) -> dict:
+    """A panel's rows as a table picture: numbers in their unit, right-aligned."""
+    frame = rows.frame
+    cells = [
+        [escape_text(cell_text(v, rows.units.get(c))) for v in frame[c]] for c in frame.columns
+    ]
+    aligns = ["right" if c in rows.units else "left" for c in frame.columns]
+    return table_figure(panel, [escape_text(str(c)) for c in frame.columns], cells, aligns)

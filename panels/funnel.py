@@ -15,12 +15,11 @@ from data.drilldown import Clicked, text_of
 from data.panel_data import PanelData
 from data.spec import Panel
 from data.timerange import QueryWindow
-from panels.cards import chart
 from panels.figures import escaped_figure
 from panels.kind import Context, Model, Options, PanelType, Rows
 from panels.numbers import latest_by_series
 from panels.theme import base_layout, series_color
-from panels.units import format_value, unit_label
+from panels.units import format_value, headed
 
 
 class FunnelOptions(Options):
@@ -80,13 +79,8 @@ def summary(model: FunnelModel) -> str:
     return f"{panel.title}, {model.span}: {', '.join(parts) or 'no data'}"
 
 
-def card(model: FunnelModel):
-    return chart(model, figure(model), summary(model))
-
-
 def rows(model: FunnelModel) -> Rows:
-    label = unit_label(model.panel.unit)
-    value = f"value ({label})" if label else "value"
+    value = headed("value", model.panel.unit)
     frame = pd.DataFrame(
         {
             "stage": model.stages,
@@ -101,6 +95,4 @@ def click(_panel: Panel, point: dict, _window: QueryWindow) -> Clicked:
     return Clicked(category=text_of(point.get("y")))
 
 
-KIND = PanelType(
-    "funnel", FunnelOptions, build, card, summary, rows=rows, figure=figure, click=click
-)
+KIND = PanelType("funnel", FunnelOptions, build, summary, rows=rows, figure=figure, click=click)

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 import pandas as pd
 
 from data.panel_data import PanelData
-from panels.cards import chart
 from panels.figures import escape_text, escaped_figure, vline
 from panels.kind import Context, Model, Options, PanelType, Rows
 from panels.theme import BAD, NEUTRAL, OK, base_layout
@@ -112,10 +111,6 @@ def summary(model: GanttModel) -> str:
     return f"{model.panel.title}: {', '.join(parts) or 'no data'}"
 
 
-def card(model: GanttModel):
-    return chart(model, figure(model), summary(model))
-
-
 def rows(model: GanttModel) -> Rows:
     frame = pd.DataFrame(
         [(p.name, p.start, p.end, p.status, p.progress) for p in model.phases],
@@ -124,4 +119,4 @@ def rows(model: GanttModel) -> Rows:
     return Rows(frame, {"progress (%)": "none"})
 
 
-KIND = PanelType("gantt", GanttOptions, build, card, summary, rows=rows, figure=figure)
+KIND = PanelType("gantt", GanttOptions, build, summary, rows=rows, figure=figure)

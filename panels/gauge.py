@@ -12,11 +12,10 @@ from typing import Literal
 import pandas as pd
 
 from data.panel_data import PanelData
-from panels.cards import chart
 from panels.kind import Context, Model, Options, PanelType, Rows
 from panels.numbers import REDUCERS, Shown, reduce_value, shown
 from panels.theme import base_layout, color
-from panels.units import format_value, unit_label
+from panels.units import format_value, headed
 
 SUFFIX = {"percent": "%", "s": " s", "ms": " ms", "days": " d"}
 
@@ -83,14 +82,9 @@ def summary(model: GaugeModel) -> str:
     return f"{model.panel.title}, {model.span}: {model.shown.text} on a scale of {scale}"
 
 
-def card(model: GaugeModel):
-    return chart(model, figure(model), summary(model))
-
-
 def rows(model: GaugeModel) -> Rows:
-    label = unit_label(model.panel.unit)
-    name = f"value ({label})" if label else "value"
+    name = headed("value", model.panel.unit)
     return Rows(pd.DataFrame({name: [model.value]}), {name: model.panel.unit})
 
 
-KIND = PanelType("gauge", GaugeOptions, build, card, summary, rows=rows, figure=figure)
+KIND = PanelType("gauge", GaugeOptions, build, summary, rows=rows, figure=figure)

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import pandas as pd
-
 from data.drilldown import Clicked, text_of
 from data.panel_data import PanelData
 from data.spec import Panel
@@ -18,8 +16,9 @@ from data.timerange import QueryWindow
 from panels.cards import chart
 from panels.figures import escaped_figure
 from panels.kind import Context, Model, Options, PanelType, Rows
+from panels.numbers import totals_by_category
 from panels.theme import base_layout
-from panels.units import format_value, unit_label
+from panels.units import format_value
 
 
 class GeomapOptions(Options):
@@ -34,15 +33,8 @@ class GeomapModel(Model):
 
 
 def build(data: PanelData, context: Context) -> GeomapModel:
-    grouped = data.tidy.groupby("x", sort=False)["value"].sum()
-    return GeomapModel(
-        data.panel,
-        data.slug,
-        data.time_range,
-        [str(v) for v in grouped.index],
-        [float(v) for v in grouped.tolist()],
-        context.prefix,
-    )
+    countries, values = totals_by_category(data.tidy)
+    return GeomapModel(data.panel, data.slug, data.time_range, countries, values, context.prefix)
 
 
 def figure(model: GeomapModel) -> dict:
@@ -85,11 +77,7 @@ def card(model: GeomapModel):
 
 
 def rows(model: GeomapModel) -> Rows:
-    label = unit_label(model.panel.unit)
-    value = f"value ({label})" if label else "value"
-    return Rows(
-        pd.DataFrame({"country": model.countries, value: model.values}), {value: model.panel.unit}
-    )
+    return Rows.named(model.panel, "country", model.countries, model.values)
 
 
 def click(_panel: Panel, point: dict, _window: QueryWindow) -> Clicked:
@@ -97,5 +85,5 @@ def click(_panel: Panel, point: dict, _window: QueryWindow) -> Clicked:
 
 
 KIND = PanelType(
-    "geomap", GeomapOptions, build, card, summary, rows=rows, figure=figure, click=click
+    "geomap", GeomapOptions, build, summary, card=card, rows=rows, figure=figure, click=click
 )

@@ -16,11 +16,10 @@ from data.drilldown import Clicked, text_of
 from data.panel_data import PanelData
 from data.spec import Panel
 from data.timerange import QueryWindow
-from panels.cards import chart
 from panels.figures import escaped_figure
 from panels.kind import Context, Model, Options, PanelType, Rows
 from panels.theme import base_layout
-from panels.units import format_value, unit_label
+from panels.units import format_value, headed
 
 
 class HeatmapOptions(Options):
@@ -102,14 +101,9 @@ def summary(model: HeatmapModel) -> str:
     )
 
 
-def card(model: HeatmapModel):
-    return chart(model, figure(model), summary(model))
-
-
 def rows(model: HeatmapModel) -> Rows:
     """A row per cell the chart colours: its row, its column, its value."""
-    label = unit_label(model.panel.unit)
-    value = f"value ({label})" if label else "value"
+    value = headed("value", model.panel.unit)
     records = [
         (r, c, model.z[i, j])
         for i, r in enumerate(model.rows)
@@ -124,6 +118,4 @@ def click(_panel: Panel, point: dict, _window: QueryWindow) -> Clicked:
     return Clicked(category=text_of(point.get("y")), series=text_of(point.get("x")))
 
 
-KIND = PanelType(
-    "heatmap", HeatmapOptions, build, card, summary, rows=rows, figure=figure, click=click
-)
+KIND = PanelType("heatmap", HeatmapOptions, build, summary, rows=rows, figure=figure, click=click)

@@ -11,11 +11,10 @@ from pydantic import Field
 
 from data.panel_data import PanelData
 from panels.axes import category_labels, chart_layout
-from panels.cards import chart
 from panels.figures import escaped_figure, typed
 from panels.kind import Context, Model, Options, PanelType, Rows
 from panels.theme import series_color
-from panels.units import axis_format, format_value, unit_label
+from panels.units import axis_format, format_value, headed
 
 
 class HistogramOptions(Options):
@@ -102,17 +101,12 @@ def summary(model: HistogramModel) -> str:
     return f"{panel.title}, {model.span}: {'; '.join(parts) or 'no data'}"
 
 
-def card(model: HistogramModel):
-    return chart(model, figure(model), summary(model))
-
-
 def rows(model: HistogramModel) -> Rows:
-    label = unit_label(model.panel.unit)
     if model.buckets is not None:
         return Rows(pd.DataFrame({"bucket": model.buckets, "count": model.samples[""]}), {})
-    low, high = (f"from ({label})", f"to ({label})") if label else ("from", "to")
+    low, high = headed("from", model.panel.unit), headed("to", model.panel.unit)
     frame = pd.DataFrame(model.bins(), columns=["series", low, high, "count"])
     return Rows(frame, {low: model.panel.unit, high: model.panel.unit})
 
 
-KIND = PanelType("histogram", HistogramOptions, build, card, summary, rows=rows, figure=figure)
+KIND = PanelType("histogram", HistogramOptions, build, summary, rows=rows, figure=figure)

@@ -5,9 +5,10 @@
   the file, the field and the reason, like the rest of the spec);
 - `build(data, context) -> model`: its data as a *display model*, what the panel shows (values,
   labels, colours, thresholds, comparisons), free of Dash and plotly;
-- from that model only: `card` (the page's component), `figure` (the PNG/SVG/PDF image, a plotly
-  dict), `rows` (the numbers it shows: the CSV and the "View as table"), `summary` (one line for
-  screen readers), and `click` (what a click on a point means);
+- from that model only: `figure` (the PNG/SVG/PDF image, a plotly dict; the page draws it too),
+  `card` (the page's component, when it is more than that chart), `rows` (the numbers it
+  shows: the CSV and the "View as table"), `summary` (one line for screen readers), and
+  `click` (what a click on a point means);
 - which exports it offers follows from those: no Export menu item that cannot work.
 
 Page and exports cannot disagree: they draw one model.
@@ -26,6 +27,8 @@ from data.drilldown import Clicked
 from data.panel_data import PanelData
 from data.spec import Panel
 from data.timerange import QueryWindow, TimeRange
+from panels.cards import chart
+from panels.units import headed
 
 
 class Options(BaseModel):
@@ -84,6 +87,12 @@ class Rows:
     units: dict[str, str]
     colors: dict[str, list] = field(default_factory=dict)
 
+    @classmethod
+    def named(cls, panel: Panel, key: str, names: list, values: list, value: str = "value") -> Rows:
+        """A column `key` of names and a column of their values in the panel's unit."""
+        column = headed(value, panel.unit)
+        return cls(pd.DataFrame({key: names, column: values}), {column: panel.unit})
+
 
 ClickReader = Callable[[Panel, dict, QueryWindow], Clicked]
 
@@ -93,14 +102,21 @@ class PanelType:
     name: str
     options: type[Options]
     build: Callable[[PanelData, Context], Model]
-    card: Callable[[Any], Any]
     summary: Callable[[Any], str]
+    card: Callable[[Any], Any] | None = None  # None: its figure, as a chart with its summary
     rows: Callable[[Any], Rows] | None = None
     figure: Callable[[Any], dict] | None = None
     pdf: Literal["figure", "table", "text"] = "figure"  # how the PDF report prints it
     click: ClickReader | None = None
     queries: bool = True  # False: it reads no queries of its own (text, alerts)
     annotated: bool = False  # it draws the dashboard's annotations (deployments, notes)
+
+    def __post_init__(self) -> None:
+        if self.card is None:
+            object.__setattr__(self, "card", self._chart)
+
+    def _chart(self, model: Model):
+        return chart(model, self.figure(model), self.summary(model))
 
     @property
     def exports(self) -> tuple[str, ...]:

@@ -28,5 +28,5 @@ def build(data: PanelData, _context: Context) -> stat.ValueModel:
 
 
 KIND = PanelType(
-    "kpi", KpiOptions, build, stat.card, stat.summary, rows=stat.rows, figure=stat.figure
+    "kpi", KpiOptions, build, stat.summary, card=stat.card, rows=stat.rows, figure=stat.figure
 )

@@ -12,12 +12,11 @@ from dataclasses import dataclass
 import pandas as pd
 
 from data.panel_data import PanelData
-from panels.cards import chart
 from panels.figures import escaped_figure
 from panels.kind import Context, Model, Options, PanelType, Rows
 from panels.numbers import latest_by_series
 from panels.theme import base_layout, series_color
-from panels.units import format_value, unit_label
+from panels.units import format_value, headed
 
 EDGE = "#9aa5b1"
 
@@ -147,17 +146,12 @@ def summary(model: NodeGraphModel) -> str:
     return f"{panel.title}, now: {', '.join(parts) or 'no data'}"
 
 
-def card(model: NodeGraphModel):
-    return chart(model, figure(model), summary(model))
-
-
 def rows(model: NodeGraphModel) -> Rows:
-    label = unit_label(model.panel.unit)
-    value = f"value ({label})" if label else "value"
+    value = headed("value", model.panel.unit)
     frame = pd.DataFrame(
         [(e.source, e.target, e.value) for e in model.edges], columns=["source", "target", value]
     )
     return Rows(frame, {value: model.panel.unit})
 
 
-KIND = PanelType("node_graph", NodeGraphOptions, build, card, summary, rows=rows, figure=figure)
+KIND = PanelType("node_graph", NodeGraphOptions, build, summary, rows=rows, figure=figure)

@@ -84,3 +84,9 @@ def sparkline_points(frames: list[QueryFrame]) -> pd.Series | None:
     if tidy is None or tidy.empty or tidy["x"].nunique() < 3:
         return None
     return tidy.groupby("x", sort=True)["value"].sum()
+
+
+def totals_by_category(tidy: pd.DataFrame) -> tuple[list[str], list[float]]:
+    """Each category's (x's) total over the series, in the order the rows first name them."""
+    grouped = tidy.groupby("x", sort=False)["value"].sum()
+    return [str(v) for v in grouped.index], [float(v) for v in grouped.tolist()]

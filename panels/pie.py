@@ -9,19 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import pandas as pd
-
 from data.drilldown import Clicked, text_of
 from data.panel_data import PanelData
 from data.spec import Panel
 from data.timerange import QueryWindow
 from panels.axes import is_time
-from panels.cards import chart
 from panels.figures import escaped_figure
 from panels.kind import Context, Model, Options, PanelType, Rows
-from panels.numbers import latest_by_series
+from panels.numbers import latest_by_series, totals_by_category
 from panels.theme import base_layout, series_color
-from panels.units import format_value, unit_label
+from panels.units import format_value
 
 
 class PieOptions(Options):
@@ -44,20 +41,12 @@ def build(data: PanelData, _context: Context) -> PieModel:
     tidy = data.tidy
     if is_time(tidy["x"]):
         tidy = latest_by_series(tidy).assign(x=lambda f: f["series"])
-    grouped = tidy.groupby("x", sort=False)["value"].sum()
+    labels, values = totals_by_category(tidy)
     first = data.frames[0] if data.frames else None
     name = (first.query.x or "category") if first else "category"
     series = tidy["series"].unique() if "series" in tidy else []
     value_name = str(series[0]) if len(series) == 1 and first and first.query.sql else "value"
-    return PieModel(
-        data.panel,
-        data.slug,
-        data.time_range,
-        [str(v) for v in grouped.index],
-        [float(v) for v in grouped.tolist()],
-        name,
-        value_name,
-    )
+    return PieModel(data.panel, data.slug, data.time_range, labels, values, name, value_name)
 
 
 def figure(model: PieModel) -> dict:
@@ -88,19 +77,14 @@ def summary(model: PieModel) -> str:
     return f"{panel.title}, {model.span}: {', '.join(parts)}"
 
 
-def card(model: PieModel):
-    return chart(model, figure(model), summary(model))
-
-
 def rows(model: PieModel) -> Rows:
-    label = unit_label(model.panel.unit)
-    value = f"{model.value_name} ({label})" if label else model.value_name
-    frame = pd.DataFrame({model.category_name: model.labels, value: model.values})
-    return Rows(frame, {value: model.panel.unit})
+    return Rows.named(
+        model.panel, model.category_name, model.labels, model.values, model.value_name
+    )
 
 
 def click(_panel: Panel, point: dict, _window: QueryWindow) -> Clicked:
     return Clicked(category=text_of(point.get("label") or point.get("x")))
 
 
-KIND = PanelType("pie", PieOptions, build, card, summary, rows=rows, figure=figure, click=click)
+KIND = PanelType("pie", PieOptions, build, summary, rows=rows, figure=figure, click=click)

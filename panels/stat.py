@@ -20,7 +20,7 @@ from panels.figures import bare_layout, sparkline_svg, text_note
 from panels.kind import Context, Model, Options, PanelType, Rows
 from panels.numbers import REDUCERS, Change, Shown, change, reduce_value, shown, sparkline_points
 from panels.theme import BAD, MUTED, OK
-from panels.units import format_value, unit_label
+from panels.units import format_value, headed
 
 MOOD_CLASS = {"good": "text-success", "bad": "text-danger", "flat": "text-muted"}
 MOOD_COLOR = {"good": OK, "bad": BAD, "flat": MUTED}
@@ -113,18 +113,13 @@ def card(model: ValueModel) -> html.Div:
 
 def rows(model: ValueModel) -> Rows:
     panel = model.panel
-    label = unit_label(panel.unit)
-
-    def header(name: str) -> str:
-        return f"{name} ({label})" if label else name
-
-    row = {header("value"): [model.value]}
+    row = {headed("value", panel.unit): [model.value]}
     if panel.time_shift:
-        row[header(f"{panel.time_shift} earlier")] = [
+        row[headed(f"{panel.time_shift} earlier", panel.unit)] = [
             model.change.previous if model.change else None
         ]
     if model.target is not None:
-        row[header("target")] = [model.target.value]
+        row[headed("target", panel.unit)] = [model.target.value]
     return Rows(pd.DataFrame(row), {name: panel.unit for name in row})
 
 
@@ -216,4 +211,4 @@ def target_of(model: ValueModel, target: float | None) -> Target | None:
     return Target(target, share, f"{share * 100:.0f}% of target {goal}")
 
 
-KIND = PanelType("stat", StatOptions, build, card, summary, rows=rows, figure=figure)
+KIND = PanelType("stat", StatOptions, build, summary, card=card, rows=rows, figure=figure)

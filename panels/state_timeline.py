@@ -9,7 +9,6 @@ from dataclasses import dataclass
 import pandas as pd
 
 from data.panel_data import PanelData
-from panels.cards import chart
 from panels.figures import escape_text, escaped_figure
 from panels.kind import Context, Model, Options, PanelType, Rows
 from panels.numbers import shown
@@ -85,10 +84,6 @@ def summary(model: StateTimelineModel) -> str:
     return f"{model.panel.title}, {model.span}, now: {', '.join(parts) or 'no data'}"
 
 
-def card(model: StateTimelineModel):
-    return chart(model, figure(model), summary(model))
-
-
 def rows(model: StateTimelineModel) -> Rows:
     frame = pd.DataFrame(
         [(r.lane, r.start, r.end, r.state) for r in model.runs],
@@ -97,4 +92,4 @@ def rows(model: StateTimelineModel) -> Rows:
     return Rows(frame, {})
 
 
-KIND = PanelType("state_timeline", Options, build, card, summary, rows=rows, figure=figure)
+KIND = PanelType("state_timeline", Options, build, summary, rows=rows, figure=figure)

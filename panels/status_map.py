@@ -15,7 +15,7 @@ from panels.figures import bare_layout, text_note
 from panels.kind import Context, Model, Options, PanelType, Rows
 from panels.numbers import latest_by_series, shown
 from panels.theme import WHITE
-from panels.units import unit_label
+from panels.units import headed
 
 
 @dataclass
@@ -112,8 +112,7 @@ def figure(model: StatusMapModel) -> dict:
 
 
 def rows(model: StatusMapModel) -> Rows:
-    label = unit_label(model.panel.unit)
-    value = f"value ({label})" if label else "value"
+    value = headed("value", model.panel.unit)
     frame = pd.DataFrame(
         {
             "series": [t.name for t in model.tiles],
@@ -124,4 +123,4 @@ def rows(model: StatusMapModel) -> Rows:
     return Rows(frame, {value: model.panel.unit})
 
 
-KIND = PanelType("status_map", Options, build, card, summary, rows=rows, figure=figure)
+KIND = PanelType("status_map", Options, build, summary, card=card, rows=rows, figure=figure)

@@ -19,11 +19,11 @@ from dash import html
 from pydantic import Field
 
 from data.panel_data import PanelData
-from panels.figures import bare_layout
+from panels.figures import table_figure
 from panels.kind import Context, Model, Options, PanelType, Rows
 from panels.numbers import latest_by_series
 from panels.theme import TEXT, color
-from panels.units import format_value, threshold_color, unit_label
+from panels.units import format_value, headed, threshold_color
 
 TIME_FORMAT = "%Y-%m-%d %H:%M"
 _ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}")
@@ -185,8 +185,7 @@ def summary(model: TableModel) -> str:
 def rows(model: TableModel) -> Rows:
     frame, units, colors = pd.DataFrame(), {}, {}
     for column in model.columns:
-        label = unit_label(column.unit) if column.unit else ""
-        name = f"{column.header} ({label})" if label else column.header
+        name = headed(column.header, column.unit)
         frame[name] = model.frame[column.field]
         if column.unit is not None:
             units[name] = column.unit
@@ -200,29 +199,14 @@ def figure(model: TableModel) -> dict:
     headers, cells, aligns, colors = [], [], [], []
     for column in model.columns:
         values = model.frame[column.field]
-        headers.append(f"<b>{escape(column.header)}</b>")
+        headers.append(escape(column.header))
         cells.append([escape(model.text(column, v)) for v in values])
         aligns.append("right" if column.unit is not None else "left")
         tints = [model.tint(column, v) for v in values] if column.colored else None
         colors.append([TEXT if t in (None, "inherit") else t for t in tints] if tints else TEXT)
-    trace = {
-        "type": "table",
-        "header": {
-            "values": headers,
-            "align": "left",
-            "fill": {"color": "#f4f5f7"},
-            "font": {"size": 12, "color": TEXT},
-            "line": {"color": "#dfe3e8"},
-        },
-        "cells": {
-            "values": cells,
-            "align": aligns,
-            "font": {"size": 11, "color": colors},
-            "line": {"color": "#eef0f3"},
-            "height": 24,
-        },
-    }
-    return {"data": [trace], "layout": bare_layout(model.panel)}
+    return table_figure(model.panel, headers, cells, aligns, colors)
 
 
-KIND = PanelType("table", TableOptions, build, card, summary, rows=rows, figure=figure, pdf="table")
+KIND = PanelType(
+    "table", TableOptions, build, summary, card=card, rows=rows, figure=figure, pdf="table"
+)

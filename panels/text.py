@@ -129,4 +129,4 @@ def summary(model: TextModel) -> str:
     return f"{model.panel.title}: {words[:200]}"
 
 
-KIND = PanelType("text", Options, build, card, summary, pdf="text", queries=False)
+KIND = PanelType("text", Options, build, summary, card=card, pdf="text", queries=False)

@@ -18,13 +18,12 @@ from pydantic import field_validator
 from data.drilldown import Clicked, as_time, text_of
 from data.panel_data import PanelData, QueryFrame
 from data.spec import Panel
-from data.timerange import QueryWindow, TimeRangeError, parse_duration
+from data.timerange import QueryWindow, checked_duration, parse_duration
 from panels.axes import GRID, chart_layout, coordinates, display_unit, epoch_ms, is_time
-from panels.cards import chart
 from panels.figures import escaped_figure, hline, typed, vrect
 from panels.kind import Context, Model, Options, PanelType, Rows
 from panels.theme import color, series_color
-from panels.units import axis_format, format_value, unit_label
+from panels.units import axis_format, format_value, headed
 
 
 class TimeSeriesOptions(Options):
@@ -33,15 +32,7 @@ class TimeSeriesOptions(Options):
     legend: bool = True
     bucket: str | None = None
 
-    @field_validator("bucket")
-    @classmethod
-    def _bucket(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                parse_duration(value)
-            except TimeRangeError as exc:
-                raise ValueError(str(exc)) from None
-        return value
+    _bucket = field_validator("bucket")(checked_duration)
 
 
 @dataclass
@@ -229,24 +220,20 @@ def summary(model: TimeSeriesModel) -> str:
     return f"{panel.title}, {model.span}, latest: {', '.join(parts)}{more}{peak}"
 
 
-def card(model: TimeSeriesModel):
-    return chart(model, figure(model), summary(model))
-
-
-def _wide(lines: list[Line], label: str, suffix: str = "") -> pd.DataFrame:
+def _wide(lines: list[Line], unit: str, suffix: str = "") -> pd.DataFrame:
     """Time as the index, a column per series (by name, as the chart orders its traces)."""
     columns = {}
     for line in lines:
         name = f"{line.name}{suffix}"
-        columns[f"{name} ({label})" if label else name] = pd.Series(line.values, index=line.x)
+        columns[headed(name, unit)] = pd.Series(line.values, index=line.x)
     return pd.DataFrame(columns).groupby(level=0).first() if columns else pd.DataFrame()
 
 
 def rows(model: TimeSeriesModel) -> Rows:
-    label = unit_label(model.panel.unit)
-    wide = _wide(model.lines, label)
+    unit = model.panel.unit
+    wide = _wide(model.lines, unit)
     if model.previous:
-        earlier = _wide(model.previous, label, f", {model.panel.time_shift} earlier")
+        earlier = _wide(model.previous, unit, f", {model.panel.time_shift} earlier")
         wide = wide.join(earlier, how="outer")
     frame = wide.reset_index(names="time") if not wide.empty else pd.DataFrame({"time": []})
     return Rows(frame, {c: model.panel.unit for c in frame.columns if c != "time"})
@@ -267,7 +254,6 @@ KIND = PanelType(
     "timeseries",
     TimeSeriesOptions,
     build,
-    card,
     summary,
     rows=rows,
     figure=figure,

@@ -9,17 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import pandas as pd
-
 from data.drilldown import Clicked, text_of
 from data.panel_data import PanelData
 from data.spec import Panel
 from data.timerange import QueryWindow
-from panels.cards import chart
 from panels.figures import escaped_figure
 from panels.kind import Context, Model, Options, PanelType, Rows
 from panels.theme import base_layout, series_color
-from panels.units import format_value, unit_label
+from panels.units import format_value
 
 
 class TreemapOptions(Options):
@@ -82,23 +79,13 @@ def summary(model: TreemapModel) -> str:
     return f"{panel.title}, {model.span}: {', '.join(parts) or 'no data'}"
 
 
-def card(model: TreemapModel):
-    return chart(model, figure(model), summary(model))
-
-
 def rows(model: TreemapModel) -> Rows:
-    label = unit_label(model.panel.unit)
-    value = f"value ({label})" if label else "value"
-    frame = pd.DataFrame(
-        {"tile": [t.id for t in model.tiles], value: [t.value for t in model.tiles]}
-    )
-    return Rows(frame, {value: model.panel.unit})
+    tiles = model.tiles
+    return Rows.named(model.panel, "tile", [t.id for t in tiles], [t.value for t in tiles])
 
 
 def click(_panel: Panel, point: dict, _window: QueryWindow) -> Clicked:
     return Clicked(category=text_of(point.get("label") or point.get("x")))
 
 
-KIND = PanelType(
-    "treemap", TreemapOptions, build, card, summary, rows=rows, figure=figure, click=click
-)
+KIND = PanelType("treemap", TreemapOptions, build, summary, rows=rows, figure=figure, click=click)

@@ -172,6 +172,12 @@ def unit_label(unit: str) -> str:
 TIME_FORMAT = "%Y-%m-%d %H:%M"
 
 
+def headed(name: str, unit: str | None) -> str:
+    """A column's name with its unit, as the CSV and the table view head it: `revenue (USD)`."""
+    label = unit_label(unit) if unit else ""
+    return f"{name} ({label})" if label else name
+
+
 def cell_text(value, unit: str | None = None) -> str:
     """A cell as the table view and the PDF show it: numbers in their unit, times to the minute,
     blanks for missing values, whole numbers without a decimal point."""

@@ -37,6 +37,7 @@ from tests.fixtures.app import (
     add_user,
     client_for,
     embed_token,
+    nodes,
     open_page,
     settings_for,
 )
@@ -335,20 +336,7 @@ def test_exp016_bad_requests_say_what_is_wrong(boss, path, status, says):
 
 def links(layout: str) -> list[str]:
     """Every href in a page's layout (the JSON of the routing callback)."""
-    found: list[str] = []
-
-    def walk(node) -> None:
-        if isinstance(node, dict):
-            if isinstance(node.get("href"), str):
-                found.append(node["href"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(json.loads(layout))
-    return found
+    return [n["href"] for n in nodes(json.loads(layout)) if isinstance(n.get("href"), str)]
 
 
 def test_exp017_dashboard_links_to_its_exports_with_its_range_and_variables(app, boss):

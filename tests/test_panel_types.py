@@ -33,7 +33,7 @@ from panels.display import panel_data, panel_model
 from panels.units import cell_text, format_value
 from services import services
 from tests.fixtures._servers import require
-from tests.fixtures.app import add_user, client_for, figure_in, login, settings_for
+from tests.fixtures.app import add_user, client_for, figure_in, login, nodes, settings_for
 from tests.test_exports import pdf_pages
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -220,22 +220,11 @@ def _table_view(client, slug: str, panel_id: str, week: dict) -> list[list[str]]
     answer = client.post("/_dash-update-component", json=request)
     assert answer.status_code == 200, answer.get_data(as_text=True)[:300]
     table = next(iter(answer.get_json()["response"].values()))["children"]
-    cells: list[list[str]] = []
-
-    def walk(node) -> None:
-        if isinstance(node, dict):
-            if node.get("type") == "Tr":
-                row = [_text(td) for td in _children(node) if td.get("type") in ("Td", "Th")]
-                cells.append(row)
-                return
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(table)
-    return cells
+    return [
+        [_text(cell) for cell in _children(n) if cell.get("type") in ("Td", "Th")]
+        for n in nodes(table)
+        if n.get("type") == "Tr"
+    ]
 
 
 def _children(node: dict) -> list:

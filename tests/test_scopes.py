@@ -32,7 +32,7 @@ from data.timerange import TimeRange, query_window
 from data.variables import as_query_values, resolve
 from demo.warehouse import meta
 from services import services
-from tests.fixtures.app import client_for, demo_app, embed_token, route_request, settings_for
+from tests.fixtures.app import client_for, demo_app, embed_token, nodes, route_request, settings_for
 
 ROOT = Path(__file__).resolve().parent.parent
 DASHBOARDS = load_all()
@@ -178,20 +178,7 @@ def test_scp003_the_rows_behind_a_click_are_the_viewers_region_only(app, week):
 
 
 def _grid_rows(answer: dict) -> list[dict]:
-    found: list[dict] = []
-
-    def walk(node) -> None:
-        if isinstance(node, dict):
-            if node.get("id") == "detail-grid":
-                found.extend(node["rowData"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(answer)
-    return found
+    return [row for n in nodes(answer) if n.get("id") == "detail-grid" for row in n["rowData"]]
 
 
 def test_scp004_an_embed_link_locked_to_eu_reads_eu_only(app, week):
