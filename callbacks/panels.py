@@ -297,6 +297,7 @@ def register(app: Dash) -> None:
         Output(TABLE, "hidden"),
         Output(BODY, "hidden"),
         Output(TOGGLE, "children"),
+        Output(TOGGLE, "aria-pressed"),
         Input(TOGGLE, "n_clicks"),
         State(*STORE),
         State(TOGGLE, "id"),
@@ -305,5 +306,5 @@ def register(app: Dash) -> None:
     )
     def toggle_table(clicks, store, toggle_id):
         if not clicks or clicks % 2 == 0:
-            return [], True, False, "View as table"
-        return table_of(store, toggle_id["panel"]), False, True, "View as chart"
+            return [], True, False, "View as table", "false"
+        return table_of(store, toggle_id["panel"]), False, True, "View as chart", "true"

@@ -87,6 +87,7 @@ def panel_card(slug: str, panel: Panel, export: str | None = None) -> dbc.Col:
                 id={"type": "panel-table-toggle", "slug": slug, "panel": panel.id},
                 className="panel-table-toggle",
                 type="button",
+                **{"aria-pressed": "false"},
             )
         )
     menu = export_menu(slug, panel, export) if export is not None else None

@@ -88,6 +88,8 @@ def card(model: AlertsModel) -> html.Div:
             ),
         ],
         className="px-2 alerts-panel",
+        role="region",
+        **{"aria-label": summary(model)},
     )
 
 

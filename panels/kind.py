@@ -68,8 +68,10 @@ class Model:
 def span_words(time_range: TimeRange) -> str:
     seconds = time_range.seconds
     if time_range.raw_to in ("", "now"):
-        for size, unit in ((86_400 * 7, "week"), (86_400, "day"), (3600, "hour"), (60, "minute")):
-            if seconds >= size and seconds % size == 0:
+        # As Grafana's quick ranges say them: "last 5 minutes", "last 24 hours", "last 7 days".
+        units = ((86_400, "day", 2 * 86_400), (3600, "hour", 3600), (60, "minute", 60))
+        for size, unit, least in units:
+            if seconds >= least and seconds % size == 0:
                 count = int(seconds // size)
                 return f"last {count} {unit}" + ("s" if count > 1 else "")
     start = pd.Timestamp(time_range.start, unit="s", tz="UTC")

@@ -125,7 +125,13 @@ def blocks(model: TextModel) -> list[tuple[str, str]]:
 
 
 def summary(model: TextModel) -> str:
-    words = " ".join(t.content for t in model.tokens if t.type == "inline")
+    words = " ".join(
+        child.content
+        for token in model.tokens
+        if token.type == "inline"
+        for child in token.children or ()
+        if child.type in ("text", "code_inline")
+    )
     return f"{model.panel.title}: {words[:200]}"
 
 

@@ -195,9 +195,10 @@ def _table_view(client, slug: str, panel_id: str, week: dict) -> list[list[str]]
             ("panel-table", "hidden"),
             ("panel-body", "hidden"),
             ("panel-table-toggle", "children"),
+            ("panel-table-toggle", "aria-pressed"),
         )
     ]
-    key = ("..{0}.children...{0}.hidden...{1}.hidden...{2}.children..").format(
+    key = ("..{0}.children...{0}.hidden...{1}.hidden...{2}.children...{2}.aria-pressed..").format(
         *(
             json.dumps({"panel": ["MATCH"], "slug": ["MATCH"], "type": t}, separators=(",", ":"))
             for t in ("panel-table", "panel-body", "panel-table-toggle")
@@ -219,7 +220,12 @@ def _table_view(client, slug: str, panel_id: str, week: dict) -> list[list[str]]
     }
     answer = client.post("/_dash-update-component", json=request)
     assert answer.status_code == 200, answer.get_data(as_text=True)[:300]
-    table = next(iter(answer.get_json()["response"].values()))["children"]
+    response = answer.get_json()["response"]
+    assert response[json.dumps(toggle, sort_keys=True, separators=(",", ":"))] == {
+        "children": "View as chart",
+        "aria-pressed": "true",
+    }
+    table = next(iter(response.values()))["children"]
     return [
         [_text(cell) for cell in _children(n) if cell.get("type") in ("Td", "Th")]
         for n in nodes(table)
@@ -240,6 +246,9 @@ def _text(node) -> str:
 # Columns that move between two requests: an alert's summary is templated with the value of the
 # rule's last evaluation (every few seconds).
 LIVE = {"alerts": {"summary"}}
+# Types whose summary has no range: a plan's phases, the alerts pending now.
+UNDATED = {"gantt", "alerts"}
+INSTANT = {"status_map", "node_graph"}  # the latest values
 
 
 def _without(csv: str, columns: set[str]) -> list[list[str]]:
@@ -386,3 +395,34 @@ def test_typ006_drawn_panels_leave_no_stale_copy_behind(app, week):
     # entry that has none.
     assert new_good <= new_fresh
     assert len(new_fresh - new_good) == 1
+
+
+@pytest.mark.parametrize(("slug", "panel_id"), examples())
+def test_typ007_every_chart_has_a_text_summary_of_what_it_shows(app, slug, panel_id):
+    """A screen reader hears the panel's title, its range in words, and its numbers: for a time
+    series each line's latest value and the highest of all, as the table view formats them."""
+    relative = {"from": "now-7d", "to": "now"}
+    data, model = _model(app, slug, panel_id, relative)
+    kind = panel_type(data.panel.type)
+    card = _page_card(client_for(app, "boss"), slug, panel_id, relative)
+    labels = [n["props"]["aria-label"] for n in nodes(card) if "aria-label" in n.get("props", {})]
+    summary = kind.summary(model)
+    if data.panel.type == "text":  # its words are on the page as they are
+        assert not labels and "Before cutover" in summary and "**" not in summary
+        return
+    assert summary in labels, (labels, summary)
+    assert summary.startswith(data.panel.title), summary
+    # Over the panel's own window where it has one ("last 90 days" under a 7-day picker); what
+    # shows the present says "now".
+    span = f"last {int(data.panel.relative_time[:-1])} days" if data.panel.relative_time else ""
+    if data.panel.type in INSTANT:
+        assert summary.startswith(f"{data.panel.title}, now: "), summary
+    elif data.panel.type not in UNDATED:
+        assert summary.startswith(f"{data.panel.title}, {span or 'last 7 days'}"), summary
+    if data.panel.type == "timeseries":
+        peak = max(model.lines, key=lambda line: np.nanmax(line.values))
+        highest = format_value(np.nanmax(peak.values), data.panel.unit, data.panel.decimals)
+        assert summary.endswith(f"highest {peak.name} {highest}"), summary
+        latest = model.lines[0].values[~np.isnan(model.lines[0].values)][-1]
+        shown = format_value(latest, data.panel.unit, data.panel.decimals)
+        assert f"{model.lines[0].name} {shown}" in summary
