@@ -37,6 +37,13 @@ def _float(env: dict[str, str], name: str, default: float) -> float:
         ) from None
 
 
+def _month(env: dict[str, str], name: str) -> int:
+    raw = env.get(name) or "1"
+    if not raw.isdigit() or not 1 <= int(raw) <= 12:
+        raise SystemExit(f"{name}={raw!r} is not a month; set 1 (January) to 12, e.g. {name}=4")
+    return int(raw)
+
+
 def _flag(env: dict[str, str], name: str) -> bool:
     return env.get(name, "").lower() in ("1", "true", "yes", "on")
 
@@ -118,6 +125,7 @@ class Settings:
     trusted_proxy_hops: int = 0
     export_timeout: float = 30.0
     export_warmup: bool = False
+    fiscal_year_start: int = 1  # the month fiscal years start in (now/fQ, now/fy)
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -160,6 +168,7 @@ class Settings:
             trusted_proxy_hops=int(_float(env, "TRUSTED_PROXY_HOPS", 0)),
             export_timeout=_float(env, "EXPORT_TIMEOUT", 30.0),
             export_warmup=_flag(env, "EXPORT_WARMUP"),
+            fiscal_year_start=_month(env, "FISCAL_YEAR_START"),
         )
 
     def with_(self, **changes) -> Settings:

@@ -1,5 +1,5 @@
 """The alerts page's callbacks (list, filters, acknowledgements) and the navbar's badge of firing
-critical alerts, for logged-in users only, each from the alerts the viewer's scope may see.
+alerts, for logged-in users only, each from the alerts the viewer's scope may see.
 Acknowledging is an operator's action (declared with the callback, checked again here); it is
 stored with who and when, and audited."""
 
@@ -65,6 +65,18 @@ def acknowledge(fingerprint: str, comment: str | None) -> str | None:
     return None
 
 
+def badge_of(alerts: list) -> tuple[str, str, str]:
+    """The navbar's badge: every firing alert the viewer may see (the alerts page lists the
+    same), red with a critical one among them, orange with warnings only; its title says so."""
+    firing = [a for a in alerts if a.state == "firing"]
+    critical = sum(1 for a in firing if a.severity == "critical")
+    tone = "bg-danger" if critical else "bg-warning text-dark" if firing else "bg-success"
+    words = f"{len(firing)} firing alert{'s' if len(firing) != 1 else ''} you can see"
+    if critical:
+        words += f", {critical} critical"
+    return str(len(firing)), f"badge rounded-pill {tone}", words
+
+
 def register(app: Dash) -> None:
     @callback(
         app,
@@ -104,14 +116,13 @@ def register(app: Dash) -> None:
         app,
         Output("alert-badge", "children"),
         Output("alert-badge", "className"),
+        Output("alert-badge", "title"),
         Input("alert-badge-tick", "n_intervals"),
         access=VIEWERS,
     )
     def badge(_tick):
         try:
             alerts = current_alerts(layer_for(current_viewer()))
-        except DataSourceError:
-            return "?", "badge rounded-pill bg-secondary"
-        critical = sum(1 for a in alerts if a.state == "firing" and a.severity == "critical")
-        tone = "bg-danger" if critical else "bg-success"
-        return str(critical), f"badge rounded-pill {tone}"
+        except DataSourceError as exc:
+            return "?", "badge rounded-pill bg-secondary", f"Alerts could not be read: {exc}"
+        return badge_of(alerts)

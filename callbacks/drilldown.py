@@ -64,7 +64,7 @@ def navigate_click(graph_id: dict, click: dict, href: str | None) -> dict:
     if graph_id.get("slug") != dashboard.slug or panel is None or not panel.clickable or not points:
         return {}
     try:
-        time_range = panel_range(panel, state.time_range())
+        time_range = panel_range(panel, state.time_range(services().settings.fiscal_year_start))
     except TimeRangeError:
         return {}
     # The bucket a click means is the one drawn: the panel's own window, as its queries ask.

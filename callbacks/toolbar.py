@@ -14,11 +14,18 @@ from data.variables import ALL as ALL_VALUES
 from data.view import BadState, store_state
 
 
-def _values(value) -> list[str]:
+def picked(value, before: list[str]) -> list[str]:
+    """A variable's values after a change in its menu, as Grafana reads it: ticking a value while
+    "All" is ticked means that value alone, ticking "All" means all (it read "All, api" and
+    filtered nothing)."""
     if value is None:
         return []
     values = [value] if isinstance(value, str) else list(value)
-    return [ALL_VALUES] if ALL_VALUES in values else values
+    if ALL_VALUES not in values or len(values) == 1:
+        return values
+    if ALL_VALUES in before:
+        return [v for v in values if v != ALL_VALUES]
+    return [ALL_VALUES]
 
 
 def register(app: Dash) -> None:
@@ -42,15 +49,18 @@ def register(app: Dash) -> None:
             return no_update
         trigger = ctx.triggered_id
         if trigger == "time-preset":
-            if preset == "custom":
+            if preset == "custom" or " to " not in str(preset):
                 return no_update
-            time_from, time_to = preset, "now"
+            time_from, time_to = str(preset).split(" to ", 1)
         elif trigger not in ("time-from", "time-to"):
             time_from, time_to = state.time_from, state.time_to
         names = [(item.get("id") or {}).get("name") for item in ctx.inputs_list[4]]
         if len(names) != len(var_values) or not all(isinstance(n, str) for n in names):
             return no_update
-        variables = {name: _values(v) for name, v in zip(names, var_values, strict=True)}
+        variables = {
+            name: picked(v, state.variables.get(name, []))
+            for name, v in zip(names, var_values, strict=True)
+        }
         new = ViewState(
             time_from or state.time_from,
             time_to or state.time_to,

@@ -11,6 +11,7 @@ from flask.cli import AppGroup
 
 from data.dashboards import SpecError, from_json, load_all, parse, to_json, to_yaml
 from data.spec import Dashboard
+from lint.run import lint
 from services import services
 
 dashboards_cli = AppGroup("dashboards", help="Validate, export and import dashboard files.")
@@ -24,15 +25,30 @@ def _directory(directory: str | None) -> Path:
 @click.option(
     "--dir", "directory", default=None, help="Dashboards folder (default: DASHBOARDS_DIR)."
 )
-def validate(directory: str | None) -> None:
-    """Check every dashboard file; exit 1 with file: field: reason lines if any is broken."""
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Lint them too: comparisons promised and not drawn, titles' windows, unused variables, "
+    "and every panel drawn from the datasources (percent scales, gauges over max, colours).",
+)
+def validate(directory: str | None, strict: bool) -> None:
+    """Check every dashboard file; exit 1 with file: field: reason lines if any is broken (with
+    --strict, or any lint finding)."""
     try:
         dashboards = load_all(_directory(directory))
     except SpecError as exc:
         click.echo(str(exc), err=True)
         sys.exit(1)
     panels = sum(len(d.panels) for d in dashboards.values())
-    click.echo(f"{len(dashboards)} dashboards, {panels} panels: all valid")
+    if strict:
+        findings = lint(dashboards)
+        for finding in findings:
+            click.echo(str(finding), err=True)
+        if findings:
+            click.echo(f"{len(findings)} lint findings in {len(dashboards)} dashboards", err=True)
+            sys.exit(1)
+    checked = "valid, no lint findings" if strict else "valid"
+    click.echo(f"{len(dashboards)} dashboards, {panels} panels: all {checked}")
 
 
 @dashboards_cli.command("export")

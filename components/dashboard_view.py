@@ -10,22 +10,49 @@ from dash import dcc, html
 
 import urls
 from data.spec import REFRESH_CHOICES, Dashboard, Panel, refresh_seconds
+from data.timerange import duration_words, parse_duration, readable_time
 from data.urlstate import ViewState
 from data.variables import ALL, shows_all
 from panels import panel_type
 from services import services
 
 EXPORT_FORMATS = (("PNG image", "png"), ("SVG image", "svg"), ("CSV data", "csv"))
+# Grafana's quick ranges: (label, from, to). A calendar unit as `to` means its end ("Today" is
+# now/d to the end of the day).
 TIME_PRESETS = [
-    ("Last 5 minutes", "now-5m"),
-    ("Last 15 minutes", "now-15m"),
-    ("Last 1 hour", "now-1h"),
-    ("Last 6 hours", "now-6h"),
-    ("Last 24 hours", "now-24h"),
-    ("Last 7 days", "now-7d"),
-    ("Last 30 days", "now-30d"),
-    ("Last 90 days", "now-90d"),
+    ("Last 5 minutes", "now-5m", "now"),
+    ("Last 15 minutes", "now-15m", "now"),
+    ("Last 1 hour", "now-1h", "now"),
+    ("Last 6 hours", "now-6h", "now"),
+    ("Last 24 hours", "now-24h", "now"),
+    ("Last 7 days", "now-7d", "now"),
+    ("Last 30 days", "now-30d", "now"),
+    ("Last 90 days", "now-90d", "now"),
+    ("Today", "now/d", "now/d"),
+    ("Yesterday", "now-1d/d", "now-1d/d"),
+    ("This week", "now/w", "now/w"),
+    ("This month", "now/M", "now/M"),
+    ("Previous month", "now-1M/M", "now-1M/M"),
+    ("This quarter", "now/Q", "now/Q"),
+    ("Quarter to date", "now/Q", "now"),
+    ("Year to date", "now/y", "now"),
 ]
+FISCAL_PRESETS = [
+    ("This fiscal quarter", "now/fQ", "now/fQ"),
+    ("Fiscal quarter to date", "now/fQ", "now"),
+    ("Fiscal year to date", "now/fy", "now"),
+]
+
+
+def preset_value(time_from: str, time_to: str) -> str:
+    """A preset's value in the time menu (the toolbar callback splits it back)."""
+    return f"{time_from} to {time_to}"
+
+
+def time_presets() -> list[tuple[str, str, str]]:
+    """The quick ranges, the fiscal ones where a fiscal year start is set."""
+    fiscal = services().settings.fiscal_year_start != 1
+    return TIME_PRESETS + (FISCAL_PRESETS if fiscal else [])
 
 
 def panel_body_id(slug: str, panel_id: str) -> dict:
@@ -73,12 +100,26 @@ def export_menu(slug: str, panel: Panel, query: str) -> html.Details | None:
     )
 
 
+def window_badges(panel: Panel) -> list[html.Span]:
+    """What the panel shows besides the picker's range, said on its card: its own window
+    ("last 90 days"), the earlier period it lays over this one ("vs 7 days earlier")."""
+    badges = []
+    if panel.relative_time:
+        words = duration_words(parse_duration(panel.relative_time)) or panel.relative_time
+        badges.append((f"last {words}", "This panel always shows its own window, not the picker's"))
+    if panel.time_shift:
+        words = duration_words(parse_duration(panel.time_shift)) or panel.time_shift
+        badges.append((f"vs {words} earlier", "Compared with the same span this long before"))
+    return [html.Span(text, title=hint, className="panel-window") for text, hint in badges]
+
+
 def panel_card(slug: str, panel: Panel, export: str | None = None) -> dbc.Col:
     """`export`: the query string of the panel's export links (none without it). Panels with
     numbers to show have a "View as table" too."""
     title = [html.Span(panel.title, className="panel-title")]
     if panel.description:
         title.append(html.Span("i", title=panel.description, className="panel-info"))
+    title += window_badges(panel)
     kind = panel_type(panel.type)
     if kind.rows is not None:
         title.append(
@@ -146,6 +187,7 @@ def _variable_control(
                 multi=multi,
                 clearable=False,
                 disabled=locked,
+                maxHeight=360,  # ten or so values at a glance, not three
                 className="var-dropdown",
             ),
         ],
@@ -161,8 +203,9 @@ def toolbar(
     choices: dict[str, list[str]],
     locked: frozenset[str] | set[str] = frozenset(),
 ) -> html.Div:
-    presets = [{"label": label, "value": value} for label, value in TIME_PRESETS]
-    absolute = state.time_to != "now" or state.time_from not in dict(TIME_PRESETS).values()
+    presets = [{"label": t, "value": preset_value(f, to)} for t, f, to in time_presets()]
+    current = preset_value(state.time_from, state.time_to)
+    absolute = current not in {p["value"] for p in presets}
     if absolute:
         presets.append({"label": "Custom range", "value": "custom"})
     items = [
@@ -185,7 +228,7 @@ def toolbar(
                 dcc.Dropdown(
                     id="time-preset",
                     options=presets,
-                    value="custom" if absolute else state.time_from,
+                    value="custom" if absolute else current,
                     clearable=False,
                     className="time-dropdown",
                 ),
@@ -197,8 +240,18 @@ def toolbar(
                 html.Label("From / to", className="toolbar-label"),
                 dbc.InputGroup(
                     [
-                        dbc.Input(id="time-from", value=state.time_from, size="sm", debounce=True),
-                        dbc.Input(id="time-to", value=state.time_to, size="sm", debounce=True),
+                        dbc.Input(
+                            id="time-from",
+                            value=readable_time(state.time_from),
+                            size="sm",
+                            debounce=True,
+                        ),
+                        dbc.Input(
+                            id="time-to",
+                            value=readable_time(state.time_to),
+                            size="sm",
+                            debounce=True,
+                        ),
                     ],
                     size="sm",
                 ),

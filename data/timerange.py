@@ -8,6 +8,7 @@ every viewer of "the last 24 hours" within the same step shares one cache key.
 
 from __future__ import annotations
 
+import calendar
 import math
 import re
 import time
@@ -47,7 +48,8 @@ NICE_STEPS = [
 # Times the app reads: from the epoch to the year 2200 (beyond it datetimes overflow; nothing real
 # is dated there).
 EARLIEST, LATEST = 0.0, 7_258_118_400.0
-_RELATIVE = re.compile(r"^now(?:-(\d{1,9})([smhdwMy]))?(?:/([smhdw]))?$")
+_RELATIVE = re.compile(r"^now(?:-(\d{1,9})([smhdwMQy]))?(?:/(f?[QMy]|[smhdw]))?$")
+_MONTHS = {"M": 1, "Q": 3, "y": 12}  # calendar units: subtracted and rounded by the calendar
 _DURATION = re.compile(r"^(\d{1,9})([smhdwMy])$")
 
 
@@ -76,37 +78,69 @@ def checked_duration(value: str | None) -> str | None:
     return value
 
 
-def parse_time(text: str, now: float | None = None) -> float:
-    """One end of a range -> unix seconds. Accepts `now`, `now-6h`, `now/d` (start of the day, UTC),
-    `now-1d/d`, epoch milliseconds (Grafana's absolute URLs) and ISO 8601 dates, from 1970 to
-    2200 (TimeRangeError outside)."""
+def parse_time(
+    text: str, now: float | None = None, *, end: bool = False, fiscal_start: int = 1
+) -> float:
+    """One end of a range -> unix seconds. Accepts `now`, `now-6h`, `now-1M` (a calendar month
+    back), a rounding to the start of its unit (`now/d`, `now/w` from Monday, `now/M`, `now/Q`,
+    `now/y`, and the fiscal `now/fQ`, `now/fy` of a year that starts in month `fiscal_start`;
+    UTC; as the `end` of a range, the end of the unit, as Grafana reads "to=now/d"), epoch
+    milliseconds (Grafana's absolute URLs) and ISO 8601 dates, from 1970 to 2200 (TimeRangeError
+    outside)."""
     now = time.time() if now is None else now
     text = str(text).strip()
-    moment = _parse_time(text, now)
+    moment = _parse_time(text, now, end, fiscal_start)
     if not EARLIEST <= moment <= LATEST:
         raise TimeRangeError(f"{text[:40]!r} is out of range: times run from 1970 to 2200")
     return moment
 
 
-def _parse_time(text: str, now: float) -> float:
+def _months_back(moment: datetime, months: int) -> datetime:
+    """The same day and time `months` calendar months earlier (the 31st becomes the last day)."""
+    index = moment.year * 12 + moment.month - 1 - months
+    year, month = divmod(index, 12)
+    day = min(moment.day, calendar.monthrange(year, month + 1)[1])
+    return moment.replace(year=year, month=month + 1, day=day)
+
+
+def _rounded(ts: float, unit: str, end: bool, fiscal_start: int) -> float:
+    if unit[-1] not in _MONTHS:  # s, m, h, d, w
+        size = UNITS[unit]
+        # Weeks start on Monday like Grafana's default; the epoch fell on a Thursday.
+        offset = 3 * 86_400 if unit == "w" else 0
+        start = (ts + offset) // size * size - offset
+        return float(start + size if end else start)
+    fiscal = unit.startswith("f")
+    span = _MONTHS[unit[-1]]
+    first = fiscal_start if fiscal else 1  # the month its years start in
+    moment = datetime.fromtimestamp(ts, UTC)
+    into = (moment.month - first) % 12 // span * span  # months from the year's start
+    begins = _months_back(moment.replace(day=1, hour=0, minute=0, second=0, microsecond=0),
+                          (moment.month - first) % 12 - into)  # fmt: skip
+    if end:
+        begins = _months_back(begins, -span)
+    return begins.timestamp()
+
+
+def _parse_time(text: str, now: float, end: bool, fiscal_start: int) -> float:
     match = _RELATIVE.match(text)
     if match:
         amount, unit, round_to = match.groups()
-        ts = now - (int(amount) * UNITS[unit] if amount else 0)
-        if round_to:
-            size = UNITS[round_to]
-            # Weeks start on Monday like Grafana's default; the epoch fell on a Thursday.
-            offset = 3 * 86_400 if round_to == "w" else 0
-            ts = (ts + offset) // size * size - offset
-        return float(ts)
+        ts = now
+        if amount and unit in _MONTHS:
+            ts = _months_back(datetime.fromtimestamp(now, UTC), int(amount) * _MONTHS[unit])
+            ts = ts.timestamp()
+        elif amount:
+            ts = now - int(amount) * UNITS[unit]
+        return _rounded(ts, round_to, end, fiscal_start) if round_to else float(ts)
     if text.isdigit():
         return int(text[:20]) / 1000 if len(text) <= 20 else math.inf
     try:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         raise TimeRangeError(
-            f"{text[:40]!r} is not a time; use now, now-24h, now/d, epoch milliseconds or an "
-            "ISO date"
+            f"{text[:40]!r} is not a time; use now, now-24h, now/d, now/M, now/Q, epoch "
+            "milliseconds or an ISO date"
         ) from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
@@ -123,9 +157,16 @@ class TimeRange:
     raw_to: str = ""
 
     @classmethod
-    def parse(cls, from_: str = "now-24h", to: str = "now", now: float | None = None) -> TimeRange:
+    def parse(
+        cls,
+        from_: str = "now-24h",
+        to: str = "now",
+        now: float | None = None,
+        fiscal_start: int = 1,
+    ) -> TimeRange:
         now = time.time() if now is None else now
-        start, end = parse_time(from_, now), parse_time(to, now)
+        start = parse_time(from_, now, fiscal_start=fiscal_start)
+        end = parse_time(to, now, end=True, fiscal_start=fiscal_start)
         if start >= end:
             raise TimeRangeError(f"the range {from_} to {to} is empty: 'from' must be before 'to'")
         return cls(start, end, str(from_), str(to))
@@ -183,6 +224,28 @@ def query_window(
         end = start + step
     scrape = math.ceil(scrape_interval)
     return QueryWindow(start, end, step, max(step + scrape, 4 * scrape))
+
+
+def duration_words(seconds: float) -> str | None:
+    """As Grafana's quick ranges say them: `5 minutes`, `24 hours`, `1 hour`, `7 days` (days from
+    two days on); None for a span of no whole minutes."""
+    seconds = int(seconds)
+    units = ((86_400, "day", 2 * 86_400), (3600, "hour", 3600), (60, "minute", 60))
+    for size, unit, least in units:
+        if seconds >= least and seconds % size == 0:
+            count = seconds // size
+            return f"{count} {unit}" + ("s" if count > 1 else "")
+    return None
+
+
+def readable_time(text: str) -> str:
+    """An end of a range as a person reads it: epoch milliseconds (a box zoom's, Grafana's URLs)
+    as `2026-11-23 14:05:00` (UTC, which parse_time reads back); anything else as written."""
+    text = str(text).strip()
+    if not text.isdigit():
+        return text
+    moment = datetime.fromtimestamp(int(text) / 1000, UTC)
+    return f"{moment:%Y-%m-%d %H:%M:%S}"
 
 
 def format_duration(seconds: float) -> str:

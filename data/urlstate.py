@@ -38,8 +38,9 @@ class ViewState:
             one("from", dashboard.time_from), one("to", dashboard.time_to), refresh, variables
         )
 
-    def time_range(self) -> TimeRange:
-        return TimeRange.parse(self.time_from, self.time_to)
+    def time_range(self, fiscal_start: int = 1) -> TimeRange:
+        """`fiscal_start`: the month the deployment's fiscal years start in (FISCAL_YEAR_START)."""
+        return TimeRange.parse(self.time_from, self.time_to, fiscal_start=fiscal_start)
 
     def query_string(self) -> str:
         pairs = [("from", self.time_from), ("to", self.time_to), ("refresh", self.refresh)]

@@ -108,8 +108,13 @@ def resolve_view(
     """The dashboard as `viewer` may see it in the state `asked` (from the URL or the page's
     store). Raises ViewDenied, TimeRangeError, VariableError, or DataSourceError when variable
     options cannot be loaded."""
-    dashboard = authorise(viewer, slug, users_only=users_only)
-    time_range = asked.time_range()
+    return view_of(viewer, authorise(viewer, slug, users_only=users_only), asked)
+
+
+def view_of(viewer: Viewer | None, dashboard: Dashboard, asked: ViewState) -> View:
+    """`dashboard` in the state `asked` for a viewer already authorised to open it (the lint
+    reads files that are not loaded, as an admin)."""
+    time_range = asked.time_range(services().settings.fiscal_year_start)
     scope = scope_of(viewer)
     layer = layer_for(viewer)
     locked = locked_variables(viewer, dashboard)

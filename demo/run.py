@@ -22,6 +22,7 @@ from urllib.parse import urlparse
 from appdb.schema import connect
 from demo.alert_history import write_alert_history
 from demo.backfill import backfill
+from demo.catalog import FISCAL_YEAR_START
 from demo.promstack import (
     PrometheusServer,
     free_port,
@@ -187,6 +188,7 @@ def main() -> None:
             # EXPORT_WARMUP: each worker starts its export browser at start-up, not on the
             # first export a user asks for.
             env={**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir), "EXPORT_WARMUP": "1",
+                 "FISCAL_YEAR_START": str(FISCAL_YEAR_START),
                  "PUBLIC_URL": os.environ.get("PUBLIC_URL") or f"http://{APP_HOST}:{APP_PORT}"},
         )  # fmt: skip
         wait_for_port(APP_PORT, "the app", timeout=60)

@@ -34,8 +34,9 @@ from demo.catalog import (
 from demo.incidents import Incident, incidents_between
 
 # Bump when a series' labels or shape change, or the history gains series (4: 15-s recent tier,
-# ALERTS; 5: the order queue by region): `make run` then rebuilds its Prometheus history.
-MODEL_VERSION = 5
+# ALERTS; 5: the order queue by region; 6: 5xx shares per service, no budget gauge): `make run`
+# then rebuilds its Prometheus history.
+MODEL_VERSION = 6
 ORIGIN = datetime(2026, 1, 1, tzinfo=UTC).timestamp()
 DAY, WEEK = 86_400, 604_800
 OMEGA_DAY, OMEGA_WEEK = 2 * math.pi / DAY, 2 * math.pi / WEEK
@@ -46,7 +47,16 @@ NOISE_SCRAPE = 5.0
 
 HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0]
 DB_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0]
-STATUS_SHARES = {"200": 0.9, "304": 0.05, "404": 0.035, "500": 0.01, "503": 0.005}
+NON_ERROR_SHARES = {"304": 0.05, "404": 0.035}  # 200 takes the rest, 5xx the service's errors
+
+
+def status_shares(errors: float) -> dict[str, float]:
+    """The share of a service's requests by status code, `errors` of them 5xx (two 500s to one
+    503)."""
+    return {"200": 1 - sum(NON_ERROR_SHARES.values()) - errors, **NON_ERROR_SHARES,
+            "500": errors * 2 / 3, "503": errors / 3}  # fmt: skip
+
+
 TOTAL_RPS = 120.0
 
 
@@ -266,7 +276,7 @@ def families() -> list[Family]:
         for route in routes:
             method = "POST" if any(w in route for w in ("charge", "confirm", "enhance", "login",
                                                         "token", "refund")) else "GET"  # fmt: skip
-            for status, share in STATUS_SHARES.items():
+            for status, share in status_shares(info["errors"]).items():
                 labels = (("method", method), ("route", route), ("service", service),
                           ("status_code", status))  # fmt: skip
                 is_error = status.startswith("5")
@@ -432,11 +442,9 @@ def families() -> list[Family]:
                                      0.0, 0.02))  # fmt: skip
         cost.series.append(Series(cost.name, "counter", (("model", model),), dollars, 0.4))
 
-    budget = add("slo_error_budget_remaining_ratio", "gauge", "Share of the 30-day budget left.")
+    # The objectives; what is left of each budget is measured from the requests (the SLA board).
     target = add("slo_target_ratio", "gauge", "Availability objective of the service.")
     for i, service in enumerate(SERVICES):
-        budget.series.append(Series(budget.name, "gauge", (("service", service),),
-                                    0.85 - 0.11 * i, 0.0, 0.05, 0.01))  # fmt: skip
         target.series.append(Series(target.name, "gauge", (("service", service),),
                                     0.999 if i < 4 else 0.995, 0, 0, 0))  # fmt: skip
     for fam in fams:

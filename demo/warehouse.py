@@ -37,6 +37,7 @@ from sqlalchemy.engine import Engine, make_url
 
 from demo.catalog import (
     FEATURES,
+    FISCAL_YEAR_START,
     MIGRATION_COMPONENTS,
     REGION_WEIGHTS,
     REGIONS,
@@ -45,7 +46,7 @@ from demo.catalog import (
 )
 from demo.incidents import incidents_between
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 HOUR = 3600
 ORDERS_PER_HOUR = 52.0  # at the 90-day window's start; ~110k orders over 90 days with growth
 
@@ -104,6 +105,10 @@ TABLES = [
     _table("retention_cohorts", Column("cohort_week", DateTime), Column("week_offset", Integer),
            Column("cohort_size", Integer), Column("active", Integer),
            indexes=(("cohort_week",),)),
+    _table("fiscal_quarters", Column("starts", DateTime, primary_key=True),
+           Column("ends", DateTime), Column("label", String)),
+    _table("revenue_targets", Column("day", DateTime), Column("region", String),
+           Column("target", Float), indexes=(("day",),)),
     _table("daily_active_users", Column("day", DateTime, primary_key=True),
            Column("users", Integer), Column("target", Integer)),
     _table("feature_usage", Column("day", DateTime), Column("hour", Integer),
@@ -240,7 +245,42 @@ class _Builder:
         self._audio()
         self._fulfilment()
         self._search_and_security()
+        self._targets()
+        self._fiscal_calendar()
         return self.frames
+
+    def _fiscal_calendar(self) -> None:
+        """Fiscal quarters from a year before the span to a year after it: start, end, label.
+        A fiscal year is named by the calendar year it ends in (FY2027 runs April 2026 to March
+        2027)."""
+        rows = []
+        first = pd.Timestamp(year=self.start.year - 1, month=FISCAL_YEAR_START, day=1)
+        for n in range(12):
+            begins = first + pd.DateOffset(months=3 * n)
+            ends = begins + pd.DateOffset(months=3)
+            year = (begins + pd.DateOffset(months=12 - 3 * (n % 4) - 1)).year
+            rows.append((begins, ends, f"Q{n % 4 + 1} FY{year}"))
+        self.frames["fiscal_quarters"] = pd.DataFrame(rows, columns=["starts", "ends", "label"])
+
+    def _targets(self) -> None:
+        """The plan: each region's revenue target per day, set 4 % above the trend of its
+        completed orders and rounded to $500 (a business sets targets by the past, a little
+        higher). No randomness: the tables before keep their data."""
+        orders = self.frames["orders"]
+        done = orders[orders["status"] == "completed"]
+        first, last = pd.Timestamp(_naive(self.start)).floor("D"), pd.Timestamp(_naive(self.end))
+        days = pd.date_range(first, last, freq="D")
+        rows = []
+        for region in sorted(done["region"].unique()):
+            mine = done[done["region"] == region]
+            per_day = mine.groupby(mine["created_at"].dt.floor("D"))["total"].sum()
+            per_day = per_day.reindex(days, fill_value=0.0)
+            x = np.arange(len(days))
+            # Whole days only: the first and last day of the span are partial.
+            slope, level = np.polyfit(x[1:-1], per_day.to_numpy()[1:-1], 1)
+            target = np.round((level + slope * x) * 1.04 / 500) * 500
+            rows.append(pd.DataFrame({"day": days, "region": region, "target": target}))
+        self.frames["revenue_targets"] = pd.concat(rows, ignore_index=True)
 
     def _reference(self) -> None:
         rng = self.rng

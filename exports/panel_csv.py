@@ -1,7 +1,7 @@
 """A panel's CSV: the rows its type says it shows (panels/<type>.py `rows`), the numbers of the
 page and the image, unformatted, units in the headers (`time,api (req/s),web (req/s)`), times in
-ISO 8601 UTC. A result cut at the row limit ends with a comment line saying so, in the page's
-words."""
+ISO 8601 UTC, decimals without float noise (28692.88, not 28692.879999999986). A result cut at
+the row limit ends with a comment line saying so, in the page's words."""
 
 from __future__ import annotations
 
@@ -18,10 +18,17 @@ def _iso(values: pd.Series) -> pd.Series:
     return times.dt.strftime("%Y-%m-%dT%H:%M:%SZ").where(values.notna(), None)
 
 
+def _plain(values: pd.Series) -> pd.Series:
+    """Floats to 12 significant digits, past which a sum's last bits are noise."""
+    return values.map(lambda v: float(f"{v:.12g}") if pd.notna(v) else v)
+
+
 def csv_text(rows: Rows, truncated: bool = False) -> str:
     frame = rows.frame.copy()
     for column in frame.columns:
         if pd.api.types.is_datetime64_any_dtype(frame[column]):
             frame[column] = _iso(frame[column])
+        elif pd.api.types.is_float_dtype(frame[column]):
+            frame[column] = _plain(frame[column])
     text = frame.to_csv(index=False, lineterminator="\n")
     return text + f"# {TRUNCATED_NOTE}\n" if truncated else text

@@ -54,7 +54,7 @@ def _resolved(
     asked = ViewState.from_query(dashboard, query)
     problems = []
     try:
-        asked.time_range()
+        asked.time_range(services().settings.fiscal_year_start)
     except TimeRangeError as exc:
         problems.append(f"Time range: {exc}. Showing the dashboard's default range instead.")
         asked = ViewState(dashboard.time_from, dashboard.time_to, asked.refresh, asked.variables)

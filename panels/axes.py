@@ -37,7 +37,7 @@ def chart_layout(
         divisor, unit = scale or (1.0, panel.unit)
         ticks, _hover = axis_format(unit, panel.decimals)
         highest = top(values)
-        if ticks.get("tickformat") == "~s" and unit != "s" and highest < 1000:
+        if ticks.get("tickformat") == ".3~s" and unit != "s" and highest < 1000:
             ticks = {**ticks, "tickformat": ",.3~r"}  # 0.06 ops/s and 0.5, not 60m and 500m
         layout[axis] = {**ticks, "rangemode": "tozero", "gridcolor": GRID}
         if panel.min is not None or panel.max is not None:

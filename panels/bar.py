@@ -21,7 +21,7 @@ from panels.axes import category_labels, chart_layout, display_unit, is_time
 from panels.figures import escaped_figure
 from panels.kind import Context, Model, Options, PanelType, Rows
 from panels.numbers import latest_by_series
-from panels.theme import color, series_color
+from panels.theme import NEUTRAL, color, meaning, series_colors
 from panels.units import format_value, headed
 
 DAY = 86_400
@@ -61,13 +61,15 @@ def build(data: PanelData, _context: Context) -> BarModel:
     fixed = color(panel.options.color) if panel.options.color else None
     groups = list(tidy.groupby("series", sort=False))
     divisor, unit = display_unit(panel, tidy["value"])
+    by_series = series_colors(str(name) for name, _ in groups)
     series = []
     for name, part in groups:
         categories = category_labels(part["x"])
         if len(groups) > 1:
-            tints: list[str] | str = fixed or series_color(str(name))
+            tints: list[str] | str = fixed or by_series[str(name)]
         else:
-            tints = [fixed or series_color(str(c)) for c in categories]
+            # One series: one colour, but for categories that mean something (severities).
+            tints = [fixed or meaning(c) or NEUTRAL for c in categories]
         values = pd.to_numeric(part["value"], errors="coerce").tolist()
         series.append(BarSeries(str(name), categories, values, tints))
     first = data.frames[0] if data.frames else None

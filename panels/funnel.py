@@ -18,7 +18,7 @@ from data.timerange import QueryWindow
 from panels.figures import escaped_figure
 from panels.kind import Context, Model, Options, PanelType, Rows
 from panels.numbers import latest_by_series
-from panels.theme import base_layout, series_color
+from panels.theme import NEUTRAL, base_layout
 from panels.units import format_value, headed
 
 
@@ -65,7 +65,7 @@ def figure(model: FunnelModel) -> dict:
         "x": model.values,
         "text": [_label(model, n) for n in range(len(model.values))],
         "textinfo": "text",
-        "marker": {"color": [series_color(s) for s in model.stages]},
+        "marker": {"color": NEUTRAL},  # the stages of one flow: one colour
     }
     layout = base_layout(model.panel.height)
     layout["hovermode"] = "closest"

@@ -8,6 +8,9 @@ A click means the clicked country.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
+
+from pydantic import field_validator
 
 from data.drilldown import Clicked, text_of
 from data.panel_data import PanelData
@@ -17,12 +20,17 @@ from panels.cards import chart
 from panels.figures import escaped_figure
 from panels.kind import Context, Model, Options, PanelType, Rows
 from panels.numbers import totals_by_category
-from panels.theme import base_layout
+from panels.theme import SCALES, base_layout, colorscale
 from panels.units import format_value
 
 
 class GeomapOptions(Options):
-    colorscale: str = "Blues"
+    colorscale: Literal[SCALES] = "blues"  # type: ignore[valid-type]  # light low, dark high
+
+    @field_validator("colorscale", mode="before")
+    @classmethod
+    def _lower(cls, value: str) -> str:
+        return str(value).lower()
 
 
 @dataclass
@@ -44,7 +52,7 @@ def figure(model: GeomapModel) -> dict:
         "locations": model.countries,
         "z": model.values,
         "locationmode": "ISO-3",
-        "colorscale": panel.options.colorscale,
+        "colorscale": colorscale(panel.options.colorscale),
         "customdata": [format_value(v, panel.unit, panel.decimals) for v in model.values],
         "hovertemplate": "%{location}: %{customdata}<extra></extra>",
         "marker": {"line": {"color": "#ffffff"}},
@@ -54,6 +62,7 @@ def figure(model: GeomapModel) -> dict:
         "showframe": False,
         "showcoastlines": False,
         "projection": {"type": "natural earth"},
+        "fitbounds": "locations",  # centred on the countries that have data
         "bgcolor": "rgba(0,0,0,0)",
         "showcountries": True,
         "countrycolor": "#d0d4da",

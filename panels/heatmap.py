@@ -8,9 +8,11 @@ A click means the clicked row (category) and column (series).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import pandas as pd
+from pydantic import field_validator
 
 from data.drilldown import Clicked, text_of
 from data.panel_data import PanelData
@@ -18,14 +20,19 @@ from data.spec import Panel
 from data.timerange import QueryWindow
 from panels.figures import escaped_figure
 from panels.kind import Context, Model, Options, PanelType, Rows
-from panels.theme import base_layout
+from panels.theme import SCALES, base_layout, colorscale
 from panels.units import format_value, headed
 
 
 class HeatmapOptions(Options):
     y: str | None = None
     y_order: list[str] = []
-    colorscale: str = "Blues"
+    colorscale: Literal[SCALES] = "blues"  # type: ignore[valid-type]  # light low, dark high
+
+    @field_validator("colorscale", mode="before")
+    @classmethod
+    def _lower(cls, value: str) -> str:
+        return str(value).lower()
 
 
 @dataclass
@@ -79,7 +86,7 @@ def figure(model: HeatmapModel) -> dict:
         "z": np.where(np.isnan(model.z), None, model.z).tolist(),
         "x": model.columns,
         "y": model.rows,
-        "colorscale": panel.options.colorscale,
+        "colorscale": colorscale(panel.options.colorscale),
         "hovertemplate": "%{y} · %{x}: %{z}<extra></extra>",
     }
     layout = base_layout(panel.height)

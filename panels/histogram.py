@@ -13,7 +13,7 @@ from data.panel_data import PanelData
 from panels.axes import category_labels, chart_layout
 from panels.figures import escaped_figure, typed
 from panels.kind import Context, Model, Options, PanelType, Rows
-from panels.theme import series_color
+from panels.theme import NEUTRAL, series_colors
 from panels.units import axis_format, format_value, headed
 
 
@@ -64,7 +64,7 @@ def figure(model: HistogramModel) -> dict:
                 "type": "bar",
                 "x": model.buckets,
                 "y": model.samples[""].tolist(),
-                "marker": {"color": series_color(panel.id)},
+                "marker": {"color": NEUTRAL},
             }
         ]
     else:
@@ -72,6 +72,7 @@ def figure(model: HistogramModel) -> dict:
         by_series: dict[str, list] = {}
         for name, low, high, count in model.bins():
             by_series.setdefault(name, []).append((low, high, count))
+        tints = series_colors(by_series)
         traces = [
             {
                 "type": "bar",
@@ -80,7 +81,7 @@ def figure(model: HistogramModel) -> dict:
                 "y": typed(np.array([n for _, _, n in bins], dtype=np.float64)),
                 "name": name,
                 "opacity": 0.8,
-                "marker": {"color": series_color(name)},
+                "marker": {"color": tints[name]},
                 "hovertemplate": "%{y}<extra></extra>",
             }
             for name, bins in by_series.items()

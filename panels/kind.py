@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from data.drilldown import Clicked
 from data.panel_data import PanelData
 from data.spec import Panel
-from data.timerange import QueryWindow, TimeRange
+from data.timerange import QueryWindow, TimeRange, duration_words
 from panels.cards import chart
 from panels.units import headed
 
@@ -67,13 +67,9 @@ class Model:
 
 def span_words(time_range: TimeRange) -> str:
     seconds = time_range.seconds
-    if time_range.raw_to in ("", "now"):
-        # As Grafana's quick ranges say them: "last 5 minutes", "last 24 hours", "last 7 days".
-        units = ((86_400, "day", 2 * 86_400), (3600, "hour", 3600), (60, "minute", 60))
-        for size, unit, least in units:
-            if seconds >= least and seconds % size == 0:
-                count = int(seconds // size)
-                return f"last {count} {unit}" + ("s" if count > 1 else "")
+    words = duration_words(seconds)
+    if time_range.raw_to in ("", "now") and words:
+        return f"last {words}"
     start = pd.Timestamp(time_range.start, unit="s", tz="UTC")
     end = pd.Timestamp(time_range.end, unit="s", tz="UTC")
     return f"{start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} UTC"

@@ -15,7 +15,7 @@ from data.panel_data import PanelData
 from panels.figures import escaped_figure
 from panels.kind import Context, Model, Options, PanelType, Rows
 from panels.numbers import latest_by_series
-from panels.theme import base_layout, series_color
+from panels.theme import base_layout, series_colors
 from panels.units import format_value, headed
 
 EDGE = "#9aa5b1"
@@ -54,6 +54,7 @@ def build(data: PanelData, _context: Context) -> NodeGraphModel:
 
 def figure(model: NodeGraphModel) -> dict:
     panel, nodes = model.panel, model.nodes
+    tints = series_colors(nodes)
     position = {
         n: (math.cos(2 * math.pi * i / len(nodes)), math.sin(2 * math.pi * i / len(nodes)))
         for i, n in enumerate(nodes)
@@ -120,7 +121,7 @@ def figure(model: NodeGraphModel) -> dict:
             "textposition": "top center",
             "marker": {
                 "size": 26,
-                "color": [series_color(n) for n in nodes],
+                "color": [tints[n] for n in nodes],
                 "line": {"color": "#fff", "width": 2},
             },
             "hovertemplate": "%{text}<extra></extra>",

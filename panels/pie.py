@@ -17,7 +17,7 @@ from panels.axes import is_time
 from panels.figures import escaped_figure
 from panels.kind import Context, Model, Options, PanelType, Rows
 from panels.numbers import latest_by_series, totals_by_category
-from panels.theme import base_layout, series_color
+from panels.theme import base_layout, series_colors
 from panels.units import format_value
 
 
@@ -51,12 +51,13 @@ def build(data: PanelData, _context: Context) -> PieModel:
 
 def figure(model: PieModel) -> dict:
     panel = model.panel
+    tints = series_colors(model.labels)
     trace = {
         "type": "pie",
         "labels": model.labels,
         "values": model.values,
         "hole": 0.5 if panel.options.donut else 0,
-        "marker": {"colors": [series_color(v) for v in model.labels]},
+        "marker": {"colors": [tints[str(v)] for v in model.labels]},
         "customdata": [format_value(v, panel.unit, panel.decimals) for v in model.values],
         "sort": True,
         "hovertemplate": "%{label}: %{customdata} (%{percent})<extra></extra>",

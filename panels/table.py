@@ -151,14 +151,20 @@ def card(model: TableModel) -> html.Div:
         records.append(record)
     defs = []
     for column in model.columns:
+        # Wide enough for the header's longest word and the filter icon; text columns take the
+        # room left (and say all of a long value on hover), numbers what they need.
+        longest = max((len(w) for w in column.header.split()), default=4)
         definition = {
             "field": column.field,
             "headerName": column.header,
             "sortable": True,
             "filter": True,
             "resizable": True,
+            "minWidth": max(90, 9 * longest + 48),
         }
-        if column.unit is not None:
+        if column.unit is None:
+            definition.update(flex=2, tooltipField=column.field)
+        else:
             definition["valueFormatter"] = {"function": f"params.data['{column.field}__text']"}
             definition["type"] = "rightAligned"
         if column.colored:
@@ -169,8 +175,8 @@ def card(model: TableModel) -> html.Div:
     grid = dag.AgGrid(
         rowData=records,
         columnDefs=defs,
-        defaultColDef={"flex": 1, "minWidth": 90},
-        dashGridOptions={"domLayout": "normal", "animateRows": False},
+        defaultColDef={"flex": 1, "wrapHeaderText": True, "autoHeaderHeight": True},
+        dashGridOptions={"domLayout": "normal", "animateRows": False, "tooltipShowDelay": 300},
         style={"height": f"{model.panel.height}px"},
         className="ag-theme-alpine",
     )

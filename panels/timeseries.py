@@ -22,7 +22,7 @@ from data.timerange import QueryWindow, checked_duration, parse_duration
 from panels.axes import GRID, chart_layout, coordinates, display_unit, epoch_ms, is_time
 from panels.figures import escaped_figure, hline, typed, vrect
 from panels.kind import Context, Model, Options, PanelType, Rows
-from panels.theme import color, series_color
+from panels.theme import color, series_colors
 from panels.units import axis_format, format_value, headed
 
 
@@ -68,12 +68,24 @@ def _lines(frames: list[QueryFrame], shift: pd.Timedelta | None = None) -> list[
     lines = []
     for name, series in tidy.groupby("series", sort=True):
         series = series.sort_values("x")
-        if shift is not None and not is_time(series["x"]):
+        x = _dates(series["x"])
+        if shift is not None and not is_time(x):
             continue
-        times = series["x"] + shift if shift is not None else series["x"]
+        times = x + shift if shift is not None else x
         values = pd.to_numeric(series["value"], errors="coerce").to_numpy(dtype=np.float64)
-        lines.append(Line(str(name), times.reset_index(drop=True), values, series_color(str(name))))
+        lines.append(Line(str(name), times.reset_index(drop=True), values, ""))
     return lines
+
+
+def _dates(x: pd.Series) -> pd.Series:
+    """SQL's dates as text (`$__day` gives '2026-11-23') as times, so that a time shift can move
+    them; anything else as it is."""
+    if is_time(x) or not len(x) or pd.api.types.is_numeric_dtype(x):
+        return x
+    try:
+        return pd.to_datetime(x, utc=True, format="ISO8601")
+    except (ValueError, TypeError):
+        return x
 
 
 def within(annotations: pd.DataFrame, times: pd.Series) -> pd.DataFrame:
@@ -94,6 +106,10 @@ def build(data: PanelData, context: Context) -> TimeSeriesModel:
     lines = _lines(data.frames)
     shift = pd.to_timedelta(parse_duration(panel.time_shift or "0s"), unit="s")
     previous = _lines(data.previous, shift) if data.previous else []
+    # One colour per series; its earlier period dotted in the same colour.
+    tints = series_colors([line.name for line in lines + previous])
+    for line in lines + previous:
+        line.color = tints[line.name]
     every = np.concatenate([line.values for line in lines]) if lines else np.array([])
     divisor, unit = display_unit(panel, pd.Series(every))
     on_time = bool(lines) and is_time(lines[0].x)

@@ -15,7 +15,7 @@ from data.spec import Panel
 from data.timerange import QueryWindow
 from panels.figures import escaped_figure
 from panels.kind import Context, Model, Options, PanelType, Rows
-from panels.theme import base_layout, series_color
+from panels.theme import base_layout, series_colors
 from panels.units import format_value
 
 
@@ -58,6 +58,8 @@ def build(data: PanelData, _context: Context) -> TreemapModel:
 
 def figure(model: TreemapModel) -> dict:
     panel = model.panel
+    # A colour per top-level tile, which its own tiles share.
+    tints = series_colors(t.label for t in model.tiles if not t.parent)
     trace = {
         "type": "treemap",
         "ids": [t.id for t in model.tiles],
@@ -67,7 +69,7 @@ def figure(model: TreemapModel) -> dict:
         "branchvalues": "total",
         "customdata": [format_value(t.value, panel.unit, panel.decimals) for t in model.tiles],
         "hovertemplate": "%{label}: %{customdata}<extra></extra>",
-        "marker": {"colors": [series_color(t.parent or t.label) for t in model.tiles]},
+        "marker": {"colors": [tints[t.parent or t.label] for t in model.tiles]},
     }
     return escaped_figure([trace], base_layout(panel.height))
 

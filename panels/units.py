@@ -119,7 +119,7 @@ def duration_scale(unit: str, top: float) -> tuple[float, str]:
         return 1.0, unit
     per_second = 1000.0 if unit == "ms" else 1.0
     seconds = abs(top) / per_second
-    if unit == "ms" and seconds < 2:
+    if unit == "ms" and seconds < 1:  # 1,030 ms reads 1.03 s, not "1k ms"
         return 1.0, "ms"
     for below, size, name in ((120, 1, "s"), (7200, 60, "min"), (172_800, 3600, "h")):
         if seconds < below:
@@ -134,10 +134,11 @@ def axis_format(unit: str, decimals: int | None = None) -> tuple[dict, str]:
     if unit == "percent":
         return {"ticksuffix": "%"}, f"%{{y:.{places}f}}%"
     if unit == "percentunit":
-        return {"tickformat": ".0%"}, f"%{{y:.{places}%}}"
+        # Ticks keep the decimals they need: 0.5 %, 1 %, 1.5 % (".0%" read 2 %, 2 %, 1 %, 1 %).
+        return {"tickformat": "~%"}, f"%{{y:.{places}%}}"
     if unit.startswith("currency:"):
         symbol = {"USD": "$", "EUR": "€", "GBP": "£"}.get(unit.split(":", 1)[1], "")
-        return {"tickprefix": symbol, "tickformat": "~s"}, f"{symbol}%{{y:,.2f}}"
+        return {"tickprefix": symbol, "tickformat": ".3~s"}, f"{symbol}%{{y:,.2f}}"
     suffix = {
         "s": "s",
         "ms": " ms",
@@ -149,7 +150,8 @@ def axis_format(unit: str, decimals: int | None = None) -> tuple[dict, str]:
     }.get(unit, "" if unit in ("short", "none") else f" {unit}")
     if unit == "none":
         return {}, f"%{{y:.{places}f}}"
-    return {"tickformat": "~s", "ticksuffix": suffix}, f"%{{y:.3~s}}{suffix}"
+    # Three significant digits: 289k, not 289.011k.
+    return {"tickformat": ".3~s", "ticksuffix": suffix}, f"%{{y:.3~s}}{suffix}"
 
 
 def unit_label(unit: str) -> str:

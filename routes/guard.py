@@ -174,7 +174,7 @@ class Guard:
             viewer = self.check_router(bound)
         else:
             viewer = self.callback_viewer(bound, access)
-        g.callback_label = callback_label(output)
+        g.callback_label = callback_label(output, spec)
         return viewer
 
     def page_token(self, href) -> str | None:

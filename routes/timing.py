@@ -1,6 +1,7 @@
 """Callback latency for /metrics: every callback request the guard let through is timed and
-labelled by the callback Dash ran (its output, with pattern-matching ids reduced to their type),
-so the label set is the app's callbacks and nothing a request can make up."""
+labelled by the callback Dash ran, by its name where it has one (`panels.fill_panels`, what a
+legend can show) or its output with pattern-matching ids reduced to their type, so the label set
+is the app's callbacks and nothing a request can make up."""
 
 from __future__ import annotations
 
@@ -15,8 +16,15 @@ from data.metrics import CALLBACK_LATENCY
 _DICT_ID = re.compile(r"\{[^{}]*\}")
 
 
-def callback_label(output: str) -> str:
-    """`{"index":3,"type":"panel"}.figure` -> `panel[*].figure`."""
+def callback_label(output: str, spec: dict | None = None) -> str:
+    """`callbacks.panels.fill_panels` -> `panels.fill_panels`; Dash's page router -> `pages`;
+    without a function: `{"index":3,"type":"panel"}.figure` -> `panel[*].figure`."""
+    function = (spec or {}).get("callback")
+    name, module = getattr(function, "__name__", None), getattr(function, "__module__", "")
+    if name and module.startswith("callbacks."):
+        return f"{module.removeprefix('callbacks.')}.{name}"
+    if name and module.startswith("dash"):
+        return "pages.router"
 
     def reduce(match: re.Match) -> str:
         try:

@@ -121,23 +121,38 @@ def test_alr003_a_new_firing_episode_is_not_acknowledged(app):
         assert store.for_alerts([refired]) == {}
 
 
-def test_alr004_navbar_badge_counts_firing_critical_alerts(app, prometheus):
+def test_alr004_navbar_badge_counts_every_firing_alert_and_says_how_many_are_critical(
+    app, prometheus
+):
+    """The badge is the alerts page's count of firing alerts (it counted critical ones only: 1
+    while 7 fired), red when one is critical, and its title says so."""
     client = client_for(app, "vic")
     request = {
-        "output": "..alert-badge.children...alert-badge.className..",
+        "output": "..alert-badge.children...alert-badge.className...alert-badge.title..",
         "outputs": [
             {"id": "alert-badge", "property": "children"},
             {"id": "alert-badge", "property": "className"},
+            {"id": "alert-badge", "property": "title"},
         ],
         "inputs": [{"id": "alert-badge-tick", "property": "n_intervals", "value": None}],
         "changedPropIds": [],
         "state": [],
     }
     answer = client.post("/_dash-update-component", json=request).get_json()["response"]
-    shown = int(answer["alert-badge"]["children"])
-    critical = prometheus.query('count(ALERTS{alertstate="firing",severity="critical"})')
-    assert shown == (int(float(critical[0]["value"][1])) if critical else 0)
-    assert "bg-danger" in answer["alert-badge"]["className"] if shown else True
+    badge = answer["alert-badge"]
+
+    def count(selector: str) -> int:
+        found = prometheus.query(f"count({selector})")
+        return int(float(found[0]["value"][1])) if found else 0
+
+    firing = count('ALERTS{alertstate="firing"}')
+    critical = count('ALERTS{alertstate="firing",severity="critical"}')
+    assert firing > 1 and int(badge["children"]) == firing
+    assert badge["title"].startswith(f"{firing} firing alerts you can see")
+    if critical:
+        assert "bg-danger" in badge["className"] and f"{critical} critical" in badge["title"]
+    else:
+        assert "bg-warning" in badge["className"]
 
 
 def annotate_request(

@@ -64,7 +64,7 @@ def test_app003_metrics_count_upstream_queries_and_callbacks(client):
     text = client.get("/metrics").get_data(as_text=True)
     assert 'dashboard_upstream_queries_total{datasource="prometheus",outcome="ok"}' in text
     assert 'dashboard_upstream_queries_total{datasource="warehouse",outcome="ok"}' in text
-    assert 'dashboard_callback_duration_seconds_count{callback="home-status.children"}' in text
+    assert 'dashboard_callback_duration_seconds_count{callback="status.show_status"}' in text
     assert "dashboard_cache_requests_total" in text
 
 

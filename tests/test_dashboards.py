@@ -166,3 +166,16 @@ def test_dsh007_an_edited_panel_is_drawn_anew_after_a_restart(
     assert edited != spec.read_text()
     spec.write_text(edited)
     assert re.fullmatch(r"\d+\.\d\d", shown(create_app(settings)))
+
+
+def test_dsh008_a_value_ticked_beside_all_replaces_it_and_all_replaces_the_values():
+    """Grafana's rule for a multi-value variable with "All" (the menu read "All, api" and
+    filtered nothing)."""
+    from callbacks.toolbar import picked
+    from data.variables import ALL
+
+    assert picked([ALL, "api"], [ALL]) == ["api"]
+    assert picked(["api", "web", ALL], ["api", "web"]) == [ALL]
+    assert picked(["api", "web"], ["api"]) == ["api", "web"]
+    assert picked("api", [ALL]) == ["api"]
+    assert picked(None, ["api"]) == []

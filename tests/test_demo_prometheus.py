@@ -102,7 +102,7 @@ def test_demo007_exporter_serves_the_model_at_the_current_time():
     assert float(line.rsplit(" ", 1)[1]) == pytest.approx(sample(s, np.array([frozen]))[0])
     names = set(re.findall(r"^([a-zA-Z_:]+)[{ ]", text, re.M))
     assert {"up", "http_requests_total", "http_request_duration_seconds_bucket",
-            "tls_certificate_expiry_days", "slo_error_budget_remaining_ratio"} <= names  # fmt: skip
+            "tls_certificate_expiry_days", "slo_target_ratio"} <= names  # fmt: skip
 
 
 def test_demo008_history_resolution():

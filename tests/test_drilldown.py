@@ -13,6 +13,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from app import create_app
 from data.dashboards import SpecError, parse
+from data.timerange import readable_time
 from services import services
 from tests.fixtures.app import add_user, login, route_request, settings_for, start_logged_in
 from tests.test_dashboards_browser import wait_all_ok, wait_value
@@ -140,7 +141,8 @@ def test_drl003_box_zoom_on_a_time_series_sets_the_time_range(duo):
     span = (end - start) / 3_600_000
     assert 0.5 < span < 4, span  # about a third of the six hours
     wait_all_ok(duo)
-    wait_value(duo, "#time-from", str(start))
+    # From/To show the zoomed range as dates, not the URL's epoch milliseconds.
+    wait_value(duo, "#time-from", readable_time(str(start)))
     duo.driver.back()
     wait_url(duo, lambda u: "from=now-6h" in u)
 

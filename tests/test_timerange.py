@@ -8,10 +8,12 @@ from data.timerange import (
     MAX_POINTS_PER_SERIES,
     TimeRange,
     TimeRangeError,
+    duration_words,
     format_duration,
     parse_duration,
     parse_time,
     query_window,
+    readable_time,
 )
 
 NOW = datetime(2026, 11, 22, 14, 37, 21, tzinfo=UTC).timestamp()
@@ -82,3 +84,40 @@ def test_tr009_durations():
     assert format_duration(86_400) == "1d"
     with pytest.raises(TimeRangeError, match="not a duration"):
         parse_duration("5 minutes")
+
+
+def test_tr010_spans_and_ends_said_as_people_read_them():
+    """Grafana's words for a span ("last 7 days", not "last 1 week"), and a box zoom's epoch
+    milliseconds shown in From/To as a date that reads back to the same moment."""
+    assert duration_words(7 * 86_400) == "7 days"
+    assert duration_words(86_400) == "24 hours"
+    assert duration_words(3600) == "1 hour"
+    assert duration_words(300) == "5 minutes"
+    assert duration_words(90) is None
+    assert readable_time("1763906700000") == "2025-11-23 14:05:00"
+    assert parse_time(readable_time("1763906700000")) == 1763906700
+    assert readable_time("now-6h") == "now-6h"
+
+
+def test_tr011_calendar_units_and_fiscal_quarters_like_grafana():
+    """now/M, now/Q, now/y round to the start of the calendar unit and, as the end of a range, to
+    its end; now-1M is a calendar month back; now/fQ and now/fy follow the fiscal year's first
+    month (April here). NOW is Sunday 2026-11-22."""
+
+    def day(text: str, **kw) -> str:
+        return datetime.fromtimestamp(parse_time(text, NOW, **kw), UTC).strftime("%Y-%m-%d")
+
+    assert (day("now/M"), day("now/M", end=True)) == ("2026-11-01", "2026-12-01")
+    assert (day("now/Q"), day("now/Q", end=True)) == ("2026-10-01", "2027-01-01")
+    assert (day("now/y"), day("now/y", end=True)) == ("2026-01-01", "2027-01-01")
+    assert (day("now-1M/M"), day("now-1M/M", end=True)) == ("2026-10-01", "2026-11-01")
+    assert day("now-1M") == "2026-10-22" and day("now-1y/y") == "2025-01-01"
+    assert (day("now/d"), day("now/d", end=True)) == ("2026-11-22", "2026-11-23")
+    assert day("now/fQ", fiscal_start=4) == "2026-10-01"
+    assert day("now/fQ", fiscal_start=2) == "2026-11-01"
+    assert day("now/fy", fiscal_start=4) == "2026-04-01"
+    assert day("now/fy", end=True, fiscal_start=4) == "2027-04-01"
+    today = TimeRange.parse("now/d", "now/d", NOW)
+    assert today.seconds == 86_400
+    with pytest.raises(TimeRangeError, match="now/M, now/Q"):
+        parse_time("now/fd", NOW)
