@@ -44,8 +44,9 @@ def validate(directory: str | None, strict: bool) -> None:
         findings = lint(dashboards)
         for finding in findings:
             click.echo(str(finding), err=True)
-        if findings:
-            click.echo(f"{len(findings)} lint findings in {len(dashboards)} dashboards", err=True)
+        errors = [f for f in findings if not f.warning]
+        if errors:
+            click.echo(f"{len(errors)} lint findings in {len(dashboards)} dashboards", err=True)
             sys.exit(1)
     checked = "valid, no lint findings" if strict else "valid"
     click.echo(f"{len(dashboards)} dashboards, {panels} panels: all {checked}")

@@ -113,16 +113,28 @@ def window_badges(panel: Panel) -> list[html.Span]:
     return [html.Span(text, title=hint, className="panel-window") for text, hint in badges]
 
 
-def panel_card(slug: str, panel: Panel, export: str | None = None) -> dbc.Col:
+def panel_card(
+    slug: str, panel: Panel, export: str | None = None, ignored: list[str] | None = None
+) -> dbc.Col:
     """`export`: the query string of the panel's export links (none without it). Panels with
-    numbers to show have a "View as table" too."""
+    numbers to show have a "View as table" too. `ignored`: the labels of the variables set on
+    the page that this panel does not read."""
     title = [html.Span(panel.title, className="panel-title")]
     if panel.description:
         title.append(html.Span("i", title=panel.description, className="panel-info"))
     title += window_badges(panel)
-    kind = panel_type(panel.type)
-    if kind.rows is not None:
+    if ignored:
         title.append(
+            html.Span(
+                f"not filtered by {', '.join(ignored)}",
+                title="This panel's data has no such dimension: it shows every value",
+                className="panel-window panel-unfiltered",
+            )
+        )
+    kind = panel_type(panel.type)
+    actions = []
+    if kind.rows is not None:
+        actions.append(
             html.Button(
                 "View as table",
                 id={"type": "panel-table-toggle", "slug": slug, "panel": panel.id},
@@ -133,7 +145,9 @@ def panel_card(slug: str, panel: Panel, export: str | None = None) -> dbc.Col:
         )
     menu = export_menu(slug, panel, export) if export is not None else None
     if menu is not None:
-        title.append(menu)
+        actions.append(menu)
+    if actions:
+        title.append(html.Span(actions, className="panel-actions"))
     return dbc.Col(
         html.Div(
             [
@@ -314,16 +328,30 @@ def header(dashboard: Dashboard, titles: dict[str, str], export: str | None = No
     )
 
 
-def grid(dashboard: Dashboard, only: str | None = None, export: str | None = None) -> html.Div:
-    """The rows of panel cards; `only` one panel, at full width (an embedded panel)."""
+def grid(
+    dashboard: Dashboard,
+    only: str | None = None,
+    export: str | None = None,
+    narrowed: dict[str, str] | None = None,
+) -> html.Div:
+    """The rows of panel cards; `only` one panel, at full width (an embedded panel).
+    `narrowed`: the variables (name: label) set to other than their defaults; a panel that does
+    not read one says so on its card, instead of silently showing everything."""
+    narrowed = narrowed or {}
+
+    def card(panel: Panel) -> dbc.Col:
+        ignored = [
+            label for name, label in narrowed.items() if panel.queries and not panel.uses(name)
+        ]
+        return panel_card(dashboard.slug, panel, export, ignored)
+
     if only is not None:
-        panel = dashboard.panel(only).model_copy(update={"width": 12})
-        return html.Div(dbc.Row([panel_card(dashboard.slug, panel, export)]))
+        return html.Div(dbc.Row([card(dashboard.panel(only).model_copy(update={"width": 12}))]))
     rows = []
     for row in dashboard.rows:
         if row.title:
             rows.append(html.H3(row.title, className="row-title"))
-        rows.append(dbc.Row([panel_card(dashboard.slug, p, export) for p in row.panels]))
+        rows.append(dbc.Row([card(p) for p in row.panels]))
     return html.Div(rows)
 
 

@@ -6,6 +6,7 @@ exports and the embeds all read the same `Panel` object.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 from pydantic import (
@@ -106,6 +107,14 @@ class Drilldown(Strict):
         return self
 
 
+def mentions(text: str | None, variable: str) -> bool:
+    """Whether a query text reads the variable (`$name`, `${name}`, `[[name]]`, `:name`)."""
+    if not text:
+        return False
+    pattern = rf"\$\{{?{variable}\b|\[\[{variable}\]\]|(?<![:\w]):{variable}\b"
+    return re.search(pattern, text) is not None
+
+
 class Panel(Strict):
     id: str = Field(pattern=SLUG)
     type: str  # one of panels/' types (`panels.TYPES`)
@@ -132,6 +141,13 @@ class Panel(Strict):
     @property
     def clickable(self) -> bool:
         return self.drilldown is not None or self.cross_filter is not None
+
+    def uses(self, variable: str) -> bool:
+        """Whether the panel's queries (or its drill-down's) read the variable: `$name` or
+        `${name}` in PromQL, `:name` in SQL."""
+        texts = [t for q in self.queries for t in (q.expr, q.sql, q.legend)]
+        texts += [self.content, self.drilldown.sql if self.drilldown else None]
+        return any(mentions(t, variable) for t in texts)
 
     @field_validator("type")
     @classmethod

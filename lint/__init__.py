@@ -14,7 +14,8 @@ class Finding:
     panel: str | None
     rule: str
     message: str
+    warning: bool = False  # said, but not a reason to fail
 
     def __str__(self) -> str:
         where = f"{self.slug}/{self.panel}" if self.panel else self.slug
-        return f"{where}: {self.rule}: {self.message}"
+        return f"{where}: {'warning: ' if self.warning else ''}{self.rule}: {self.message}"

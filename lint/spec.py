@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from data.spec import Dashboard, Panel
+from data.spec import Dashboard, Panel, mentions
 from data.timerange import parse_duration, parse_time
 from lint import Finding
 
@@ -17,22 +17,6 @@ _COMPARISON = re.compile(
 )
 # "30-day SLA", "Last 90 days", "(7 days)".
 _SPAN = re.compile(r"\b(\d+)[- ]day\b|\blast (\d+) days\b|\((\d+) days\)", re.IGNORECASE)
-
-
-def _uses(text: str | None, name: str) -> bool:
-    if not text:
-        return False
-    pattern = rf"\$\{{?{name}\b|\[\[{name}\]\]|(?<![:\w]):{name}\b"
-    return re.search(pattern, text) is not None
-
-
-def _panel_texts(panel: Panel) -> list[str | None]:
-    texts: list[str | None] = [panel.content]
-    for query in panel.queries:
-        texts += [query.expr, query.sql, query.legend]
-    if panel.drilldown is not None:
-        texts.append(panel.drilldown.sql)
-    return texts
 
 
 def _window_days(dashboard: Dashboard, panel: Panel) -> float:
@@ -85,10 +69,10 @@ def variable_findings(dashboard: Dashboard) -> list[Finding]:
     found = []
     for variable in dashboard.variables:
         name = variable.name
-        used = any(_uses(t, name) for p in dashboard.panels for t in _panel_texts(p))
+        used = any(p.uses(name) for p in dashboard.panels)
         used = used or any(p.cross_filter == name for p in dashboard.panels)
         used = used or any(
-            _uses(v.sql, name) or _uses(v.match, name)
+            mentions(v.sql, name) or mentions(v.match, name)
             for v in dashboard.variables
             if v.name != name
         )
@@ -105,5 +89,64 @@ def variable_findings(dashboard: Dashboard) -> list[Finding]:
     return found
 
 
+# "conversions_x20", "deadlocks/s x100": a series multiplied to share an axis.
+_SCALED = re.compile(r"(?:^|[\s_/])[x×]\d+$", re.IGNORECASE)
+
+
+def scaled_findings(dashboard: Dashboard) -> list[Finding]:
+    found = []
+    for panel in dashboard.panels:
+        names = [q.legend for q in panel.queries] + [y for q in panel.queries for y in q.y_columns]
+        for name in filter(None, names):
+            if _SCALED.search(name.strip()):
+                found.append(
+                    Finding(
+                        dashboard.slug,
+                        panel.id,
+                        "scaled-series",
+                        f"{name!r} is multiplied to share an axis: its numbers are not what "
+                        "happened; give it a panel of its own (or show a rate instead)",
+                    )
+                )
+    return found
+
+
+def _reads(panel: Panel, datasource: str) -> bool:
+    return any((q.datasource or panel.datasource) == datasource for q in panel.queries)
+
+
+def partial_filter_findings(dashboard: Dashboard) -> list[Finding]:
+    """A variable that some panels of its datasource read and others do not: those show every
+    value (their cards say "not filtered by ..." when it is set). A warning: some data has no
+    such dimension."""
+    found = []
+    for variable in dashboard.variables:
+        if variable.type == "custom":
+            continue
+        source = variable.datasource or ("prometheus" if variable.type == "label_values" else "")
+        source = source or "warehouse"
+        panels = [p for p in dashboard.panels if _reads(p, source)]
+        used = [p for p in panels if p.uses(variable.name)]
+        if used and len(used) < len(panels):
+            others = ", ".join(p.id for p in panels if p not in used)
+            found.append(
+                Finding(
+                    dashboard.slug,
+                    None,
+                    "partly-filtered",
+                    f"{variable.name!r} filters {len(used)} of {len(panels)} {source} panels; "
+                    f"these show every value: {others}",
+                    warning=True,
+                )
+            )
+    return found
+
+
 def spec_findings(dashboard: Dashboard) -> list[Finding]:
-    return comparison_findings(dashboard) + span_findings(dashboard) + variable_findings(dashboard)
+    return (
+        comparison_findings(dashboard)
+        + span_findings(dashboard)
+        + variable_findings(dashboard)
+        + scaled_findings(dashboard)
+        + partial_filter_findings(dashboard)
+    )

@@ -111,6 +111,13 @@ def dashboard_layout(
         dcc.Interval(id="dash-clock", interval=1000),
     ]
     notes = [dbc.Alert(p, color="warning", className="py-2 small") for p in problems]
+    narrowed = {
+        v.name: v.label or v.name
+        for v in dashboard.variables
+        if v.name not in locked
+        and shown.get(v.name) not in (None, [ALL])
+        and sorted(shown[v.name]) != sorted(defaults.get(v.name, []))
+    }
     export = export_query(store_view, embed_token)
     if embed_token is not None:
         body = [*notes, grid(dashboard, only=panel_id, export=export)]
@@ -125,7 +132,7 @@ def dashboard_layout(
             *notes,
             toolbar(dashboard, state, view.values, view.choices, locked=set(locked)),
             *([chips] if chips else []),
-            grid(dashboard, export=export),
+            grid(dashboard, export=export, narrowed=narrowed),
         ]
     return html.Div(
         timers + body,

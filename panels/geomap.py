@@ -61,8 +61,10 @@ def figure(model: GeomapModel) -> dict:
     layout["geo"] = {
         "showframe": False,
         "showcoastlines": False,
-        "projection": {"type": "natural earth"},
-        "fitbounds": "locations",  # centred on the countries that have data
+        # The whole inhabited world, centred on Greenwich (plotly's fit to the data was thrown
+        # off by countries across the antimeridian and cut Europe at the edge).
+        "projection": {"type": "natural earth", "rotation": {"lon": 10}},
+        "lataxis": {"range": [-58, 84]},
         "bgcolor": "rgba(0,0,0,0)",
         "showcountries": True,
         "countrycolor": "#d0d4da",

@@ -151,19 +151,17 @@ def card(model: TableModel) -> html.Div:
         records.append(record)
     defs = []
     for column in model.columns:
-        # Wide enough for the header's longest word and the filter icon; text columns take the
-        # room left (and say all of a long value on hover), numbers what they need.
-        longest = max((len(w) for w in column.header.split()), default=4)
+        # A long text says all of itself on hover.
         definition = {
             "field": column.field,
             "headerName": column.header,
             "sortable": True,
             "filter": True,
             "resizable": True,
-            "minWidth": max(90, 9 * longest + 48),
+            "maxWidth": 280,
         }
         if column.unit is None:
-            definition.update(flex=2, tooltipField=column.field)
+            definition["tooltipField"] = column.field
         else:
             definition["valueFormatter"] = {"function": f"params.data['{column.field}__text']"}
             definition["type"] = "rightAligned"
@@ -175,7 +173,10 @@ def card(model: TableModel) -> html.Div:
     grid = dag.AgGrid(
         rowData=records,
         columnDefs=defs,
-        defaultColDef={"flex": 1, "wrapHeaderText": True, "autoHeaderHeight": True},
+        # Columns as wide as their contents (the table scrolls sideways in its card when they
+        # need more than it has): "revenue i..." and "audio-enhan..." cut what matters.
+        columnSize="autoSize",
+        defaultColDef={"wrapHeaderText": True, "autoHeaderHeight": True},
         dashGridOptions={"domLayout": "normal", "animateRows": False, "tooltipShowDelay": 300},
         style={"height": f"{model.panel.height}px"},
         className="ag-theme-alpine",

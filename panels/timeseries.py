@@ -206,6 +206,11 @@ def figure(model: TimeSeriesModel) -> dict:
     if options.style == "bars" and stacked:
         layout["barmode"] = "stack"
     layout["xaxis"] = {"gridcolor": GRID, "type": "date" if model.on_time_axis else "-"}
+    if model.on_time_axis:
+        # The range asked for, not the span of the data: an hour with three minutes of samples
+        # is drawn as that, not as three minutes.
+        ends = pd.to_datetime([model.time_range.start, model.time_range.end], unit="s", utc=True)
+        layout["xaxis"]["range"] = epoch_ms(pd.Series(ends)).tolist()
     return escaped_figure(traces, layout)
 
 

@@ -43,6 +43,17 @@ def _duration(seconds: float, decimals: int | None) -> str:
     return f"{_num(seconds / 86_400, decimals)} d"
 
 
+def _short_of_whole(percent: float, decimals: int | None) -> int | None:
+    """Enough decimals that a share short of 100 % does not read 100 % (99.97 % of requests
+    answered is not all of them); as asked otherwise."""
+    if decimals is not None or percent >= 100 or percent < 99.95:
+        return decimals
+    places = 1
+    while places < 4 and round(percent, places) >= 100:
+        places += 1
+    return places
+
+
 def format_value(value: float | None, unit: str = "short", decimals: int | None = None) -> str:
     """One value in a unit: short, none, percent (0-100), percentunit (0-1), s, ms, bytes, Bps,
     reqps, ops, currency:USD/EUR, days, or any other text used as a suffix."""
@@ -54,9 +65,9 @@ def format_value(value: float | None, unit: str = "short", decimals: int | None 
     if unit == "short":
         return _scaled(value, _SHORT, decimals)
     if unit == "percent":
-        return f"{_num(value, decimals)}%"
+        return f"{_num(value, _short_of_whole(value, decimals))}%"
     if unit == "percentunit":
-        return f"{_num(value * 100, decimals)}%"
+        return f"{_num(value * 100, _short_of_whole(value * 100, decimals))}%"
     if unit == "s":
         return _duration(value, decimals)
     if unit == "ms":

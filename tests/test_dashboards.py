@@ -179,3 +179,29 @@ def test_dsh008_a_value_ticked_beside_all_replaces_it_and_all_replaces_the_value
     assert picked(["api", "web"], ["api"]) == ["api", "web"]
     assert picked("api", [ALL]) == ["api"]
     assert picked(None, ["api"]) == []
+
+
+def test_dsh009_a_panel_that_a_set_variable_does_not_filter_says_so(client):
+    """With a campaign chosen, Sales Performance's panels of orders follow it; the new customers
+    by channel cannot (sign-ups have no campaign) and say "not filtered by Campaign" instead of
+    silently showing everyone. With the default, no card says anything."""
+    chosen = "/d/sales-performance?var-campaign=paid_search%20campaign%201"
+    page = json.loads(open_page(client, chosen))
+    cards = {}
+
+    def walk(node):
+        if isinstance(node, dict):
+            props = node.get("props", {})
+            if "data-panel-id" in props:
+                cards[props["data-panel-id"]] = json.dumps(node)
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(page)
+    assert "not filtered by Campaign" in cards["channels"]
+    for panel in ("revenue-by-category", "top-products", "order-values", "countries"):
+        assert "not filtered by" not in cards[panel], panel
+    assert "not filtered by" not in open_page(client, "/d/sales-performance")

@@ -72,6 +72,15 @@ BROKEN = {
                     "queries": [{"expr": "max(up)", "instant": True}],
                 },
                 {
+                    "id": "shared-axis",
+                    "type": "timeseries",
+                    "title": "Locks",
+                    "queries": [
+                        {"expr": "sum(rate(db_lock_waits_total[5m]))", "legend": "waits/s"},
+                        {"expr": "sum(rate(db_deadlocks_total[5m])) * 100", "legend": "dl/s x100"},
+                    ],
+                },
+                {
                     "id": "many-lines",
                     "type": "timeseries",
                     "title": "Series by route",
@@ -123,6 +132,7 @@ def test_lint001_each_rule_finds_its_defect(app, tmp_path):
         ("lint-me/promised: comparison-not-drawn:", "give it time_shift"),
         ("lint-me/shifted-categories: comparison-not-drawn:", "read the earlier period"),
         ("lint-me/monthly: title-window:", "says 30 days, but the panel shows 7"),
+        ("lint-me/shared-axis: scaled-series:", "'dl/s x100' is multiplied to share an axis"),
         ("lint-me: unused-variable:", "variable 'forgotten' is used by no panel"),
         ("lint-me/many-lines: same-colour:", "are drawn in one colour"),
     ]

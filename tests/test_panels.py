@@ -30,6 +30,10 @@ CONTEXT = Context(RANGE, query_window(RANGE))
         (3_400_000, "short", None, "3.4M"),
         (0.1234, "percentunit", 1, "12.3%"),
         (99.5, "percent", None, "99.5%"),
+        # A share short of all never reads 100 %.
+        (0.9997, "percentunit", None, "99.97%"),
+        (99.996, "percent", None, "99.996%"),
+        (1.0, "percentunit", None, "100%"),
         (0.25, "s", None, "250 ms"),
         (90, "s", None, "1.5 min"),
         (7200, "s", None, "2 h"),
@@ -182,3 +186,29 @@ def test_pnl011_an_unknown_option_is_refused_naming_the_field():
         Panel(id="s", type="stat", title="S", queries=[{"expr": "x"}], options={"reduce": "avg"})
     with pytest.raises(ValidationError, match="a stat panel reports no clicks"):
         Panel(id="s", type="stat", title="S", queries=[{"expr": "x"}], cross_filter="x")
+
+
+def test_pnl012_the_time_axis_spans_the_range_asked_for_not_the_data():
+    """Three minutes of samples under "last month" are drawn as three minutes of a month."""
+    panel = Panel(id="rps", type="timeseries", title="Requests", queries=[{"expr": "up"}])
+    times = pd.date_range("2026-10-31 23:57", periods=3, freq="1min", tz="UTC")
+    tidy = pd.DataFrame({"x": times, "series": "api", "value": [1.0, 2.0, 3.0]})
+    figure = drawn(PanelData(panel, frames=frames_of(panel, tidy), time_range=RANGE))
+    assert figure["layout"]["xaxis"]["range"] == [RANGE.start * 1000, RANGE.end * 1000]
+
+
+def test_pnl013_sql_dates_as_text_are_shifted_and_drawn_dotted_in_their_series_colour():
+    """`$__day` gives '2026-10-05' as text; a time shift must still lay the earlier period over
+    this one (the comparison a title promised was never drawn)."""
+    query = {"sql": "SELECT 1", "x": "day", "y": "orders"}
+    panel = Panel(id="orders", type="timeseries", title="Orders", datasource="warehouse",
+                  queries=[query], time_shift="7d")  # fmt: skip
+    days = pd.Series(["2026-10-05", "2026-10-06", "2026-10-07"], dtype="string")
+    now = pd.DataFrame({"x": days, "series": "orders", "value": [5.0, 6.0, 7.0]})
+    before = pd.DataFrame({"x": days, "series": "orders", "value": [4.0, 4.0, 4.0]})
+    data = PanelData(panel, frames=frames_of(panel, now), time_range=RANGE)
+    data.previous = frames_of(panel, before)
+    traces = drawn(data)["data"]
+    dotted = [t for t in traces if t.get("line", {}).get("dash") == "dot"]
+    solid = [t for t in traces if t.get("name") == "orders"]
+    assert len(dotted) == 1 and dotted[0]["line"]["color"] == solid[0]["line"]["color"]
