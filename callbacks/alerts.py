@@ -8,7 +8,7 @@ from __future__ import annotations
 from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
 from flask import request
 
-from auth.access import current_viewer, scope_of
+from auth.access import current_viewer, may_view, scope_of
 from auth.users import User
 from callbacks.access import OPERATORS, VIEWERS, callback
 from components.alerts import alerts_view
@@ -38,7 +38,10 @@ def alerts_list(severities: list[str] | None, search: str | None) -> html.Div:
         return html.Div(f"Alerts could not be loaded: {exc.message}", className="text-danger")
     shown = [a for a in alerts if _matches(a, severities, search)]
     acks = services().acks.for_alerts(shown)
-    listing = alerts_view(shown, acks, _can_ack())
+    viewer = current_viewer()
+    app = services()
+    visible = [d for _, d in sorted(app.dashboards.items()) if may_view(viewer, d)]
+    listing = alerts_view(shown, acks, _can_ack(), visible, app.settings.url_prefix)
     scope = scope_of(current_viewer())
     if not scope:
         return listing

@@ -7,8 +7,10 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import html
 
+import urls
 from appdb.acks import Ack
 from data.alerts import Alert
+from data.spec import Dashboard
 from panels.alerts import TONE, since
 
 
@@ -47,13 +49,42 @@ def _ack_form(alert: Alert) -> html.Div:
     )
 
 
-def alert_item(alert: Alert, ack: Ack | None, can_ack: bool) -> html.Div:
+def service_dashboards(alert: Alert, dashboards: list[Dashboard], prefix: str) -> list[tuple]:
+    """(title, href) of each dashboard with a label variable the alert carries (its service, its
+    container, ...), opened at that value."""
+    links = []
+    for dashboard in dashboards:
+        for variable in dashboard.variables:
+            value = alert.labels.get(variable.label_name or "")
+            if variable.type == "label_values" and value:
+                pairs = [(f"var-{variable.name}", value)]
+                links.append((dashboard.title, urls.dashboard(prefix, dashboard.slug, pairs)))
+                break
+    return links
+
+
+def _links(alert: Alert, dashboards: list[tuple]) -> html.Div | None:
+    items = [html.A("Runbook", href=alert.runbook, target="_blank", rel="noopener")]
+    items = items if alert.runbook else []
+    items += [html.A(title, href=href) for title, href in dashboards]
+    if not items:
+        return None
+    spaced = [part for item in items for part in (item, " · ")][:-1]
+    return html.Div(spaced, className="small alert-links")
+
+
+def alert_item(
+    alert: Alert, ack: Ack | None, can_ack: bool, dashboards: list[tuple] = ()
+) -> html.Div:
     head = [
         dbc.Badge(alert.severity, color=TONE.get(alert.severity, "secondary"), className="me-2"),
         html.Span(alert.name, className="fw-semibold me-2"),
         html.Span(f"{alert.state} for {since(alert.active_at)}", className="small text-muted"),
     ]
     children = [html.Div(head), html.Div(alert.summary, className="small")]
+    links = _links(alert, list(dashboards))
+    if links is not None:
+        children.append(links)
     if ack is not None:
         children.append(_ack_line(ack))
     elif can_ack and alert.state == "firing":
@@ -69,8 +100,15 @@ def alert_item(alert: Alert, ack: Ack | None, can_ack: bool) -> html.Div:
     )
 
 
-def alerts_view(alerts: list[Alert], acks: dict[str, Ack], can_ack: bool) -> html.Div:
-    """Severity groups, then service groups, most urgent first."""
+def alerts_view(
+    alerts: list[Alert],
+    acks: dict[str, Ack],
+    can_ack: bool,
+    dashboards: list[Dashboard] = (),
+    prefix: str = "/",
+) -> html.Div:
+    """Severity groups, then service groups, most urgent first; each alert links to its runbook
+    and to the `dashboards` (those the viewer may open) that show what it is about."""
     if not alerts:
         return dbc.Alert("No alerts are pending or firing.", color="success", className="small")
     groups: dict[str, dict[str, list[Alert]]] = {}
@@ -85,7 +123,15 @@ def alerts_view(alerts: list[Alert], acks: dict[str, Ack], can_ack: bool) -> htm
                 html.Div(
                     [
                         html.Div(service, className="alert-service small text-muted"),
-                        *[alert_item(a, acks.get(a.fingerprint), can_ack) for a in items],
+                        *[
+                            alert_item(
+                                a,
+                                acks.get(a.fingerprint),
+                                can_ack,
+                                service_dashboards(a, list(dashboards), prefix),
+                            )
+                            for a in items
+                        ],
                     ],
                     className="alert-group",
                 )  # fmt: skip

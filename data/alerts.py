@@ -24,6 +24,7 @@ class Alert:
     description: str
     active_at: float  # unix seconds
     value: str
+    runbook: str = ""  # the rule's runbook_url annotation, when it is a web address
 
     @property
     def fingerprint(self) -> str:
@@ -38,6 +39,11 @@ class Alert:
 
 def _parse_time(text: str) -> float:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+
+def _web_address(text: str) -> str:
+    """Only http(s) links are drawn (a rule file is not trusted with javascript: ones)."""
+    return text if text.startswith(("https://", "http://")) else ""
 
 
 def current_alerts(layer: DataLayer, datasource: str = "prometheus") -> list[Alert]:
@@ -57,6 +63,7 @@ def current_alerts(layer: DataLayer, datasource: str = "prometheus") -> list[Ale
                 description=annotations.get("description", ""),
                 active_at=_parse_time(raw["activeAt"]) if raw.get("activeAt") else 0.0,
                 value=str(raw.get("value", "")),
+                runbook=_web_address(annotations.get("runbook_url", "")),
             )
         )
     return sorted(alerts, key=lambda a: a.rank)

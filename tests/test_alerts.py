@@ -4,6 +4,7 @@ through the app's callbacks as the browser sends them, and across an app restart
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -82,6 +83,21 @@ def test_alr001_alerts_page_lists_what_prometheus_has_firing(app, prometheus):
     ).get_data(as_text=True)
     assert '"Critical (' not in warning_only and "Warning (" in warning_only
     assert "Acknowledge" not in listing  # a viewer sees no acknowledge button
+
+
+def test_alr006_each_alert_links_to_its_runbook_and_its_services_dashboards(app):
+    """The rule's runbook_url, and the dashboards the viewer may open at the alert's service."""
+    listing = client_for(app, "vic").post("/_dash-update-component", json=alerts_request())
+    text = listing.get_data(as_text=True).replace("\\u002f", "/")
+    alerts = firing(app)
+    assert alerts
+    for alert in alerts:
+        slug = re.sub(r"(?<!^)(?=[A-Z][a-z])", "-", alert.name).lower()
+        assert f"https://runbooks.example.internal/{slug}" in text, alert.name
+    http = [a for a in alerts if a.labels.get("service") in ("api", "web", "audio-enhancer")]
+    for alert in http:
+        service = alert.labels["service"]
+        assert f"/d/system-health?var-service={service}" in text, alert.name
 
 
 def test_alr002_operator_acknowledges_everyone_sees_it_viewer_cannot(app):
