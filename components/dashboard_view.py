@@ -10,10 +10,11 @@ from dash import dcc, html
 
 import urls
 from data.spec import REFRESH_CHOICES, Dashboard, Panel, refresh_seconds
-from data.timerange import duration_words, parse_duration, readable_time
+from data.timerange import readable_time
 from data.urlstate import ViewState
 from data.variables import ALL, shows_all
 from panels import panel_type
+from panels.kind import window_words
 from services import services
 
 EXPORT_FORMATS = (("PNG image", "png"), ("SVG image", "svg"), ("CSV data", "csv"))
@@ -101,16 +102,8 @@ def export_menu(slug: str, panel: Panel, query: str) -> html.Details | None:
 
 
 def window_badges(panel: Panel) -> list[html.Span]:
-    """What the panel shows besides the picker's range, said on its card: its own window
-    ("last 90 days"), the earlier period it lays over this one ("vs 7 days earlier")."""
-    badges = []
-    if panel.relative_time:
-        words = duration_words(parse_duration(panel.relative_time)) or panel.relative_time
-        badges.append((f"last {words}", "This panel always shows its own window, not the picker's"))
-    if panel.time_shift:
-        words = duration_words(parse_duration(panel.time_shift)) or panel.time_shift
-        badges.append((f"vs {words} earlier", "Compared with the same span this long before"))
-    return [html.Span(text, title=hint, className="panel-window") for text, hint in badges]
+    """What the panel shows besides the picker's range, said on its card."""
+    return [html.Span(t, title=hint, className="panel-window") for t, hint in window_words(panel)]
 
 
 def panel_card(

@@ -43,7 +43,7 @@ from data.panel_data import TRUNCATED_NOTE
 from data.view import View
 from exports.view import PanelExport
 from panels import panel_type, text
-from panels.kind import Rows
+from panels.kind import Rows, window_words
 from panels.units import cell_text
 
 PAGE_WIDTH, PAGE_HEIGHT = landscape(A4)
@@ -202,6 +202,8 @@ def _heading(export: PanelExport) -> list[Flowable]:
     panel = data.panel
     parts: list[Flowable] = [Paragraph(escape(panel.title), STYLES["title"])]
     notes = [panel.description] if panel.description else []
+    if window_words(panel):  # as the card says it
+        notes.append(" · ".join(words for words, _why in window_words(panel)))
     if data.status == "stale" and data.error:
         notes.append(data.error)
     if data.truncated:

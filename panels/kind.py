@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from data.drilldown import Clicked
 from data.panel_data import PanelData
 from data.spec import Panel
-from data.timerange import QueryWindow, TimeRange, duration_words
+from data.timerange import QueryWindow, TimeRange, duration_words, parse_duration
 from panels.cards import chart
 from panels.units import headed
 
@@ -63,6 +63,20 @@ class Model:
     def span(self) -> str:
         """The panel's time range as a summary says it: `last 24 hours`."""
         return span_words(self.time_range)
+
+
+def window_words(panel: Panel) -> list[tuple[str, str]]:
+    """(words, why) for what a panel shows besides the picker's range, as its card and the PDF
+    say it: its own window ("last 90 days"), the earlier period laid over it ("vs 7 days
+    earlier")."""
+    said = []
+    if panel.relative_time:
+        words = duration_words(parse_duration(panel.relative_time)) or panel.relative_time
+        said.append((f"last {words}", "This panel always shows its own window, not the picker's"))
+    if panel.time_shift:
+        words = duration_words(parse_duration(panel.time_shift)) or panel.time_shift
+        said.append((f"vs {words} earlier", "Compared with the same span this long before"))
+    return said
 
 
 def span_words(time_range: TimeRange) -> str:

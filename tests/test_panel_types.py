@@ -30,6 +30,7 @@ from data.view import resolve_view
 from exports.panel_csv import csv_text
 from panels import TYPES, panel_type
 from panels.display import panel_data, panel_model
+from panels.kind import window_words
 from panels.units import cell_text, format_value
 from services import services
 from tests.fixtures._servers import require
@@ -318,6 +319,8 @@ def test_typ003_the_pdf_and_svg_print_what_the_page_shows(app, week, slug):
             continue
         data, model = _model(app, slug, panel_id, week)
         kind = data.panel.type
+        for words, _why in window_words(data.panel):  # the card's "last 90 days", in print too
+            assert words in text, (panel_id, words)
         if kind == "text":
             assert "Before cutover" in text and "**" not in text
         elif kind in ("table", "alerts"):
