@@ -242,9 +242,12 @@ def readable_time(text: str) -> str:
     """An end of a range as a person reads it: epoch milliseconds (a box zoom's, Grafana's URLs)
     as `2026-11-23 14:05:00` (UTC, which parse_time reads back); anything else as written."""
     text = str(text).strip()
-    if not text.isdigit():
+    if not text.isdigit() or len(text) > 20:
         return text
-    moment = datetime.fromtimestamp(int(text) / 1000, UTC)
+    try:
+        moment = datetime.fromtimestamp(int(text) / 1000, UTC)
+    except (OverflowError, OSError, ValueError):  # past datetime's years: left for the range check
+        return text
     return f"{moment:%Y-%m-%d %H:%M:%S}"
 
 
