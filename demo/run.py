@@ -37,8 +37,11 @@ from demo.warehouse import build_warehouse
 from settings import Settings, secret_key
 
 HERE = Path(__file__).resolve().parent
-APP_HOST, APP_PORT = "127.0.0.1", 8050
-EXPORTER_PORT = 9101
+APP_HOST = "127.0.0.1"
+# Another stack beside this one (a second checkout) takes other ports: DEMO_APP_PORT,
+# DEMO_EXPORTER_PORT and PROMETHEUS_URL's port.
+APP_PORT = int(os.environ.get("DEMO_APP_PORT") or 8050)
+EXPORTER_PORT = int(os.environ.get("DEMO_EXPORTER_PORT") or 9101)
 NODE_EXPORTER_PORT = 9100
 HISTORY_DAYS = 14
 RULES = HERE / "rules.yml"
