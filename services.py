@@ -28,7 +28,7 @@ EXTENSION = "teamdash"
 class Services:
     settings: Settings
     secret: str  # SECRET_KEY as checked at start-up (demo mode makes one)
-    # The unscoped data layer: health checks, the CLI, and `data.view`, which scopes it per
+    # The unscoped data layer: health checks, the CLI, and `view.resolve`, which scopes it per
     # viewer. A request reads through its view's layer, never this one.
     data: DataLayer
     dashboards: dict[str, Dashboard]  # by slug

@@ -38,7 +38,6 @@ from auth.embeds import new_link
 from auth.users import User
 from data.spec import TEAMS
 from data.urlstate import ViewState
-from data.view import resolve_view
 from demo.backfill import backfill
 from demo.promstack import PrometheusServer, free_port, write_config
 from demo.warehouse import build_warehouse
@@ -49,6 +48,7 @@ from exports.report import layout_report, overlay, typeset
 from exports.view import fetch_all
 from services import services
 from settings import ROOT, Settings
+from view.resolve import resolve_view
 
 PNG = "/export/system-health/request-rate.png"
 PDF = "/export/migration-health.pdf"

@@ -14,8 +14,8 @@ from callbacks.access import OPERATORS, VIEWERS, callback
 from components.alerts import alerts_view
 from data.alerts import current_alerts
 from data.errors import DataSourceError
-from data.view import layer_for
 from services import services
+from view.resolve import layer_for
 
 
 def _can_ack() -> bool:

@@ -1,7 +1,7 @@
 """Annotations from the dashboard page: operators and admins add them; their author or an admin
 edits or deletes them. Each is stored in the state database, audited, and drawn on the
 dashboard's time-series panels for everyone (the panels refresh when the dash-notes store
-changes). Every action resolves the dashboard from the page's store through data.view and checks
+changes). Every action resolves the dashboard from the page's store through view.resolve and checks
 its level itself; a note is changed only on the dashboard it belongs to."""
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from auth.users import User
 from callbacks.access import OPERATORS, STORE, callback
 from components.annotate import notes_list
 from data.timerange import TimeRangeError, parse_time
-from data.view import ViewDenied, authorise, store_state
 from services import services
+from view.resolve import ViewDenied, authorise, store_state
 
 FIELDS = ("op-annotate-text", "op-annotate-time", "op-annotate-end", "op-annotate-tags")
 

@@ -18,9 +18,9 @@ from data.panel_data import panel_range, panel_window
 from data.spec import Dashboard
 from data.timerange import TimeRangeError
 from data.urlstate import ViewState
-from data.view import ViewDenied, authorise
 from panels import panel_type
 from services import services
+from view.resolve import ViewDenied, authorise
 
 GRAPHS = {"type": "panel-graph", "slug": ALL, "panel": ALL}
 

@@ -1,7 +1,7 @@
 """The panel callbacks: one pattern-matching callback fills every panel of a dashboard at once, on
 first render and on each refresh tick; a second one finishes the panels that were still
 computing when the first answered. The browser sends only ids, the time range and variable
-values; the request is resolved through data.view (who may see which dashboard, with which
+values; the request is resolved through view.resolve (who may see which dashboard, with which
 variables and scope) and the queries come from the spec on the server.
 
 One request for the whole dashboard instead of one per panel: the browser applies one update
@@ -27,11 +27,11 @@ from components.dashboard_view import loading_body
 from data.errors import DataSourceError, ErrorKind
 from data.panel_data import TRUNCATED_NOTE, PanelData
 from data.spec import Dashboard, Panel
-from data.view import INPUT_ERRORS, View, ViewDenied, resolve_view, store_state
 from panels import DRAWING_VERSION, panel_type
 from panels.cards import message, table_view
 from panels.display import panel_data, panel_model
 from services import services
+from view.resolve import INPUT_ERRORS, View, ViewDenied, resolve_view, store_state
 
 BODIES = {"type": "panel-body", "slug": ALL, "panel": ALL}
 PENDING = {"type": "panel-pending", "slug": MATCH, "panel": MATCH}

@@ -11,7 +11,7 @@ from dash import ALL, Dash, Input, Output, State, ctx, no_update
 from callbacks.access import STORE, VIEWERS, callback
 from data.urlstate import ViewState
 from data.variables import ALL as ALL_VALUES
-from data.view import BadState, store_state
+from view.resolve import BadState, store_state
 
 
 def picked(value, before: list[str]) -> list[str]:

@@ -15,10 +15,10 @@ from auth.users import User, UserError
 from data.errors import DataSourceError
 from data.spec import TEAMS
 from data.urlstate import ViewState
-from data.view import INPUT_ERRORS, ViewDenied, resolve_view
 from exports.build import ExportError, panel_data_csv, panel_image, report_pdf
 from exports.kaleido_engine import ExportEngineError
 from services import services
+from view.resolve import INPUT_ERRORS, ViewDenied, resolve_view
 
 
 def _actor() -> str:

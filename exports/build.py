@@ -8,13 +8,13 @@ from datetime import UTC, datetime
 
 from data.errors import ErrorKind
 from data.spec import Panel
-from data.view import View
 from exports.figures import default_size, for_image, message_figure
 from exports.kaleido_engine import ENGINE, Image
 from exports.panel_csv import NO_DATA, csv_text
 from exports.report import layout_report, overlay, typeset
 from exports.view import PanelExport, fetch, fetch_all
 from panels import panel_type
+from view.resolve import View
 
 MEDIA_TYPES = {
     "png": "image/png",

@@ -40,11 +40,11 @@ from reportlab.platypus import (
 )
 
 from data.panel_data import TRUNCATED_NOTE
-from data.view import View
 from exports.view import PanelExport
 from panels import panel_type, text
 from panels.kind import Rows, window_words
 from panels.units import cell_text
+from view.resolve import View
 
 PAGE_WIDTH, PAGE_HEIGHT = landscape(A4)
 MARGIN = 36.0

@@ -1,4 +1,4 @@
-"""What an export draws: each panel's data for a resolved view (data.view: the dashboard over
+"""What an export draws: each panel's data for a resolved view (view.resolve: the dashboard over
 one time range with its variables resolved as on its page, for the viewer's scope), through the
 shared cache, and its display model (panels.display): the same the page draws."""
 
@@ -9,9 +9,9 @@ from dataclasses import dataclass
 
 from data.panel_data import PanelData
 from data.spec import Panel
-from data.view import View
 from panels.display import panel_data, panel_model
 from panels.kind import Model
+from view.resolve import View
 
 
 @dataclass

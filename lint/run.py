@@ -10,12 +10,12 @@ from plotly.io.json import to_json_plotly
 from auth.users import User
 from data.spec import TEAMS, Dashboard
 from data.urlstate import ViewState
-from data.view import view_of
 from lint import Finding
 from lint.drawn import color_findings, comparison_findings, scale_findings
 from lint.spec import spec_findings
 from panels import panel_type
 from panels.display import panel_data, panel_model
+from view.resolve import view_of
 
 LINTER = User(id=0, name="lint", level="admin", teams=TEAMS)
 

@@ -1,6 +1,6 @@
 """The dashboard page's layout, shared by `/d/<slug>` and its kiosk form `/embed/<slug>`: the state
 store (time range, refresh, variables; the embed token), the refresh timers, the toolbar and the
-empty panel cards that the panel callback fills. The request is resolved through data.view:
+empty panel cards that the panel callback fills. The request is resolved through view.resolve:
 variables locked for the viewer (bound to a user attribute, or fixed by the embed link) take
 their locked values whatever the URL says, and option lists are the viewer's scope's."""
 
@@ -21,8 +21,8 @@ from data.spec import Dashboard
 from data.timerange import TimeRangeError
 from data.urlstate import ViewState
 from data.variables import ALL, VariableError, resolve, shows_all
-from data.view import View, ViewDenied, authorise, resolve_view
 from services import services
+from view.resolve import View, ViewDenied, authorise, resolve_view
 
 
 def forbidden(what: str) -> dbc.Alert:

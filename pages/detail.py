@@ -19,10 +19,10 @@ from data.errors import DataSourceError
 from data.panel_data import render_sql
 from data.sql import SQLSource
 from data.urlstate import ViewState
-from data.view import INPUT_ERRORS, ViewDenied, authorise, resolve_view
 from pages._view import refused
 from panels.table import header, readable_times
 from services import services
+from view.resolve import INPUT_ERRORS, ViewDenied, authorise, resolve_view
 
 dash.register_page(
     __name__, path_template="/d/<slug>/detail/<panel>", name="Detail", nav=False, order=9

@@ -1,4 +1,4 @@
-"""A panel of a resolved view (data.view), from its data to its display model: what the page,
+"""A panel of a resolved view (view.resolve), from its data to its display model: what the page,
 every export and the table view draw from, the same way."""
 
 from __future__ import annotations
@@ -7,9 +7,9 @@ from data.annotations import fetch_annotations
 from data.errors import DataSourceError
 from data.panel_data import PanelData, fetch_panel
 from data.spec import Panel
-from data.view import View
 from panels import panel_type
 from panels.kind import Context, Model
+from view.resolve import View
 
 
 def panel_data(view: View, panel: Panel) -> PanelData:

@@ -1,10 +1,10 @@
 """Export downloads: `GET /export/<slug>/<panel-id>.png|svg|csv` and `GET /export/<slug>.pdf`.
 
 The time range and variables come from the query string as on `/d/<slug>` (from, to, var-NAME),
-resolved through data.view: values locked for the viewer (bound to a user attribute, or fixed by
+resolved through view.resolve: values locked for the viewer (bound to a user attribute, or fixed by
 an embed link) win, and the data is read for the viewer's scope. PNG and SVG take `width` and
 `height` (CSS pixels) and PNG `scale`. The guard has authenticated the request (a session, or an
-embed link's token as `?token=`) and checked the dashboard; data.view checks again. Every
+embed link's token as `?token=`) and checked the dashboard; view.resolve checks again. Every
 export, made or failed, goes to the audit log.
 """
 
@@ -18,7 +18,6 @@ from auth.access import Viewer
 from data.errors import DataSourceError, ErrorKind
 from data.panel_data import TRUNCATED_NOTE
 from data.urlstate import ViewState
-from data.view import INPUT_ERRORS, View, ViewDenied, authorise, resolve_view
 from exports.build import (
     MEDIA_TYPES,
     PANEL_FORMATS,
@@ -30,6 +29,7 @@ from exports.build import (
 )
 from exports.kaleido_engine import ExportEngineError
 from services import services
+from view.resolve import INPUT_ERRORS, View, ViewDenied, authorise, resolve_view
 
 blueprint = Blueprint("exports", __name__)
 TRUNCATED_HEADER = "X-Teamdash-Truncated"  # a CSV cut at the row limit says so here too
@@ -115,7 +115,7 @@ def _download(body: bytes | str, fmt: str, name: str, headers: dict | None = Non
 
 def _exported(target: str, fmt: str, make: Callable[[Viewer], Response]) -> Response:
     """`make`'s download for the request's viewer (the guard's, checked again through
-    data.view), audited whatever the outcome."""
+    view.resolve), audited whatever the outcome."""
     viewer = g.get("viewer")
     if viewer is None:  # the guard refuses these first; this holds if a route escapes it
         return _error(401, "Log in first, or use a valid embed link.")

@@ -9,7 +9,7 @@
   for the request's `output`, or the request is a 400; who may call it was declared with it
   (callbacks/access.py): a level, and whether embed links may. Its arguments are read as Dash
   binds them, by position, so the dashboard checked here (the `dash-state` store's slug) is the
-  one the callback receives; the callback resolves it again through data.view.
+  one the callback receives; the callback resolves it again through view.resolve.
   Embed pages authenticate their callbacks with the token in that store, or in the page's
   address for their charts' clicks (and their Dash boot requests by the embed page they came
   from); a link opens its dashboard's panel callbacks and page, nothing else.

@@ -26,7 +26,6 @@ from callbacks.panels import update_request
 from data.dashboards import load_all
 from data.spec import TEAMS
 from data.urlstate import ViewState
-from data.view import resolve_view
 from exports.panel_csv import csv_text
 from panels import TYPES, panel_type
 from panels.display import panel_data, panel_model
@@ -36,6 +35,7 @@ from services import services
 from tests.fixtures._servers import require
 from tests.fixtures.app import add_user, client_for, figure_in, login, nodes, settings_for
 from tests.test_exports import pdf_pages
+from view.resolve import resolve_view
 
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN = User(id=0, name="tests", level="admin", teams=TEAMS)
