@@ -11,6 +11,7 @@ from dash import Dash
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import callbacks
+import urls
 from appdb.schema import AppDatabaseError, connect
 from commands.dashboards import dashboards_cli
 from commands.embed import embed_cli
@@ -21,7 +22,7 @@ from data.cache import make_cache
 from data.dashboards import SpecError, load_all
 from data.datasources import DataLayer, build_sources, source_dialects
 from data.scopes import load_rules
-from exports.kaleido_engine import ENGINE
+from exports.kaleido_engine import ENGINE, PLOTLY_JS
 from routes import auth, bounds, exports, guard, headers, health, timing
 from services import Services
 from settings import Settings, secret_key
@@ -45,6 +46,12 @@ def create_app(settings: Settings | None = None) -> Dash:
         compress=True,
         # The plotly.js build is loaded on demand by assets/plotly-bundle.js, not on every page.
         assets_ignore=r"-teamdash\.min\.js$",
+        meta_tags=[
+            {
+                "name": "teamdash-plotly-js",
+                "content": urls.asset(settings.url_prefix, f"vendor/{PLOTLY_JS.name}"),
+            }
+        ],
     )
     try:
         dashboards = load_all(settings.dashboards_dir)
@@ -72,9 +79,8 @@ def create_app(settings: Settings | None = None) -> Dash:
     rules = load_rules(settings.scopes_file, source_dialects(sources))
     layer = DataLayer(sources, make_cache(settings), rules)
     Services.build(settings, secret, layer, dashboards, database).install(app.server)
-    prefix = settings.url_prefix.rstrip("/") or None
-    app.server.register_blueprint(health.blueprint, url_prefix=prefix)
-    app.server.register_blueprint(exports.blueprint, url_prefix=prefix)
+    app.server.register_blueprint(health.blueprint, url_prefix=urls.mount(settings.url_prefix))
+    app.server.register_blueprint(exports.blueprint, url_prefix=urls.mount(settings.url_prefix))
     bounds.install(app.server, settings.max_request_bytes)
     timing.install(app.server)
     callbacks.register_all(app)

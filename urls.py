@@ -1,53 +1,152 @@
 """The app's URLs, built and read in one place, the prefix (URL_PREFIX, always ending in `/`)
 applied one way: `/td/` + `d/sales`.
 
-Building: `dashboard`, `detail`, `embed`, `export`, `page`, `asset`, and `external` for a link
-that leaves the page (PUBLIC_URL's origin, or the request's host only when ALLOWED_HOSTS lists
-it: a Host header is the client's to write). Reading: `place` says what a path is.
+Building: `dashboard`, `detail`, `embed`, `export`, `login`, `page`, `asset`, each with a
+dashboard's state as its query (`view_query`: from a ViewState, whatever fields it has), and
+`external` for a link that leaves the page (PUBLIC_URL's origin, or the request's host only when
+ALLOWED_HOSTS lists it: a Host header is the client's to write). Reading: `relative` (a path
+below the prefix, as Dash's pages router reads it), `place` (what it names), `view_state` (a
+dashboard's state from a query), `clicked` (the point a detail URL names).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
-from urllib.parse import urlencode
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 from flask import has_request_context, request
 
+from data.drilldown import MAX_VALUE, Clicked
+from data.spec import Drilldown
+from data.urlstate import VARIABLE_PREFIX, ViewState
 from services import services
 
 Pairs = Iterable[tuple[str, str]]
+Query = Mapping[str, str | list[str]]  # a parsed query string: a repeated key gives a list
+DETAIL_ROWS = "rows"  # export/<slug>/<panel>/rows.csv: a detail page's rows
 
 
-def _query(pairs: Pairs | str | None) -> str:
-    if not pairs:
-        return ""
-    text = pairs if isinstance(pairs, str) else urlencode(list(pairs))
-    return text if text.startswith("?") else f"?{text}"
+# The query of a dashboard's state --------------------------------------------------------------
 
 
-def dashboard(prefix: str, slug: str, pairs: Pairs | str | None = None) -> str:
-    return f"{prefix}d/{slug}{_query(pairs)}"
+def view_query(state: ViewState | None, *more: tuple[str, str]) -> str:
+    """`?from=...&to=...&refresh=...&var-name=...` for every field `state` sets, then `more`;
+    "" when there is nothing to say."""
+    pairs = []
+    if state is not None:
+        pairs += [(p.name, v) for name, p in state.params() if (v := getattr(state, name))]
+        for name, values in state.variables.items():
+            pairs += [(f"{VARIABLE_PREFIX}{name}", v) for v in values]
+    pairs += [(k, v) for k, v in more if v is not None]
+    return f"?{urlencode(pairs)}" if pairs else ""
 
 
-def detail(prefix: str, slug: str, panel_id: str, pairs: Pairs | str | None = None) -> str:
-    return f"{prefix}d/{slug}/detail/{panel_id}{_query(pairs)}"
+def _last(query: Query, key: str) -> str | None:
+    value = query.get(key)
+    value = value[-1] if isinstance(value, list) and value else value
+    return None if value is None or isinstance(value, list) else str(value)
+
+
+def view_state(query: Query | str) -> ViewState:
+    """The state a query asks for (Dash's parsed query, or the text after `?`); a field it leaves
+    out, leaves empty or sets to what the field may not be is empty: the dashboard's default
+    (`ViewState.over`)."""
+    if isinstance(query, str):
+        query = parse_qs(query.lstrip("?"), keep_blank_values=True)
+    asked = {}
+    for name, param in ViewState.params():
+        value = _last(query, param.name)
+        if value and (not param.choices or value in param.choices):
+            asked[name] = value
+    variables = {
+        key[len(VARIABLE_PREFIX) :]: [str(v) for v in value]
+        if isinstance(value, list)
+        else [str(value)]
+        for key, value in query.items()
+        if key.startswith(VARIABLE_PREFIX)
+    }
+    return ViewState(**asked, variables=variables)
+
+
+def query_value(search: str | None, key: str) -> list[str]:
+    """Every value of `key` in a query string (`?back=...`)."""
+    return parse_qs((search or "").lstrip("?")).get(key, [])
+
+
+# Building --------------------------------------------------------------------------------------
+
+
+def dashboard(
+    prefix: str, slug: str, state: ViewState | None = None, *, back: str | None = None
+) -> str:
+    """`back`: the page a drill-down came from, for its breadcrumb."""
+    return f"{prefix}d/{slug}{view_query(state, ('back', back))}"
+
+
+def _point(point: Clicked) -> list[tuple[str, str | None]]:
+    """A clicked point as a query (`clicked` reads it back)."""
+    pairs = [("category", point.category), ("series", point.series)]
+    if point.bucket_start is not None:
+        pairs += [("bucket", _ms(point.bucket_start)), ("bucket_end", _ms(point.bucket_end))]
+    return pairs
+
+
+def detail(prefix: str, slug: str, panel_id: str, state: ViewState, point: Clicked) -> str:
+    """The rows behind a clicked point: the dashboard's state, and what was clicked."""
+    return f"{prefix}d/{slug}/detail/{panel_id}{view_query(state, *_point(point))}"
+
+
+def detail_rows(prefix: str, slug: str, panel_id: str, state: ViewState, point: Clicked) -> str:
+    """Every row behind a clicked point, as CSV (the detail page's download)."""
+    query = view_query(replace(state, refresh=""), *_point(point))
+    return export(prefix, slug, "csv", f"{panel_id}/{DETAIL_ROWS}", query)
+
+
+def _ms(seconds: float) -> str:
+    return str(int(seconds * 1000))
+
+
+def drill(prefix: str, drilldown: Drilldown, state: ViewState, point: Clicked, back: str) -> str:
+    """The dashboard a panel's drilldown leads to from a clicked point: over the clicked bucket
+    (`time: bucket`) or the picker's range, its `variables` set from the point."""
+    time_from, time_to = state.time_from, state.time_to
+    if drilldown.time == "bucket" and point.bucket_start is not None:
+        time_from, time_to = _ms(point.bucket_start), _ms(point.bucket_end)
+    variables = {
+        name: [value]
+        for name, field in drilldown.variables.items()
+        if (value := point.field(field)) is not None
+    }
+    target = ViewState(time_from, time_to, variables=variables)
+    return dashboard(prefix, drilldown.dashboard, target, back=back)
 
 
 def embed(prefix: str, slug: str, token: str) -> str:
-    return f"{prefix}embed/{slug}{_query([('token', token)])}"
+    return f"{prefix}embed/{slug}{view_query(None, ('token', token))}"
 
 
-def export(
-    prefix: str, slug: str, fmt: str, panel_id: str | None = None, pairs: Pairs | str | None = None
-) -> str:
-    """A panel's download (`export/<slug>/<panel>.<fmt>`) or the dashboard's report (`.pdf`)."""
+def export_query(state: ViewState, token: str | None = None) -> str:
+    """What a page's export links carry: its state (its refresh aside) and, on an embedded page,
+    its token (exports check it as the page's callbacks do)."""
+    return view_query(replace(state, refresh=""), ("token", token))
+
+
+def export(prefix: str, slug: str, fmt: str, panel_id: str | None = None, query: str = "") -> str:
+    """A panel's download (`export/<slug>/<panel>.<fmt>`) or the dashboard's report (`.pdf`);
+    `query`: `export_query`'s."""
     path = f"{slug}/{panel_id}.{fmt}" if panel_id else f"{slug}.{fmt}"
-    return f"{prefix}export/{path}{_query(pairs)}"
+    return f"{prefix}export/{path}{query}"
+
+
+def login(prefix: str, next_: str | None = None) -> str:
+    """The login form; `next_`: where to go after it (a path of this app)."""
+    after = f"?next={quote(next_, safe='/')}" if next_ else ""
+    return f"{prefix}login{after}"
 
 
 def page(prefix: str, name: str = "") -> str:
-    """A page of the app by its path below the prefix: "", "alerts", "login", "admin/users"."""
+    """A page of the app by its path below the prefix: "", "alerts", "admin/users"."""
     return f"{prefix}{name}"
 
 
@@ -65,10 +164,29 @@ def external(path: str) -> str | None:
     return f"{origin}{path}" if origin else None
 
 
+def safe_back(target: str | None, prefix: str) -> str | None:
+    """A breadcrumb link back: only a path of this app."""
+    if not target or not target.startswith(prefix) or target.startswith("//"):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or "\\" in target:
+        return None
+    return target
+
+
+# Reading ---------------------------------------------------------------------------------------
+
+STATIC = ("assets", "_dash-component-suites")  # files, open to anyone
+OPEN = ("login", "healthz", "metrics", "_favicon.ico")  # routes open to anyone
+CALLBACK = "_dash-update-component"
+
+
 @dataclass(frozen=True)
 class Place:
-    """What a path below the prefix is: `kind` dashboard, detail, embed, export, admin, or page
-    (anything else), and the dashboard (and panel, format) it names."""
+    """What a path below the prefix is: `kind` dashboard, detail, embed, export, admin, static,
+    open (login, health, metrics), callback (a Dash callback), dash (Dash's other routes), or
+    page (anything else); and the dashboard (and panel, format) it names. `rest`: an admin
+    page's name, a detail page's rows (`rows`) for an export."""
 
     kind: str
     slug: str = ""
@@ -77,17 +195,32 @@ class Place:
     rest: str = ""
 
 
+def mount(prefix: str) -> str | None:
+    """The prefix as Flask mounts a blueprint's routes under it (None at the root)."""
+    return prefix.rstrip("/") or None
+
+
 def relative(prefix: str, path: str) -> str | None:
-    """The path below the prefix (`d/sales`), or None outside it."""
-    if not path.startswith(prefix):
-        return None if path + "/" != prefix else ""
-    return path[len(prefix) :]
+    """The path below the prefix without its outer slashes, as Dash's pages router reads a
+    page's path (`d/sales` for `/td/d/sales/`); None outside the prefix."""
+    base = prefix.rstrip("/")
+    if path != base and not path.startswith(f"{base}/"):
+        return None
+    return path[len(base) :].strip("/")
 
 
 def place(rel: str) -> Place:
     """What a path below the prefix (`relative`'s) names."""
     parts = rel.split("?")[0].split("/")
     head, slug = parts[0], parts[1] if len(parts) > 1 else ""
+    if head in STATIC:
+        return Place("static", rest=rel)
+    if rel in OPEN:
+        return Place("open", rest=rel)
+    if rel == CALLBACK:
+        return Place("callback")
+    if head.startswith("_dash-"):
+        return Place("dash", rest=rel)
     if head == "d" and len(parts) >= 4 and parts[2] == "detail":
         return Place("detail", slug, parts[3])
     if head == "d":
@@ -95,10 +228,32 @@ def place(rel: str) -> Place:
     if head == "embed":
         return Place("embed", slug)
     if head == "export":
-        target = "/".join(parts[1:])
-        name, _, fmt = target.rpartition(".")
+        name, _, fmt = "/".join(parts[1:]).rpartition(".")
         dashboard, _, panel = name.partition("/")
-        return Place("export", dashboard, panel, fmt)
+        panel, _, rows = panel.partition("/")
+        return Place("export", dashboard, panel, fmt, rest=rows)
     if head == "admin":
         return Place("admin", rest=slug)
     return Place("page", rest=rel)
+
+
+def where(prefix: str, url: object) -> tuple[Place, str] | None:
+    """What an address of this app (a path, or a full URL from the browser) names, and its
+    query; None for anything else."""
+    parts = urlsplit(url if isinstance(url, str) else "")
+    rel = relative(prefix, parts.path)
+    return (place(rel), parts.query) if rel is not None else None
+
+
+def clicked(query: Query) -> Clicked:
+    """The point a detail URL names (`detail`'s): its category, series and bucket."""
+
+    def one(key: str) -> str | None:
+        value = _last(query, key)
+        return None if value is None else value[:MAX_VALUE]
+
+    def moment(key: str) -> float | None:
+        value = one(key) or ""
+        return int(value) / 1000 if value.isdigit() else None
+
+    return Clicked(one("category"), one("series"), moment("bucket"), moment("bucket_end"))

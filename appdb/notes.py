@@ -10,9 +10,9 @@ import pandas as pd
 from sqlalchemy import Engine, delete, func, insert, select, update
 
 from appdb.schema import annotations
+from data.annotations import COLUMNS
 from data.timerange import TimeRange
 
-COLUMNS = ["source", "time", "end", "text", "color"]
 NOTES = "Notes"  # the source name of user-added annotations
 NOTE_COLOR = "#1f9fa8"
 

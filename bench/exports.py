@@ -34,10 +34,10 @@ from pathlib import Path
 import requests
 from werkzeug.serving import WSGIRequestHandler, make_server
 
+import urls
 from auth.embeds import new_link
 from auth.users import User
 from data.spec import TEAMS
-from data.urlstate import ViewState
 from demo.backfill import backfill
 from demo.promstack import PrometheusServer, free_port, write_config
 from demo.warehouse import build_warehouse
@@ -119,9 +119,8 @@ def pdf_stages(app, end: int, runs: int) -> dict[str, float]:
     samples: dict[str, list[float]] = {}
     with app.server.app_context():
         pool = services().panel_pool
-        dashboard = services().dashboards["migration-health"]
         params = query(app, "migration-health", end)
-        asked = ViewState.from_query(dashboard, {k: [str(v)] for k, v in params.items()})
+        asked = urls.view_state({k: [str(v)] for k, v in params.items()})
         admin = User(id=0, name="bench", level="admin", teams=TEAMS)
         view = resolve_view(admin, "migration-health", asked)
         for _ in range(runs):

@@ -18,6 +18,7 @@ import statistics
 import tempfile
 from pathlib import Path
 
+import panels  # noqa: F401 (the panel types the dashboards name)
 from bench.data_layer import DAYS, median_ms, prometheus_with_history, timed
 from data.cache import make_cache
 from data.dashboards import load_all

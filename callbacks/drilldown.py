@@ -6,21 +6,18 @@ navigation, so every step has its URL and the back button works."""
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs, urlsplit
+from dataclasses import replace
 
 from dash import ALL, Dash, Input, Output, State, ctx, no_update
 
 import urls
 from auth.access import current_viewer, may_view
 from callbacks.access import PAGE_URL, VIEWERS, Access, callback
-from data.drilldown import as_time, cross_filter_query, dashboard_url, detail_url
-from data.panel_data import panel_range, panel_window
-from data.spec import Dashboard
-from data.timerange import TimeRangeError
-from data.urlstate import ViewState
+from data.drilldown import as_time
+from data.errors import DataSourceError
 from panels import panel_type
 from services import services
-from view.resolve import ViewDenied, authorise
+from view.resolve import INPUT_ERRORS, View, ViewDenied, resolve_view
 
 GRAPHS = {"type": "panel-graph", "slug": ALL, "panel": ALL}
 
@@ -35,22 +32,19 @@ def _triggered(values: list) -> tuple[dict, object] | None:
     return (trigger, value) if value else None
 
 
-def _page(href: str | None) -> tuple[Dashboard, ViewState, str] | None:
-    """The dashboard page (`/d/<slug>`) at `href` if the viewer (a user) may open it, its state
-    from the URL, and its local path; None elsewhere (embedded pages included: they do not
-    drill)."""
-    parts = urlsplit(href if isinstance(href, str) else "")
-    rel = urls.relative(services().settings.url_prefix, parts.path)
-    place = urls.place(rel) if rel is not None else None
-    if place is None or place.kind != "dashboard":
+def _page(href: str | None) -> tuple[View, str] | None:
+    """The dashboard page (`/d/<slug>`) at `href` resolved for the viewer (a user), and its
+    local path; None elsewhere, or when the viewer may not open it (embedded pages included:
+    they do not drill)."""
+    found = urls.where(services().settings.url_prefix, href)
+    if found is None or found[0].kind != "dashboard":
         return None
+    place, query = found
     try:
-        dashboard = authorise(current_viewer(), place.slug, users_only=True)
-    except ViewDenied:
+        view = resolve_view(current_viewer(), place.slug, urls.view_state(query), users_only=True)
+    except (ViewDenied, DataSourceError, *INPUT_ERRORS):
         return None
-    query = parse_qs(parts.query)
-    state = ViewState.from_query(dashboard, query)
-    return dashboard, state, parts.path + (f"?{parts.query}" if parts.query else "")
+    return view, urls.dashboard(view.prefix, place.slug, view.asked)
 
 
 def navigate_click(graph_id: dict, click: dict, href: str | None) -> dict:
@@ -58,30 +52,30 @@ def navigate_click(graph_id: dict, click: dict, href: str | None) -> dict:
     page = _page(href)
     if page is None:
         return {}
-    dashboard, state, here = page
-    panel = dashboard.panel(graph_id.get("panel", ""))
+    view, here = page
+    panel = view.dashboard.panel(graph_id.get("panel", ""))
     points = (click or {}).get("points") or []
-    if graph_id.get("slug") != dashboard.slug or panel is None or not panel.clickable or not points:
+    if graph_id.get("slug") != view.dashboard.slug or panel is None or not panel.clickable:
+        return {}
+    if not points:
         return {}
     try:
-        time_range = panel_range(panel, state.time_range(services().settings.fiscal_year_start))
-    except TimeRangeError:
+        window = view.window(panel)  # the bucket a click means is the one drawn
+    except DataSourceError:
         return {}
-    # The bucket a click means is the one drawn: the panel's own window, as its queries ask.
-    window = panel_window(services().data, panel, time_range)
-    point = panel_type(panel.type).click(panel, points[0], window)
-    prefix = services().settings.url_prefix
+    point = panel_type(panel.type).click(panel, points[0], window.query)
     drill = panel.drilldown
     if drill is not None and drill.dashboard:
         target = services().dashboards.get(drill.dashboard)
-        if target is None or not may_view(current_viewer(), target):
+        if target is None or not may_view(view.viewer, target):
             return {}
-        return {"href": dashboard_url(prefix, dashboard, panel, state, point, here)}
+        return {"href": urls.drill(view.prefix, drill, view.asked, point, here)}
     if drill is not None:
-        return {"href": detail_url(prefix, dashboard.slug, panel, state, point)}
+        return {"href": urls.detail(view.prefix, view.dashboard.slug, panel.id, view.asked, point)}
     if point.category is None:
         return {}
-    return {"search": cross_filter_query(state, panel.cross_filter, point.category)}
+    variables = {**view.asked.variables, panel.cross_filter: [point.category]}
+    return {"search": urls.view_query(replace(view.asked, variables=variables))}
 
 
 def zoom_query(relayout: dict, href: str | None) -> str | None:
@@ -90,12 +84,11 @@ def zoom_query(relayout: dict, href: str | None) -> str | None:
     page = _page(href)
     if start is None or end is None or page is None:
         return None
-    state = page[1]
     low, high = as_time(start), as_time(end)
     if low is None or high is None or high <= low:
         return None
-    zoomed = ViewState(str(int(low * 1000)), str(int(high * 1000)), state.refresh, state.variables)
-    return zoomed.query_string()
+    zoomed = replace(page[0].asked, time_from=str(int(low * 1000)), time_to=str(int(high * 1000)))
+    return urls.view_query(zoomed)
 
 
 def register(app: Dash) -> None:
@@ -145,6 +138,6 @@ def register(app: Dash) -> None:
         page = _page(href)
         if not isinstance(trigger, dict) or not any(clicks) or page is None:
             return no_update
-        state = page[1]
+        state = page[0].asked
         variables = {k: v for k, v in state.variables.items() if k != trigger["name"]}
-        return ViewState(state.time_from, state.time_to, state.refresh, variables).query_string()
+        return urls.view_query(replace(state, variables=variables))

@@ -222,7 +222,7 @@ def table_of(store: dict, panel_id: str) -> html.Div:
     if kind is None or kind.rows is None:
         return message("This panel has no numbers to show as a table.", "light")
     data = panel_data(view, panel)
-    model = panel_model(view, data) if data.status not in ("error", "empty") else None
+    model = panel_model(view, data)
     if model is None:
         return message(data.error or "No data in this time range.", "light")
     caption = f"{panel.title}, {model.span}"

@@ -4,12 +4,12 @@ a URL and reads no data; the page it leads to is resolved like any other."""
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, urlencode
+from dataclasses import replace
 
 from dash import ALL, Dash, Input, Output, State, ctx, no_update
 
+import urls
 from callbacks.access import STORE, VIEWERS, callback
-from data.urlstate import ViewState
 from data.variables import ALL as ALL_VALUES
 from view.resolve import BadState, store_state
 
@@ -61,17 +61,18 @@ def register(app: Dash) -> None:
             name: picked(v, state.variables.get(name, []))
             for name, v in zip(names, var_values, strict=True)
         }
-        new = ViewState(
-            time_from or state.time_from,
-            time_to or state.time_to,
-            refresh or state.refresh,
-            variables,
+        new = replace(
+            state,
+            time_from=time_from or state.time_from,
+            time_to=time_to or state.time_to,
+            refresh=refresh or state.refresh,
+            variables=variables,
         )
         if new == state:
             return no_update
         # A drill-down's way back stays with the page however its state changes.
-        back = [("back", v) for k, v in parse_qsl((search or "").lstrip("?")) if k == "back"]
-        return new.query_string() + ("&" + urlencode(back) if back else "")
+        back = [("back", v) for v in urls.query_value(search, "back")]
+        return urls.view_query(new, *back)
 
     app.clientside_callback(
         "function (tick) { return Date.now(); }",

@@ -69,11 +69,7 @@ def report_cli(
         ids = ", ".join(p.id for p in dashboard.panels)
         asked = f"there is no panel {panel_id!r}" if panel_id else f"--format {fmt} needs --panel"
         raise click.ClickException(f"{asked}; the panels of {slug!r}: {ids}")
-    query: dict[str, list[str]] = {}
-    if time_from:
-        query["from"] = [time_from]
-    if time_to:
-        query["to"] = [time_to]
+    chosen: dict[str, list[str]] = {}
     names = {v.name for v in dashboard.variables}
     for pair in variables:
         name, sep, value = pair.partition("=")
@@ -81,13 +77,15 @@ def report_cli(
             raise click.ClickException(
                 f"--var {pair!r}: write name=value with one of: {', '.join(sorted(names))}"
             )
-        query.setdefault(f"var-{name}", []).append(value)
+        chosen.setdefault(name, []).append(value)
+    asked = ViewState(time_from or "", time_to or "", variables=chosen)
+    query = asked.to_dict()  # for the audit log
     timeout = services().settings.export_timeout
     viewer = _viewer(as_user)
     actor = viewer.name
     target = slug if fmt == "pdf" else f"{slug}/{panel_id}"
     try:
-        view = resolve_view(viewer, slug, ViewState.from_query(dashboard, query))
+        view = resolve_view(viewer, slug, asked)
         if fmt == "pdf":
             body: bytes = report_pdf(view, services().panel_pool, actor, timeout=timeout)
         elif fmt == "csv":

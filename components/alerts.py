@@ -11,6 +11,7 @@ import urls
 from appdb.acks import Ack
 from data.alerts import Alert
 from data.spec import Dashboard
+from data.urlstate import ViewState
 from panels.alerts import TONE, since
 
 
@@ -57,8 +58,8 @@ def service_dashboards(alert: Alert, dashboards: list[Dashboard], prefix: str) -
         for variable in dashboard.variables:
             value = alert.labels.get(variable.label_name or "")
             if variable.type == "label_values" and value:
-                pairs = [(f"var-{variable.name}", value)]
-                links.append((dashboard.title, urls.dashboard(prefix, dashboard.slug, pairs)))
+                state = ViewState(variables={variable.name: [value]})
+                links.append((dashboard.title, urls.dashboard(prefix, dashboard.slug, state)))
                 break
     return links
 

@@ -3,8 +3,6 @@ panel cards. Layout only: every panel's data arrives through the panel callback.
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
@@ -64,17 +62,6 @@ def loading_body() -> html.Div:
     return html.Div(
         dbc.Spinner(size="sm"), className="panel-loading", **{"data-panel-state": "loading"}
     )
-
-
-def export_query(state: ViewState, embed_token: str | None = None) -> str:
-    """What export links carry: the page's time range and variable values, and on an embedded
-    page its token (exports check it as the page's callbacks do)."""
-    pairs = [("from", state.time_from), ("to", state.time_to)]
-    for name, values in state.variables.items():
-        pairs.extend((f"var-{name}", v) for v in values)
-    if embed_token is not None:
-        pairs.append(("token", embed_token))
-    return "?" + urlencode(pairs)
 
 
 def export_menu(slug: str, panel: Panel, query: str) -> html.Details | None:
@@ -305,7 +292,7 @@ def header(dashboard: Dashboard, titles: dict[str, str], export: str | None = No
             html.A(
                 "PDF report",
                 href=urls.export(
-                    services().settings.url_prefix, dashboard.slug, "pdf", pairs=export
+                    services().settings.url_prefix, dashboard.slug, "pdf", query=export
                 ),
                 className="btn btn-outline-secondary btn-sm dash-report",
                 title="Every panel of this dashboard for this time range, as a PDF",

@@ -1,12 +1,11 @@
 """Annotation events for time-series panels: rows of a SQL query (time, text[, end]), the samples
-of a PromQL expression, and the notes users added to the dashboard (kept in the app's database),
-over the dashboard's time range."""
+of a PromQL expression, and the notes users added to the dashboard (read from the app's database
+by the caller: appdb/notes.py), over the dashboard's time range."""
 
 from __future__ import annotations
 
 import pandas as pd
 
-from appdb.notes import COLUMNS, AnnotationStore
 from data.datasources import DataLayer
 from data.errors import DataSourceError
 from data.panel_data import render_sql
@@ -14,16 +13,17 @@ from data.spec import Dashboard
 from data.sql import SQLSource
 from data.timerange import TimeRange
 
+COLUMNS = ["source", "time", "end", "text", "color"]  # of every source's events, and of notes
+
 
 def fetch_annotations(
-    layer: DataLayer, dashboard: Dashboard, tr: TimeRange, notes: AnnotationStore | None = None
+    layer: DataLayer, dashboard: Dashboard, tr: TimeRange, notes: pd.DataFrame | None = None
 ) -> pd.DataFrame:
-    """All annotation sources of the dashboard, and its notes; a failing source is left out."""
+    """All annotation sources of the dashboard, and its `notes` (COLUMNS); a failing source is
+    left out."""
     parts = []
-    if notes is not None:
-        stored = notes.frame(dashboard.slug, tr)
-        if not stored.empty:
-            parts.append(stored)
+    if notes is not None and not notes.empty:
+        parts.append(notes)
     for source in dashboard.annotations:
         try:
             if source.sql:

@@ -1,24 +1,24 @@
-"""Clicks on charts, turned into where they lead: another dashboard with variables set from the
-clicked point, the rows behind the point, or a cross-filter on this dashboard. Every step is a URL
-(shareable, the back button works) that carries a `back` link for the breadcrumb.
+"""What a click on a chart means: its category, series and time bucket (`Clicked`), and the rows
+behind it (a detail page's SQL, everything bound as parameters, and how many rows there are).
 
-The browser sends the point plotly reports (x, y, label, location, customdata); what it means
-(category, series, time bucket) is decided on the server by the panel's type (its module's
-`click`, panels/), never by the browser.
+The browser sends the point plotly reports (x, y, label, location, customdata); what it means is
+decided on the server by the panel's type (its module's `click`, panels/), never by the browser.
+Where a click leads (another dashboard, the rows behind it, a cross-filter) is a URL: urls.py
+builds and reads them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from urllib.parse import urlsplit
 
 import pandas as pd
 
-import urls
-from data.spec import Dashboard, Panel
+from data.datasources import DataLayer
+from data.panel_data import render_sql
+from data.spec import Drilldown
+from data.sql import SQLSource
 from data.timerange import TimeRange
-from data.urlstate import ViewState
 
 MAX_VALUE = 200  # characters of a clicked value that travel in a URL
 
@@ -60,77 +60,44 @@ def as_time(value) -> float | None:
     return stamp.timestamp()
 
 
-def safe_back(target: str | None, prefix: str) -> str | None:
-    """A breadcrumb link back: only a path of this app."""
-    if not target or not target.startswith(prefix) or target.startswith("//"):
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or "\\" in target:
-        return None
-    return target
-
-
-def dashboard_url(
-    prefix: str,
-    source: Dashboard,
-    panel: Panel,
-    state: ViewState,
-    point: Clicked,
-    back: str,
-) -> str:
-    """The target dashboard of a panel's drilldown, with variables from the clicked point."""
-    drill = panel.drilldown
-    pairs: list[tuple[str, str]] = []
-    if drill.time == "bucket" and point.bucket_start is not None:
-        pairs += [("from", str(int(point.bucket_start * 1000))),
-                  ("to", str(int(point.bucket_end * 1000)))]  # fmt: skip
-    else:
-        pairs += [("from", state.time_from), ("to", state.time_to)]
-    for variable, field in drill.variables.items():
-        value = point.field(field)
-        if value is not None:
-            pairs.append((f"var-{variable}", value))
-    pairs.append(("back", back))
-    return urls.dashboard(prefix, drill.dashboard, pairs)
-
-
-def detail_url(prefix: str, slug: str, panel: Panel, state: ViewState, point: Clicked) -> str:
-    """The rows behind the clicked point: the dashboard's state, and what was clicked."""
-    pairs = [("from", state.time_from), ("to", state.time_to)]
-    for name, values in state.variables.items():
-        pairs.extend((f"var-{name}", v) for v in values)
-    for key in ("category", "series"):
-        value = getattr(point, key)
-        if value is not None:
-            pairs.append((key, value))
-    if point.bucket_start is not None:
-        pairs += [("bucket", str(int(point.bucket_start * 1000))),
-                  ("bucket_end", str(int(point.bucket_end * 1000)))]  # fmt: skip
-    return urls.detail(prefix, slug, panel.id, pairs)
-
-
-def cross_filter_query(state: ViewState, variable: str, value: str) -> str:
-    """This dashboard's URL query with the clicked category as the variable's only value."""
-    variables = {**state.variables, variable: [value]}
-    return ViewState(state.time_from, state.time_to, state.refresh, variables).query_string()
-
-
-def detail_params(query: dict, time_range: TimeRange) -> dict:
-    """The detail SQL's bound parameters from the detail URL: :category, :series,
-    :bucket_start and :bucket_end (naive UTC datetimes; the whole range when no bucket)."""
-
-    def one(key: str) -> str | None:
-        value = query.get(key)
-        value = value[-1] if isinstance(value, list) else value
-        return None if value is None else str(value)[:MAX_VALUE]
-
-    start = as_time(int(one("bucket"))) if (one("bucket") or "").isdigit() else None
-    end = as_time(int(one("bucket_end"))) if (one("bucket_end") or "").isdigit() else None
-    bounds = (start or time_range.start, end or time_range.end)
+def detail_params(point: Clicked, time_range: TimeRange) -> dict:
+    """The detail SQL's bound parameters for a clicked point: :category, :series,
+    :bucket_start and :bucket_end (naive UTC datetimes; the panel's whole window when no
+    bucket)."""
+    start, end = point.bucket_start, point.bucket_end
+    bounds = (time_range.start if start is None else start, time_range.end if end is None else end)
     stamps = [datetime.fromtimestamp(b, UTC).replace(tzinfo=None) for b in bounds]
     return {
-        "category": one("category"),
-        "series": one("series"),
+        "category": point.category,
+        "series": point.series,
         "bucket_start": stamps[0],
         "bucket_end": stamps[1],
     }
+
+
+@dataclass(frozen=True)
+class DetailRows:
+    frame: pd.DataFrame  # the rows, cut at the datasource's row limit
+    total: int  # how many rows the query has in all
+
+    def said(self, shown: int) -> str:
+        """How many rows `shown` are, as the page and the CSV say it."""
+        shown = min(shown, len(self.frame))
+        if shown >= self.total:
+            return f"{self.total:,} rows"
+        return f"Showing {shown:,} of {self.total:,} rows"
+
+
+def detail_rows(
+    layer: DataLayer, drilldown: Drilldown, time_range: TimeRange, params: dict, ttl: float = 60
+) -> DetailRows:
+    """The rows of a drilldown's SQL, and their count (one query each, through the layer's scope
+    and cache like every other)."""
+    source: SQLSource = layer.source(drilldown.datasource, SQLSource)
+    sql = render_sql(drilldown.sql, source.dialect)
+    rows = layer.sql(drilldown.datasource, sql, time_range, params=params, ttl=ttl).value
+    if not rows.truncated:
+        return DetailRows(rows.frame, len(rows.frame))
+    counted = f"SELECT count(*) AS total FROM ({sql}) AS detail_rows"
+    total = layer.sql(drilldown.datasource, counted, time_range, params=params, ttl=ttl).value
+    return DetailRows(rows.frame, int(total.frame.iloc[0, 0]))

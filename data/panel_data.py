@@ -83,6 +83,10 @@ class PanelData:
     time_range: TimeRange | None = None  # the panel's own, after relative_time
     window: QueryWindow | None = None  # the step its points were asked at (a click's bucket)
 
+    @classmethod
+    def failed(cls, panel: Panel, slug: str, error: DataSourceError) -> PanelData:
+        return cls(panel, slug, status="error", error=error.message, error_kind=error.kind)
+
     @property
     def tidy(self) -> pd.DataFrame:
         frames = [f.tidy for f in self.frames if not f.tidy.empty]
@@ -125,21 +129,34 @@ def max_points(panel: Panel) -> int:
     return panel.options.max_points or panel.width * 100
 
 
-def panel_range(panel: Panel, time_range: TimeRange) -> TimeRange:
-    """The range a panel shows: the dashboard's, or its own last `relative_time`."""
+@dataclass(frozen=True)
+class PanelWindow:
+    """What a panel shows of a dashboard's range: its own range (after `relative_time`) and the
+    step its points are asked at, as its (first) query asks for them: what it draws, and the
+    bucket a click on it means."""
+
+    time_range: TimeRange
+    query: QueryWindow
+
+    @property
+    def step(self) -> int:
+        return self.query.step
+
+
+def panel_window(layer: DataLayer, panel: Panel, time_range: TimeRange) -> PanelWindow:
+    """The panel's window over the dashboard's `time_range` (view/resolve.py `View.window`: the
+    one place callers get it). DataSourceError when its datasource is not one it can ask."""
+    own = time_range  # the dashboard's, or the panel's own last `relative_time`
     if panel.relative_time:
-        return TimeRange(time_range.end - parse_duration(panel.relative_time), time_range.end)
-    return time_range
-
-
-def panel_window(layer: DataLayer, panel: Panel, time_range: TimeRange) -> QueryWindow:
-    """The step a panel's points are at, as its (first) query asks for them: what it draws, and
-    the bucket a click on it means."""
+        own = TimeRange(time_range.end - parse_duration(panel.relative_time), time_range.end)
+    points = max_points(panel)
     query = panel.queries[0] if panel.queries else None
     datasource = (query.datasource if query else None) or panel.datasource
-    if isinstance(layer.sources.get(datasource), SQLSource) or (query and query.sql):
-        return sql_window(time_range, max_points(panel))
-    return layer.window(datasource, time_range, max_points(panel))
+    if query is None:
+        return PanelWindow(own, query_window(own, max_points=points))
+    if isinstance(layer.sources.get(datasource), SQLSource) or query.sql:
+        return PanelWindow(own, sql_window(own, points))
+    return PanelWindow(own, layer.window(datasource, own, points))
 
 
 def _run(
@@ -179,23 +196,18 @@ def fetch_panel(
     layer: DataLayer,
     dashboard: Dashboard,
     panel: Panel,
-    tr: TimeRange,
+    window: PanelWindow,
     values: dict,
     *,
     ttl: float = 30.0,
 ) -> PanelData:
-    """Every query of the panel (and of its previous period when it has a time shift)."""
-    tr = panel_range(panel, tr)
-    data = PanelData(panel, dashboard.slug, time_range=tr)
+    """Every query of the panel over its `window` (and of its previous period when it has a
+    time shift)."""
+    tr = window.time_range
+    data = PanelData(panel, dashboard.slug, time_range=tr, window=window.query)
     if not panel.queries:
-        data.window = query_window(tr, max_points=max_points(panel))
         return data
     computed, stale_errors = [], []
-    try:
-        data.window = panel_window(layer, panel, tr)
-    except DataSourceError as exc:
-        data.status, data.error, data.error_kind = "error", exc.message, exc.kind
-        return data
     shifts = [(0, data.frames)]
     if panel.time_shift:
         shifts.append((parse_duration(panel.time_shift), data.previous))

@@ -7,7 +7,7 @@ exports and the embeds all read the same `Panel` object.
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from pydantic import (
     BaseModel,
@@ -35,6 +35,25 @@ TEAMS = (
 REFRESH_CHOICES = ("off", "5s", "15s", "30s", "1m", "5m", "15m")
 SLUG = r"^[a-z0-9][a-z0-9-]*$"
 NAME = r"^[a-z_][a-z0-9_]*$"
+
+
+class PanelKind(Protocol):
+    """What the spec checks of a panel type (panels/kind.py's `PanelType` is one)."""
+
+    options: type[BaseModel]  # its `options:`
+    queries: bool  # it reads queries of its own
+    click: object | None  # what a click on it means, if it reports clicks
+
+
+# The panel types a spec may name, filled by panels/ when it is imported: the types read the spec,
+# so the spec does not import them.
+PANEL_TYPES: dict[str, PanelKind] = {}
+
+
+def panel_kinds() -> dict[str, PanelKind]:
+    if not PANEL_TYPES:
+        raise RuntimeError("No panel types are registered: import panels before reading specs.")
+    return PANEL_TYPES
 
 
 class Strict(BaseModel):
@@ -117,7 +136,7 @@ def mentions(text: str | None, variable: str) -> bool:
 
 class Panel(Strict):
     id: str = Field(pattern=SLUG)
-    type: str  # one of panels/' types (`panels.TYPES`)
+    type: str  # one of PANEL_TYPES
     title: str
     description: str = ""
     datasource: str = "prometheus"
@@ -152,36 +171,30 @@ class Panel(Strict):
     @field_validator("type")
     @classmethod
     def _type(cls, value: str) -> str:
-        from panels import TYPES
-
-        if value not in TYPES:
-            raise ValueError(f"{value!r} is not a panel type; one of: {', '.join(TYPES)}")
+        if value not in panel_kinds():
+            raise ValueError(f"{value!r} is not a panel type; one of: {', '.join(PANEL_TYPES)}")
         return value
 
     @field_validator("options", mode="before")
     @classmethod
     def _options(cls, value: Any, info: ValidationInfo) -> Any:
-        # Imported here: panel types import the spec.
-        from panels import options_for
-
         kind = info.data.get("type")
         if kind is None:
             return value  # the type's own error says what is wrong
-        return options_for(kind).model_validate(value or {})
+        return panel_kinds()[kind].options.model_validate(value or {})
 
     _shift = field_validator("time_shift", "relative_time")(checked_duration)
 
     @model_validator(mode="after")
     def _needs_queries(self) -> Panel:
-        from panels import panel_type
-
-        kind = panel_type(self.type)
+        kind = panel_kinds()[self.type]
         if kind.queries and not self.queries:
             raise ValueError(f"a {self.type} panel needs at least one query")
         if self.clickable and kind.click is None:
+            clickable = ", ".join(name for name, k in PANEL_TYPES.items() if k.click is not None)
             raise ValueError(
                 f"a {self.type} panel reports no clicks: drilldown and cross_filter need a chart "
-                "that does (timeseries, bar, pie, heatmap, funnel, treemap, geomap)"
+                f"that does ({clickable})"
             )
         values = [t.value for t in self.thresholds]
         if values and values[0] is not None:

@@ -1,61 +1,71 @@
-"""A dashboard's state in the URL, with Grafana's parameter names:
-`?from=now-24h&to=now&refresh=30s&var-service=api&var-service=web`."""
+"""A dashboard's state as its URL carries it, with Grafana's parameter names:
+`?from=now-24h&to=now&refresh=30s&var-service=api&var-service=web`.
+
+urls.py writes and reads it (`urls.view_query`, `urls.view_state`) and the page's store holds it
+(`to_dict`, view/resolve.py `store_state`), all from the fields below: each scalar field is one
+parameter (its `param`; a field without one is a parameter of its own name) and the variables
+are `var-<name>`, so a new field travels in both without more code.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from urllib.parse import urlencode
+from dataclasses import dataclass, field, fields, replace
 
 from data.spec import REFRESH_CHOICES, Dashboard
 from data.timerange import TimeRange
 
 
 @dataclass(frozen=True)
+class Param:
+    """A scalar field as a URL parameter."""
+
+    name: str  # in the URL and in the page's store
+    default: str = ""  # the Dashboard attribute that holds its default ("": the field's own)
+    choices: tuple[str, ...] = ()  # what it may be (anything else is its default)
+
+
+def _param(name: str, default: str = "", choices: tuple[str, ...] = ()):
+    return field(default="", metadata={"param": Param(name, default, choices)})
+
+
+VARIABLE_PREFIX = "var-"
+STORE_VARIABLES = "vars"  # the variables' key in the page's store
+
+
+@dataclass(frozen=True)
 class ViewState:
-    time_from: str
-    time_to: str
-    refresh: str
+    """A dashboard's state as asked. A field left empty is the dashboard's default: a link may
+    set one variable alone (`?var-service=api`)."""
+
+    time_from: str = _param("from", default="time_from")
+    time_to: str = _param("to", default="time_to")
+    refresh: str = _param("refresh", default="refresh", choices=REFRESH_CHOICES)
     variables: dict[str, list[str]] = field(default_factory=dict)
 
-    @classmethod
-    def from_query(cls, dashboard: Dashboard, query: dict) -> ViewState:
-        """From Dash's parsed query string (a repeated key gives a list)."""
+    @staticmethod
+    def params() -> list[tuple[str, Param]]:
+        """(field, parameter) of every scalar field."""
+        return [
+            (f.name, f.metadata.get("param") or Param(f.name))
+            for f in fields(ViewState)
+            if f.name != "variables"
+        ]
 
-        def one(key: str, default: str) -> str:
-            value = query.get(key, default)
-            return str(value[-1] if isinstance(value, list) else value) or default
-
-        refresh = one("refresh", dashboard.refresh)
-        if refresh not in REFRESH_CHOICES:
-            refresh = dashboard.refresh
-        variables = {}
-        for key, value in query.items():
-            if key.startswith("var-"):
-                variables[key[4:]] = (
-                    [str(v) for v in value] if isinstance(value, list) else [str(value)]
-                )
-        return cls(
-            one("from", dashboard.time_from), one("to", dashboard.time_to), refresh, variables
-        )
+    def over(self, dashboard: Dashboard) -> ViewState:
+        """This state with the fields it leaves empty set to the dashboard's defaults."""
+        defaults = {
+            name: getattr(dashboard, param.default)
+            for name, param in self.params()
+            if param.default and not getattr(self, name)
+        }
+        return replace(self, **defaults)
 
     def time_range(self, fiscal_start: int = 1) -> TimeRange:
         """`fiscal_start`: the month the deployment's fiscal years start in (FISCAL_YEAR_START)."""
         return TimeRange.parse(self.time_from, self.time_to, fiscal_start=fiscal_start)
 
-    def query_string(self) -> str:
-        pairs = [("from", self.time_from), ("to", self.time_to), ("refresh", self.refresh)]
-        for name, values in self.variables.items():
-            pairs.extend((f"var-{name}", v) for v in values)
-        return "?" + urlencode(pairs)
-
     def to_dict(self) -> dict:
-        return {
-            "from": self.time_from,
-            "to": self.time_to,
-            "refresh": self.refresh,
-            "vars": self.variables,
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict) -> ViewState:
-        return cls(data["from"], data["to"], data["refresh"], dict(data.get("vars", {})))
+        """As the page's store holds it."""
+        out: dict = {p.name: getattr(self, name) for name, p in self.params()}
+        out[STORE_VARIABLES] = self.variables
+        return out

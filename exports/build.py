@@ -6,11 +6,12 @@ from __future__ import annotations
 from concurrent.futures import Executor
 from datetime import UTC, datetime
 
+from data.drilldown import DetailRows
 from data.errors import ErrorKind
 from data.spec import Panel
 from exports.figures import default_size, for_image, message_figure
 from exports.kaleido_engine import ENGINE, Image
-from exports.panel_csv import NO_DATA, csv_text
+from exports.panel_csv import NO_DATA, csv_text, frame_csv
 from exports.report import layout_report, overlay, typeset
 from exports.view import PanelExport, fetch, fetch_all
 from panels import panel_type
@@ -34,10 +35,11 @@ class ExportError(Exception):
         self.status = status
 
 
-def filename(view: View, fmt: str, panel: Panel | None = None) -> str:
-    """`system-health_request-rate_20261122-2150.png`: dashboard, panel, end of the range (UTC)."""
+def filename(view: View, fmt: str, panel: Panel | None = None, what: str = "") -> str:
+    """`system-health_request-rate_20261122-2150.png`: dashboard, panel, what of it (a detail
+    page's `rows`), end of the range (UTC)."""
     end = datetime.fromtimestamp(view.time_range.end, UTC).strftime("%Y%m%d-%H%M")
-    parts = [view.dashboard.slug, *([panel.id] if panel else []), end]
+    parts = [view.dashboard.slug, *([panel.id] if panel else []), *([what] if what else []), end]
     return "_".join(parts) + f".{fmt}"
 
 
@@ -91,6 +93,13 @@ def panel_data_csv(view: View, panel: Panel) -> tuple[str, bool]:
         return NO_DATA, False
     rows = panel_type(panel.type).rows(export.model)
     return csv_text(rows, export.data.truncated), export.data.truncated
+
+
+def detail_csv(rows: DetailRows) -> tuple[str, bool]:
+    """A detail page's rows as CSV, and whether they were cut at the row limit (the CSV then
+    ends saying how many of how many it holds)."""
+    cut = len(rows.frame) < rows.total
+    return frame_csv(rows.frame, rows.said(len(rows.frame)) if cut else None), cut
 
 
 def report_pdf(view: View, pool: Executor, generated_by: str, *, timeout: float) -> bytes:

@@ -1,7 +1,8 @@
 """A panel's CSV: the rows its type says it shows (panels/<type>.py `rows`), the numbers of the
 page and the image, unformatted, units in the headers (`time,api (req/s),web (req/s)`), times in
 ISO 8601 UTC, decimals without float noise (28692.88, not 28692.879999999986). A result cut at
-the row limit ends with a comment line saying so, in the page's words."""
+the row limit ends with a comment line saying so, in the page's words. A detail page's rows
+(`frame_csv`) the same way."""
 
 from __future__ import annotations
 
@@ -23,12 +24,17 @@ def _plain(values: pd.Series) -> pd.Series:
     return values.map(lambda v: float(f"{v:.12g}") if pd.notna(v) else v)
 
 
-def csv_text(rows: Rows, truncated: bool = False) -> str:
-    frame = rows.frame.copy()
+def frame_csv(frame: pd.DataFrame, note: str | None = None) -> str:
+    """`frame` as CSV, ending with a comment line `note` (what the rows are short of)."""
+    frame = frame.copy()
     for column in frame.columns:
         if pd.api.types.is_datetime64_any_dtype(frame[column]):
             frame[column] = _iso(frame[column])
         elif pd.api.types.is_float_dtype(frame[column]):
             frame[column] = _plain(frame[column])
     text = frame.to_csv(index=False, lineterminator="\n")
-    return text + f"# {TRUNCATED_NOTE}\n" if truncated else text
+    return text + f"# {note}\n" if note else text
+
+
+def csv_text(rows: Rows, truncated: bool = False) -> str:
+    return frame_csv(rows.frame, TRUNCATED_NOTE if truncated else None)

@@ -1,6 +1,6 @@
-"""What an export draws: each panel's data for a resolved view (view.resolve: the dashboard over
-one time range with its variables resolved as on its page, for the viewer's scope), through the
-shared cache, and its display model (panels.display): the same the page draws."""
+"""What an export draws: each panel's data for a resolved view (view/resolve.py: the dashboard
+over one time range with its variables resolved as on its page, for the viewer's scope), through
+the shared cache, and its display model (panels/display.py): the same the page draws."""
 
 from __future__ import annotations
 
@@ -24,8 +24,7 @@ class PanelExport:
 
 def fetch(view: View, panel: Panel) -> PanelExport:
     data = panel_data(view, panel)
-    model = panel_model(view, data) if data.status not in ("error", "empty") else None
-    return PanelExport(data, model)
+    return PanelExport(data, panel_model(view, data))
 
 
 def fetch_all(view: View, pool: Executor) -> list[PanelExport]:

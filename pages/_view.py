@@ -1,10 +1,12 @@
 """The dashboard page's layout, shared by `/d/<slug>` and its kiosk form `/embed/<slug>`: the state
 store (time range, refresh, variables; the embed token), the refresh timers, the toolbar and the
-empty panel cards that the panel callback fills. The request is resolved through view.resolve:
+empty panel cards that the panel callback fills. The request is resolved once (view/resolve.py):
 variables locked for the viewer (bound to a user attribute, or fixed by the embed link) take
 their locked values whatever the URL says, and option lists are the viewer's scope's."""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import dash_bootstrap_components as dbc
 from dash import dcc, html
@@ -13,16 +15,14 @@ import urls
 from auth.access import Viewer, may_view
 from auth.users import User
 from components.annotate import annotate_form
-from components.dashboard_view import export_query, grid, header, refresh_ms, toolbar
+from components.dashboard_view import grid, header, refresh_ms, toolbar
 from components.drill_view import breadcrumb, filter_chips
-from data.drilldown import safe_back
 from data.errors import DataSourceError
 from data.spec import Dashboard
 from data.timerange import TimeRangeError
-from data.urlstate import ViewState
 from data.variables import ALL, VariableError, resolve, shows_all
 from services import services
-from view.resolve import View, ViewDenied, authorise, resolve_view
+from view.resolve import View, ViewDenied, resolve_view
 
 
 def forbidden(what: str) -> dbc.Alert:
@@ -39,31 +39,32 @@ def trail(query: dict, dashboard: Dashboard, titles: dict[str, str]) -> list:
     """The breadcrumb of a drill-down: the dashboard it came from (`back`), then this one."""
     raw = query.get("back")
     prefix = services().settings.url_prefix
-    back = safe_back(raw[-1] if isinstance(raw, list) else raw, prefix)
-    if back is None:
+    back = urls.safe_back(raw[-1] if isinstance(raw, list) else raw, prefix)
+    found = urls.where(prefix, back) if back is not None else None
+    if found is None:
         return []
-    slug = urls.place(urls.relative(prefix, back.split("?")[0]) or "").slug
-    return [breadcrumb([(titles.get(slug, "Back"), back), (dashboard.title, None)])]
+    return [breadcrumb([(titles.get(found[0].slug, "Back"), back), (dashboard.title, None)])]
 
 
 def _resolved(
     viewer: Viewer | None, slug: str, query: dict, users_only: bool
 ) -> tuple[View, list[str]]:
     """The view the URL asks for; what it got wrong is shown as notes over the defaults."""
-    dashboard = authorise(viewer, slug, users_only=users_only)
-    asked = ViewState.from_query(dashboard, query)
+    asked = urls.view_state(query)
     problems = []
     try:
-        asked.time_range(services().settings.fiscal_year_start)
+        return resolve_view(viewer, slug, asked, users_only=users_only), problems
     except TimeRangeError as exc:
         problems.append(f"Time range: {exc}. Showing the dashboard's default range instead.")
-        asked = ViewState(dashboard.time_from, dashboard.time_to, asked.refresh, asked.variables)
+        asked = replace(asked, time_from="", time_to="")
+    except VariableError as exc:
+        problems.append(f"{exc}. Showing the default values instead.")
+        asked = replace(asked, variables={})
     try:
         return resolve_view(viewer, slug, asked, users_only=users_only), problems
     except VariableError as exc:
         problems.append(f"{exc}. Showing the default values instead.")
-    defaults = ViewState(asked.time_from, asked.time_to, asked.refresh, {})
-    return resolve_view(viewer, slug, defaults, users_only=users_only), problems
+    return resolve_view(viewer, slug, replace(asked, variables={}), users_only=users_only), problems
 
 
 def dashboard_layout(
@@ -97,7 +98,7 @@ def dashboard_layout(
         for v in dashboard.variables
         if v.name in view.values
     }
-    store_view = ViewState(state.time_from, state.time_to, state.refresh, shown)
+    store_view = replace(state, variables=shown)
     store = {"slug": dashboard.slug, **store_view.to_dict()}
     if embed_token is not None:
         store["embed"] = embed_token
@@ -118,7 +119,7 @@ def dashboard_layout(
         and shown.get(v.name) not in (None, [ALL])
         and sorted(shown[v.name]) != sorted(defaults.get(v.name, []))
     }
-    export = export_query(store_view, embed_token)
+    export = urls.export_query(store_view, embed_token)
     if embed_token is not None:
         body = [*notes, grid(dashboard, only=panel_id, export=export)]
     else:

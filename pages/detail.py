@@ -1,10 +1,11 @@
 """`/d/<slug>/detail/<panel>?...&category=...&series=...&bucket=...`: the rows behind a clicked
 bar or point, from the panel's drilldown SQL with everything bound as parameters: the dashboard's
-time range and variables (those locked for the viewer win), and what was clicked; the rows are
-read for the viewer's scope like every panel. Users only: embed links do not drill. A
-breadcrumb leads back up to the dashboard as it was."""
+variables (those locked for the viewer win), the panel's own window (or the clicked bucket), and
+what was clicked; the rows are read for the viewer's scope like every panel (view/detail.py).
+Users only: embed links do not drill. A breadcrumb leads back up to the dashboard as it was; the
+page says how many rows there are when it shows the first ROW_LIMIT, and its CSV has them all."""
 
-from urllib.parse import urlencode
+from datetime import UTC, datetime
 
 import dash
 import dash_ag_grid as dag
@@ -14,15 +15,12 @@ from dash import html
 import urls
 from auth.access import current_viewer
 from components.drill_view import breadcrumb, detail_title
-from data.drilldown import detail_params
 from data.errors import DataSourceError
-from data.panel_data import render_sql
-from data.sql import SQLSource
-from data.urlstate import ViewState
 from pages._view import refused
 from panels.table import header, readable_times
 from services import services
-from view.resolve import INPUT_ERRORS, ViewDenied, authorise, resolve_view
+from view.detail import detail_of
+from view.resolve import INPUT_ERRORS, ViewDenied, resolve_view
 
 dash.register_page(
     __name__, path_template="/d/<slug>/detail/<panel>", name="Detail", nav=False, order=9
@@ -50,49 +48,37 @@ def _rows_grid(frame) -> dag.AgGrid:
 
 
 def layout(slug: str = "", panel: str = "", **query):
+    prefix = services().settings.url_prefix
     try:
-        dashboard = authorise(current_viewer(), slug, users_only=True)
-    except ViewDenied as exc:
-        return refused(exc)
-    spec = dashboard.panel(panel)
-    if spec is None or spec.drilldown is None or not spec.drilldown.sql:
-        return dbc.Alert(f"Panel {panel!r} has no rows to drill into.", color="warning")
-    asked = ViewState.from_query(dashboard, query)
-    when = ""
-    try:
-        view = resolve_view(current_viewer(), slug, asked, users_only=True)
-        point = detail_params(query, view.time_range)
-        if query.get("bucket"):
-            when = f"from {point['bucket_start']:%Y-%m-%d %H:%M} UTC"
-        params = {**view.query_values, **point}
-        source: SQLSource = view.layer.source(spec.drilldown.datasource, SQLSource)
-        sql = render_sql(spec.drilldown.sql, source.dialect)
-        result = view.layer.sql(
-            spec.drilldown.datasource, sql, view.time_range, params=params, ttl=60
-        )
-        body = _rows_grid(result.value.frame)
-        count = f"{min(len(result.value.frame), ROW_LIMIT):,} rows"
+        view = resolve_view(current_viewer(), slug, urls.view_state(query), users_only=True)
+        detail = detail_of(view, panel, query)
     except ViewDenied as exc:
         return refused(exc)
     except INPUT_ERRORS as exc:
-        body, count = dbc.Alert(str(exc), color="danger"), ""
+        return dbc.Alert(str(exc), color="danger", className="m-3")
     except DataSourceError as exc:
-        body, count = dbc.Alert(exc.message, color="danger"), ""
-    back_query = urlencode(
-        [("from", asked.time_from), ("to", asked.time_to)]
-        + [(f"var-{k}", v) for k, vs in asked.variables.items() for v in vs]
-    )
-    prefix = services().settings.url_prefix
-    title = detail_title(spec.drilldown.title or spec.title, query.get("category"),
-                         query.get("series"), when)  # fmt: skip
+        return dbc.Alert(exc.message, color="danger", className="m-3")
+    point, rows = detail.point, detail.rows
+    when = ""
+    if point.bucket_start is not None:
+        when = f"from {datetime.fromtimestamp(point.bucket_start, UTC):%Y-%m-%d %H:%M} UTC"
+    title = detail_title(detail.panel.drilldown.title or detail.panel.title, point.category,
+                         point.series, when)  # fmt: skip
+    back = urls.dashboard(prefix, slug, view.asked)
+    csv = urls.detail_rows(prefix, slug, panel, view.asked, point)
     return html.Div(
         [
-            breadcrumb(
-                [(dashboard.title, urls.dashboard(prefix, slug, back_query)), (title, None)]
-            ),
+            breadcrumb([(view.dashboard.title, back), (title, None)]),
             html.H2(title, className="h5"),
-            html.P(count, className="small text-muted mb-2"),
-            body,
+            html.P(
+                [
+                    html.Span(rows.said(ROW_LIMIT), className="detail-count"),
+                    " · ",
+                    html.A("CSV", href=csv, className="detail-csv", title="Every row, as CSV"),
+                ],
+                className="small text-muted mb-2",
+            ),
+            _rows_grid(rows.frame),
         ],
         className="drill-detail",
         **{"data-panel": panel},

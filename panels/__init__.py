@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from data.spec import PANEL_TYPES
 from panels import (
     alerts,
     bar,
@@ -31,7 +32,7 @@ from panels import (
     timeseries,
     treemap,
 )
-from panels.kind import Options, PanelType
+from panels.kind import PanelType
 
 KINDS: dict[str, PanelType] = {
     module.KIND.name: module.KIND
@@ -58,14 +59,11 @@ KINDS: dict[str, PanelType] = {
     )
 }
 TYPES = tuple(KINDS)
+PANEL_TYPES.update(KINDS)  # what the spec accepts
 
 
 def panel_type(name: str) -> PanelType:
     return KINDS[name]
-
-
-def options_for(name: str) -> type[Options]:
-    return KINDS[name].options
 
 
 def _code_digest() -> str:

@@ -1,5 +1,5 @@
-"""A panel of a resolved view (view.resolve), from its data to its display model: what the page,
-every export and the table view draw from, the same way."""
+"""A panel of a resolved view (view/resolve.py), from its data to its display model: what the
+page, every export, the table view and the lint draw from, the same way."""
 
 from __future__ import annotations
 
@@ -13,19 +13,26 @@ from view.resolve import View
 
 
 def panel_data(view: View, panel: Panel) -> PanelData:
-    """The panel's data through the shared cache, for the view's scope and variables."""
-    return fetch_panel(
-        view.layer, view.dashboard, panel, view.time_range, view.query_values, ttl=view.ttl
-    )
+    """The panel's data over its window (`View.window`), through the shared cache, for the
+    view's scope and variables."""
+    try:
+        window = view.window(panel)
+    except DataSourceError as exc:
+        return PanelData.failed(panel, view.dashboard.slug, exc)
+    return fetch_panel(view.layer, view.dashboard, panel, window, view.query_values, ttl=view.ttl)
 
 
 def panel_model(view: View, data: PanelData) -> Model | None:
-    """The display model of data that loaded; None, with `data` marked as failed, when what the
-    panel reads besides queries (alerts) fails."""
+    """The display model of `data`; None when there is nothing to show (the data failed or is
+    empty), with `data` marked as failed when what the panel reads besides queries (alerts)
+    fails."""
+    if data.status in ("error", "empty"):
+        return None
     kind = panel_type(data.panel.type)
     annotations = None
     if kind.annotated:
-        annotations = fetch_annotations(view.layer, view.dashboard, data.time_range, view.notes)
+        notes = view.notes.frame(view.dashboard.slug, data.time_range)
+        annotations = fetch_annotations(view.layer, view.dashboard, data.time_range, notes)
     context = Context(data.time_range, data.window, view.prefix, annotations, view)
     try:
         return kind.build(data, context)

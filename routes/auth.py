@@ -9,6 +9,7 @@ server-side session on every login; `next` only ever to a local path.
 from __future__ import annotations
 
 import math
+from functools import partial
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, Response, redirect, render_template, request, session
@@ -38,13 +39,14 @@ def safe_next(target: str | None) -> str | None:
 
 
 def landing(user: User) -> str:
-    """Where a user lands after login: the first of their teams' default dashboards."""
+    """Where a user lands after login: the first of their teams' default dashboards, or home."""
+    prefix = services().settings.url_prefix
     dashboards = services().dashboards
     for team in user.teams:
         for dashboard in dashboards.values():
             if team in dashboard.landing_for and user.may_view(dashboard):
-                return f"d/{dashboard.slug}"
-    return ""
+                return urls.dashboard(prefix, dashboard.slug)
+    return urls.page(prefix)
 
 
 def client_ip() -> str:
@@ -54,7 +56,6 @@ def client_ip() -> str:
 def _page(status: int = 200, message: str = "", tone: str = "danger", **form) -> Response:
     html = render_template(
         "login.html",
-        prefix=services().settings.url_prefix,
         csrf_token=generate_csrf(),
         message=message,
         tone=tone,
@@ -67,7 +68,9 @@ def _page(status: int = 200, message: str = "", tone: str = "danger", **form) ->
 @blueprint.get("/login")
 def login_form():
     if current_user.is_authenticated:
-        return redirect(safe_next(request.args.get("next")) or services().settings.url_prefix)
+        return redirect(
+            safe_next(request.args.get("next")) or urls.page(services().settings.url_prefix)
+        )
     message = request.args.get("reason") == "ended" and "Your session has ended; log in again."
     return _page(message=message or "", tone="info", next=request.args.get("next", ""))
 
@@ -101,8 +104,7 @@ def login_submit():
     session_id = services().sessions.start(user, ip)
     login_user(services().sessions.user(session_id))
     limiter.settle(attempt, "ok")
-    prefix = services().settings.url_prefix
-    return redirect(safe_next(form["next"]) or prefix + landing(user))
+    return redirect(safe_next(form["next"]) or landing(user))
 
 
 @blueprint.post("/logout")
@@ -119,8 +121,16 @@ def logout():
     return redirect(urls.page(services().settings.url_prefix, "login"))
 
 
+def template_urls() -> dict:
+    """The app's URLs in the plain pages' templates (login, messages): `asset("app.css")`,
+    `page("login")`, built by urls.py as everywhere."""
+    prefix = services().settings.url_prefix
+    return {"asset": partial(urls.asset, prefix), "page": partial(urls.page, prefix)}
+
+
 def install(server: Flask) -> None:
     settings = services().settings
+    server.context_processor(template_urls)
     manager = LoginManager()
     manager.init_app(server)
     manager.session_protection = None  # sessions are server-side rows; see auth/users.py
@@ -136,4 +146,4 @@ def install(server: Flask) -> None:
         SESSION_COOKIE_NAME="teamdash_session",
         WTF_CSRF_TIME_LIMIT=None,  # tied to the session instead
     )
-    server.register_blueprint(blueprint, url_prefix=settings.url_prefix.rstrip("/") or None)
+    server.register_blueprint(blueprint, url_prefix=urls.mount(settings.url_prefix))

@@ -1,27 +1,30 @@
-"""Export downloads: `GET /export/<slug>/<panel-id>.png|svg|csv` and `GET /export/<slug>.pdf`.
+"""Export downloads: `GET /export/<slug>/<panel-id>.png|svg|csv`, `GET /export/<slug>.pdf`, and
+a detail page's rows, `GET /export/<slug>/<panel-id>/rows.csv` (users only, as detail pages are).
 
 The time range and variables come from the query string as on `/d/<slug>` (from, to, var-NAME),
-resolved through view.resolve: values locked for the viewer (bound to a user attribute, or fixed by
-an embed link) win, and the data is read for the viewer's scope. PNG and SVG take `width` and
-`height` (CSS pixels) and PNG `scale`. The guard has authenticated the request (a session, or an
-embed link's token as `?token=`) and checked the dashboard; view.resolve checks again. Every
-export, made or failed, goes to the audit log.
+resolved once through view/resolve.py: values locked for the viewer (bound to a user attribute,
+or fixed by an embed link) win, and the data is read for the viewer's scope. PNG and SVG take
+`width` and `height` (CSS pixels) and PNG `scale`. The guard has authenticated the request (a
+session, or an embed link's token as `?token=`) and checked the dashboard; the view checks again.
+Every export goes to the audit log whatever its outcome, a failure nobody foresaw included (a
+500 that says so; the traceback goes to the app's log).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Blueprint, Response, g, jsonify, request
+from flask import Blueprint, Response, current_app, g, jsonify, request
 
+import urls
 from auth.access import Viewer
 from data.errors import DataSourceError, ErrorKind
 from data.panel_data import TRUNCATED_NOTE
-from data.urlstate import ViewState
 from exports.build import (
     MEDIA_TYPES,
     PANEL_FORMATS,
     ExportError,
+    detail_csv,
     filename,
     panel_data_csv,
     panel_image,
@@ -29,7 +32,8 @@ from exports.build import (
 )
 from exports.kaleido_engine import ExportEngineError
 from services import services
-from view.resolve import INPUT_ERRORS, View, ViewDenied, authorise, resolve_view
+from view.detail import detail_of
+from view.resolve import INPUT_ERRORS, View, ViewDenied, resolve_view
 
 blueprint = Blueprint("exports", __name__)
 TRUNCATED_HEADER = "X-Teamdash-Truncated"  # a CSV cut at the row limit says so here too
@@ -76,12 +80,11 @@ def _image_size(fmt: str) -> tuple[tuple[int, int] | None, float]:
     return size, scale
 
 
-def _view(slug: str, viewer: Viewer) -> View:
+def _view(slug: str, viewer: Viewer, *, users_only: bool = False) -> View:
     """The export's view: the dashboard as the viewer may see it, in the URL's state."""
-    dashboard = authorise(viewer, slug)
     try:
-        asked = ViewState.from_query(dashboard, request.args.to_dict(flat=False))
-        return resolve_view(viewer, slug, asked)
+        asked = urls.view_state(request.args.to_dict(flat=False))
+        return resolve_view(viewer, slug, asked, users_only=users_only)
     except INPUT_ERRORS as exc:
         raise ExportError(str(exc), 400) from None
     except DataSourceError as exc:
@@ -89,22 +92,28 @@ def _view(slug: str, viewer: Viewer) -> View:
         raise ExportError(f"Variable options could not be loaded: {exc.message}", status) from None
 
 
-def _audited(viewer: Viewer, target: str, fmt: str, make: Callable[[], Response]) -> Response:
-    # The query as asked, without the embed token (a credential: never kept).
-    asked = {k: v for k, v in request.args.to_dict(flat=False).items() if k != "token"}
-    detail: dict = {"format": fmt, "query": asked}
+UNFORESEEN = (
+    "The export failed in a way the app did not foresee; it is logged. Try again, or tell an "
+    "admin the time it happened."
+)
+
+
+def _made(viewer: Viewer, target: str, make: Callable[[Viewer], Response]) -> Response:
+    """`make`'s download, or the error that says why not."""
     try:
-        response = make()
+        return make(viewer)
     except (ExportError, ExportEngineError) as exc:
-        response = _error(exc.status, exc.message)
-    outcome = "ok" if response.status_code == 200 else "error"
-    if outcome == "error":
-        detail["status"] = response.status_code
-    ip = request.remote_addr or ""
-    services().audit.record(
-        "export", viewer.name, target=target, outcome=outcome, ip=ip, detail=detail
-    )
-    return response
+        return _error(exc.status, exc.message)
+    except DataSourceError as exc:
+        return _error(403 if exc.kind == ErrorKind.SCOPE else 502, exc.message)
+    except ViewDenied as exc:
+        if exc.status == 403:
+            services().audit.record("forbidden", viewer.name, target=target, outcome="denied",
+                                   ip=request.remote_addr or "")  # fmt: skip
+        return _error(exc.status, exc.message)
+    except Exception:  # noqa: BLE001 (any other failure is still answered and audited)
+        current_app.logger.exception("export %s failed", target)
+        return _error(500, UNFORESEEN)
 
 
 def _download(body: bytes | str, fmt: str, name: str, headers: dict | None = None) -> Response:
@@ -114,18 +123,21 @@ def _download(body: bytes | str, fmt: str, name: str, headers: dict | None = Non
 
 
 def _exported(target: str, fmt: str, make: Callable[[Viewer], Response]) -> Response:
-    """`make`'s download for the request's viewer (the guard's, checked again through
-    view.resolve), audited whatever the outcome."""
+    """`make`'s download for the request's viewer (the guard's, checked again through the
+    view), audited whatever the outcome."""
     viewer = g.get("viewer")
     if viewer is None:  # the guard refuses these first; this holds if a route escapes it
         return _error(401, "Log in first, or use a valid embed link.")
-    try:
-        return _audited(viewer, target, fmt, lambda: make(viewer))
-    except ViewDenied as exc:
-        if exc.status == 403:
-            services().audit.record("forbidden", viewer.name, target=target, outcome="denied",
-                                   ip=request.remote_addr or "")  # fmt: skip
-        return _error(exc.status, exc.message)
+    response = _made(viewer, target, make)
+    # The query as asked, without the embed token (a credential: never kept).
+    asked = {k: v for k, v in request.args.to_dict(flat=False).items() if k != "token"}
+    detail: dict = {"format": fmt, "query": asked}
+    outcome = "ok" if response.status_code == 200 else "error"
+    if outcome == "error":
+        detail["status"] = response.status_code
+    services().audit.record("export", viewer.name, target=target, outcome=outcome,
+                            ip=request.remote_addr or "", detail=detail)  # fmt: skip
+    return response
 
 
 @blueprint.get("/export/<slug>/<panel_id>.<fmt>")
@@ -158,3 +170,15 @@ def dashboard_report(slug: str) -> Response:
         return _download(pdf, "pdf", filename(view, "pdf"))
 
     return _exported(slug, "pdf", make)
+
+
+@blueprint.get(f"/export/<slug>/<panel_id>/{urls.DETAIL_ROWS}.csv")
+def detail_rows(slug: str, panel_id: str) -> Response:
+    def make(viewer: Viewer) -> Response:
+        view = _view(slug, viewer, users_only=True)
+        detail = detail_of(view, panel_id, request.args.to_dict(flat=False))
+        body, cut = detail_csv(detail.rows)
+        headers = {TRUNCATED_HEADER: detail.rows.said(len(detail.rows.frame))} if cut else {}
+        return _download(body, "csv", filename(view, "csv", detail.panel, "rows"), headers)
+
+    return _exported(f"{slug}/{panel_id}/{urls.DETAIL_ROWS}", "csv", make)

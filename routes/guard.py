@@ -22,10 +22,9 @@ too.
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs, quote, urlsplit
+from urllib.parse import urlsplit
 
 from dash import Dash
-from dash.exceptions import UnsupportedRelativePath
 from flask import Response, g, jsonify, redirect, render_template, request
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
@@ -38,7 +37,7 @@ from callbacks.access import PAGE_URL, STORE, Access, Bound, registry
 from routes.timing import callback_label
 from services import services
 
-OPEN = ("assets/", "_dash-component-suites/", "_favicon.ico", "login", "healthz", "metrics")
+DASH_BOOT = ("_dash-layout", "_dash-dependencies")  # what a page asks Dash for as it starts
 ROUTER_OUTPUT = ".._pages_content.children..._pages_store.data.."
 PAGE_LOCATION = ("_pages_location", "pathname"), ("_pages_location", "search")
 ROUTER_ACCESS = Access(embed=True)
@@ -46,7 +45,7 @@ MAX_JSON_DEPTH = 32
 
 
 def _token_in_query(query: str) -> str | None:
-    values = parse_qs(query.lstrip("?")).get("token")
+    values = urls.query_value(query, "token")
     return values[-1] if values else None
 
 
@@ -112,18 +111,19 @@ class Guard:
 
     def check(self) -> Response | None:
         rel = self.relative(request.path)
-        if rel is None or rel.startswith(OPEN):
+        place = urls.place(rel) if rel is not None else None
+        if place is None or place.kind in ("static", "open"):
             return None
-        as_json = rel.startswith(("_dash-", "export/"))
+        as_json = place.kind in ("callback", "dash", "export")
         try:
-            if rel == "_dash-update-component":
+            if place.kind == "callback":
                 g.viewer = self.check_callback()
-            elif rel in ("_dash-layout", "_dash-dependencies"):
+            elif place.kind == "dash" and place.rest in DASH_BOOT:
                 g.viewer = self.user() or self.embed_referrer()
-            elif rel.startswith("_dash-"):
+            elif place.kind == "dash":
                 g.viewer = self.logged_in()
-            elif rel.startswith("export/"):
-                g.viewer = self.check_export(rel)
+            elif place.kind == "export":
+                g.viewer = self.check_export(place)
             else:
                 return self.check_page(rel)
         except Refused as refusal:
@@ -139,10 +139,10 @@ class Guard:
     def embed_referrer(self) -> Viewer:
         """The grant of the embed page a Dash boot request comes from (same origin)."""
         referrer = urlsplit(request.referrer or "")
-        rel = self.relative(referrer.path)
+        found = urls.where(self.prefix, referrer.path)
         token = _token_in_query(referrer.query)
         same_site = not referrer.netloc or referrer.netloc == request.host
-        if rel is None or urls.place(rel).kind != "embed" or token is None or not same_site:
+        if found is None or found[0].kind != "embed" or token is None or not same_site:
             raise Refused(401, "Log in first: no session, or it has ended.")
         return self.grant(token)
 
@@ -179,9 +179,8 @@ class Guard:
 
     def page_token(self, href) -> str | None:
         """The token of an embed page's address."""
-        parts = urlsplit(href if isinstance(href, str) else "")
-        rel = self.relative(parts.path)
-        return _token_in_query(parts.query) if rel and urls.place(rel).kind == "embed" else None
+        found = urls.where(self.prefix, href)
+        return _token_in_query(found[1]) if found and found[0].kind == "embed" else None
 
     def callback_viewer(self, bound: Bound, access: Access) -> Viewer:
         store = bound.value(STORE)
@@ -205,14 +204,14 @@ class Guard:
 
     def check_router(self, bound: Bound) -> Viewer:
         """The pages router: its page is the path Dash hands it (its first argument), read as
-        Dash reads it; an embed page's token is in the query it hands it (its second)."""
+        Dash reads it (urls.relative); an embed page's token is in the query it hands it (its
+        second)."""
         pathname, search = (bound.value(dependency) for dependency in PAGE_LOCATION)
-        try:
-            rel = self.app.strip_relative_path(pathname) if isinstance(pathname, str) else None
-        except UnsupportedRelativePath:
-            raise Refused(400, "That page is not part of this app.") from None
-        if rel is None:
+        if not isinstance(pathname, str):
             raise Refused(400, "The page request names no page; reload the page.")
+        rel = self.relative(pathname)
+        if rel is None:
+            raise Refused(400, "That page is not part of this app.")
         if urls.place(rel).kind == "embed":
             token = _token_in_query(search) if isinstance(search, str) else None
             grant = self.grant(token or "")
@@ -234,10 +233,10 @@ class Guard:
 
     # Exports and pages -----------------------------------------------------------------------
 
-    def check_export(self, rel: str) -> Viewer:
+    def check_export(self, place: urls.Place) -> Viewer:
         token = request.args.get("token")
         viewer = self.grant(token) if token is not None else self.logged_in()
-        slug = urls.place(rel).slug
+        slug = place.slug
         dashboard = services().dashboards.get(slug)
         if dashboard is not None and not may_view(viewer, dashboard):
             raise self.forbidden(viewer, f"dashboard {slug!r}")
@@ -256,9 +255,7 @@ class Guard:
                 return None
             user = self.user()
             if user is None:
-                target = request.full_path.rstrip("?")
-                login = urls.page(self.prefix, "login")
-                return redirect(f"{login}?next={quote(target, safe='/')}")
+                return redirect(urls.login(self.prefix, request.full_path.rstrip("?")))
             g.viewer = user
             self.check_path(user, rel)
         except Refused as refusal:

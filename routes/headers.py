@@ -11,6 +11,7 @@ from __future__ import annotations
 from dash import Dash
 from flask import request
 
+import urls
 from services import services
 
 
@@ -37,21 +38,19 @@ def install(app: Dash) -> None:
     embed_ancestors = " ".join(["'self'", *settings.embed_allowed_origins])
     embed_policy = policy(hashes, embed_ancestors)
     page_policy = policy(hashes, "'none'")
-    embed_path = settings.url_prefix + "embed/"
-    data_paths = tuple(
-        settings.url_prefix + p for p in ("_dash-update-component", "_dash-layout", "export/")
-    )
 
     @app.server.after_request
     def secure(response):
         headers = response.headers
-        embedded = request.path.startswith(embed_path)
+        rel = urls.relative(settings.url_prefix, request.path)
+        kind = urls.place(rel).kind if rel is not None else None
+        embedded = kind == "embed"
         headers["Content-Security-Policy"] = embed_policy if embedded else page_policy
         if not embedded:
             headers["X-Frame-Options"] = "DENY"
         headers["X-Content-Type-Options"] = "nosniff"
         headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
-        if response.mimetype == "text/html" or request.path.startswith(data_paths):
+        if response.mimetype == "text/html" or kind in ("callback", "dash", "export"):
             # Pages and data are per user: never kept by a shared cache or the browser's.
             headers["Cache-Control"] = "no-store"
         return response

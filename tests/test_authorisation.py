@@ -209,15 +209,24 @@ def test_aut022_an_embed_link_opens_its_panels_and_nothing_else(app):
 def test_aut022b_under_a_prefix_the_router_checks_the_page_dash_will_show(
     prometheus, warehouse_sqlite, tmp_path
 ):
-    """Dash strips `/td` from `/tdadmin/users` too, and shows the admin page: so does the guard."""
+    """Dash would strip `/td` from `/tdadmin/users` too, and show the admin page: the guard reads
+    a page's path as urls.py does (slashes around it stripped as Dash strips them), and refuses
+    one outside the prefix."""
     prefixed = create_app(settings_for(prometheus, warehouse_sqlite, tmp_path, url_prefix="/td/"))
     add_user(prefixed, "sally", "viewer", ("sales",))
     client = client_for(prefixed, None)
     login(client, "sally", prefix="/td/")
-    for path in ("/td/admin/users", "/tdadmin/users", "/tdd/system-health", "/td/d/system-health"):
+    for path, status in (
+        ("/td/admin/users", 403),
+        ("/td//admin/users/", 403),
+        ("/td/d/system-health", 403),
+        ("/td//d/system-health/", 403),
+        ("/tdadmin/users", 400),
+        ("/tdd/system-health", 400),
+    ):
         request = route_request(path)
         answer = client.post("/td/_dash-update-component", json=request)
-        assert answer.status_code == 403, (path, answer.status_code)
+        assert answer.status_code == status, (path, answer.status_code)
     outside = client.post("/td/_dash-update-component", json=route_request("/elsewhere"))
     assert outside.status_code == 400
 

@@ -27,7 +27,7 @@ from werkzeug.serving import make_server
 
 from app import create_app
 from data.dashboards import load_all
-from data.panel_data import fetch_panel
+from data.panel_data import fetch_panel, panel_window
 from data.timerange import TimeRange
 from data.variables import as_query_values, resolve
 from services import services
@@ -102,13 +102,9 @@ def panel_frame(app, slug: str, panel_id: str, query: dict[str, str]):
         layer = services().data
         values, _ = resolve(layer, dashboard, {})
         time_range = TimeRange.parse(query["from"], query["to"])
-        return fetch_panel(
-            layer,
-            dashboard,
-            dashboard.panel(panel_id),
-            time_range,
-            as_query_values(values, dashboard),
-        )
+        panel = dashboard.panel(panel_id)
+        window = panel_window(layer, panel, time_range)
+        return fetch_panel(layer, dashboard, panel, window, as_query_values(values, dashboard))
 
 
 def test_exp001_time_series_csv_is_the_panels_data_with_units(app, boss, past_hours):

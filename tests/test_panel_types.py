@@ -20,6 +20,7 @@ import pytest
 import yaml
 from plotly.io.json import to_json_plotly
 
+import urls
 from app import create_app
 from auth.users import User
 from callbacks.panels import update_request
@@ -128,8 +129,7 @@ def test_typ001_every_panel_type_is_one_module_with_an_example_here():
 def _model(app, slug: str, panel_id: str, week: dict):
     with app.server.app_context():
         dashboard = services().dashboards[slug]
-        asked = ViewState.from_query(dashboard, {k: [v] for k, v in week.items()})
-        view = resolve_view(ADMIN, slug, asked)
+        view = resolve_view(ADMIN, slug, urls.view_state(week))
         data = panel_data(view, dashboard.panel(panel_id))
         return data, panel_model(view, data)
 
@@ -347,15 +347,10 @@ def test_typ003_the_pdf_and_svg_print_what_the_page_shows(app, week, slug):
 def test_typ004_a_click_on_a_sql_time_series_means_the_bucket_drawn(app):
     """The bars of a SQL time series are the step its query grouped by; a click's bucket is that
     step (it was Prometheus's 15 s over an hour, against SQL's 60 s)."""
-    from data.panel_data import panel_range, panel_window
-
     with app.server.app_context():
-        dashboard = services().dashboards["business-overview"]
-        panel = dashboard.panel("orders-trend")
-        time_range = panel_range(
-            panel, ViewState.from_query(dashboard, {"from": ["now-1h"]}).time_range()
-        )
-        window = panel_window(services().data, panel, time_range)
+        view = resolve_view(ADMIN, "business-overview", ViewState("now-1h"))
+        panel = view.dashboard.panel("orders-trend")
+        window = view.window(panel).query
         at = pd.Timestamp(window.start, unit="s", tz="UTC").isoformat()
         options = panel.options.model_copy(update={"bucket": None})  # the drawn step, then
         clicked = panel_type("timeseries").click(

@@ -22,7 +22,7 @@ from callbacks.panels import update_request
 from data.cache import make_cache
 from data.dashboards import load_all
 from data.datasources import DataLayer, build_sources, source_dialects
-from data.drilldown import detail_params
+from data.drilldown import Clicked, detail_params
 from data.errors import DataSourceError, ErrorKind
 from data.panel_data import panel_window, render_sql
 from data.promql import render as render_promql
@@ -147,7 +147,7 @@ def test_scp002_sales_performance_for_sales_eu_is_the_admins_eu_view(app, week):
     with app.server.app_context():
         layer = services().data
         funnel_panel = DASHBOARDS["sales-performance"].panel("funnel")
-        window = panel_window(layer, funnel_panel, TimeRange.parse(week["from"], week["to"]))
+        window = panel_window(layer, funnel_panel, TimeRange.parse(week["from"], week["to"])).query
         start, end = (pd.Timestamp(t, unit="s").to_pydatetime() for t in (window.start, window.end))
         truth = layer.sql(
             "warehouse",
@@ -363,7 +363,7 @@ def _params(slug: str, what: str, layer: DataLayer, week: TimeRange) -> dict:
     values, _ = resolve(layer, dashboard, {})
     params = as_query_values(values, dashboard)
     if what.endswith(" rows"):
-        params |= detail_params({"category": "DEU", "series": "EU"}, week)
+        params |= detail_params(Clicked(category="DEU", series="EU"), week)
     return params
 
 

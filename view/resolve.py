@@ -1,7 +1,8 @@
 """One authorisation point: a dashboard as one viewer may see it, over one time range, with its
-variables resolved. The dashboard page, the panel callbacks, the exports, the detail pages and
-the drill-down all resolve their request here and use what comes back; nothing reads a
-dashboard, a variable or a layer from the request after this.
+variables resolved and each panel's window. The dashboard page, the panel callbacks, the
+exports, the detail pages and the drill-down all resolve their request here (`resolve_view`,
+once) and use what comes back; nothing reads a dashboard, a variable, a window or a layer from
+the request after this.
 
 - The viewer may open the dashboard (ViewDenied otherwise), and may be required to be a user
   (detail pages, annotations: embed links do not reach them).
@@ -9,22 +10,25 @@ dashboard, a variable or a layer from the request after this.
   options (VariableError); values locked for the viewer win whatever was asked.
 - `layer` reads for the viewer's scope: every query of every panel, variable list, drill-down
   and export made through this view is restricted to it.
+- `window(panel)`: the panel's own range (after `relative_time`) and the step its points are
+  asked at: what the panel draws, and the bucket a click on it means.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from appdb.acks import AckStore
 from appdb.notes import AnnotationStore
 from auth.access import Viewer, locked_variables, may_view, scope_of
 from auth.users import User
 from data.datasources import DataLayer
+from data.panel_data import PanelWindow, panel_window
 from data.scopes import Scope
-from data.spec import REFRESH_CHOICES, Dashboard, Panel, refresh_seconds
+from data.spec import Dashboard, Panel, refresh_seconds
 from data.timerange import TimeRange, TimeRangeError
-from data.urlstate import ViewState
+from data.urlstate import STORE_VARIABLES, ViewState
 from data.variables import VariableError, as_query_values, resolve
 from services import services
 
@@ -51,7 +55,8 @@ class ViewDenied(Exception):
 class View:
     viewer: Viewer
     dashboard: Dashboard
-    state: ViewState  # the time range as asked; every variable's resolved values
+    state: ViewState  # as asked, the dashboard's defaults filled in; variables resolved
+    asked: ViewState  # as asked, the dashboard's defaults filled in: what links carry on
     time_range: TimeRange
     choices: dict[str, list[str]]  # each variable's options, as the viewer may see them
     locked: dict[str, list[str]]
@@ -75,6 +80,11 @@ class View:
     def ttl(self) -> float:
         """Cache lifetime: the dashboard's refresh interval."""
         return float(refresh_seconds(self.state.refresh) or 60)
+
+    def window(self, panel: Panel) -> PanelWindow:
+        """The panel's own range and step (DataSourceError when its datasource is not one the
+        step can be asked of)."""
+        return panel_window(self.layer, panel, self.time_range)
 
     def panel(self, panel_id: str) -> Panel:
         panel = self.dashboard.panel(panel_id)
@@ -105,26 +115,28 @@ def authorise(viewer: Viewer | None, slug: str, *, users_only: bool = False) -> 
 def resolve_view(
     viewer: Viewer | None, slug: str, asked: ViewState, *, users_only: bool = False
 ) -> View:
-    """The dashboard as `viewer` may see it in the state `asked` (from the URL or the page's
-    store). Raises ViewDenied, TimeRangeError, VariableError, or DataSourceError when variable
-    options cannot be loaded."""
+    """The dashboard as `viewer` may see it in the state `asked` (from the URL, `urls.view_state`,
+    or the page's store; what it leaves empty is the dashboard's default). Raises ViewDenied,
+    TimeRangeError, VariableError, or DataSourceError when variable options cannot be loaded."""
     return view_of(viewer, authorise(viewer, slug, users_only=users_only), asked)
 
 
 def view_of(viewer: Viewer | None, dashboard: Dashboard, asked: ViewState) -> View:
     """`dashboard` in the state `asked` for a viewer already authorised to open it (the lint
     reads files that are not loaded, as an admin)."""
+    asked = asked.over(dashboard)
     time_range = asked.time_range(services().settings.fiscal_year_start)
     scope = scope_of(viewer)
     layer = layer_for(viewer)
     locked = locked_variables(viewer, dashboard)
     values, choices = resolve(layer, dashboard, asked.variables, locked)
-    state = ViewState(asked.time_from, asked.time_to, asked.refresh, values)
+    state = replace(asked, variables=values)
     app = services()
     return View(
         viewer,
         dashboard,
         state,
+        asked,
         time_range,
         choices,
         locked,
@@ -137,18 +149,25 @@ def view_of(viewer: Viewer | None, dashboard: Dashboard, asked: ViewState) -> Vi
 
 
 def store_state(dashboard_store: object) -> tuple[str, ViewState]:
-    """(slug, state) from a dashboard page's `dash-state` store as the browser sends it back;
-    BadState when it is not what the page sent (the store is the browser's to change)."""
+    """(slug, state) from a dashboard page's `dash-state` store as the browser sends it back
+    (`ViewState.to_dict`'s, with the slug); BadState when it is not what the page sent (the
+    store is the browser's to change)."""
     if not isinstance(dashboard_store, Mapping):
         raise BadState("The page's state is missing; reload the page.")
-    slug, variables = dashboard_store.get("slug"), dashboard_store.get("vars") or {}
-    ends = [dashboard_store.get(k) for k in ("from", "to", "refresh")]
-    if not isinstance(slug, str) or not all(isinstance(v, str) for v in ends):
+    slug = dashboard_store.get("slug")
+    if not isinstance(slug, str):
         raise BadState("The page's state is malformed; reload the page.")
-    if ends[2] not in REFRESH_CHOICES:
-        raise BadState(f"{ends[2]!r} is not a refresh interval; reload the page.")
+    fields = {}
+    for name, param in ViewState.params():
+        value = dashboard_store.get(param.name)
+        if not isinstance(value, str):
+            raise BadState("The page's state is malformed; reload the page.")
+        if param.choices and value not in param.choices:
+            raise BadState(f"{value!r} is not a valid {param.name}; reload the page.")
+        fields[name] = value
+    variables = dashboard_store.get(STORE_VARIABLES) or {}
     if not isinstance(variables, Mapping) or not all(
         isinstance(v, list) and all(isinstance(x, str) for x in v) for v in variables.values()
     ):
         raise BadState("The page's variables are malformed; reload the page.")
-    return slug, ViewState(*ends, {str(k): list(v) for k, v in variables.items()})
+    return slug, ViewState(**fields, variables={str(k): list(v) for k, v in variables.items()})
