@@ -164,14 +164,16 @@ def external(path: str) -> str | None:
     return f"{origin}{path}" if origin else None
 
 
-def safe_back(target: str | None, prefix: str) -> str | None:
-    """A breadcrumb link back: only a path of this app."""
+def local(target: str | None, prefix: str) -> str | None:
+    """`target` if it is a path of this app (below `prefix`): where to go after login (`next`),
+    a breadcrumb's way back (`back`). `//evil.example`, `https://evil.example`,
+    `/\\evil.example`, white space and control characters are refused."""
     if not target or not target.startswith(prefix) or target.startswith("//"):
         return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or "\\" in target:
+    if "\\" in target or any(ord(c) < 32 or c.isspace() for c in target):
         return None
-    return target
+    parts = urlsplit(target)
+    return None if parts.scheme or parts.netloc else target
 
 
 # Reading ---------------------------------------------------------------------------------------

@@ -15,10 +15,10 @@ from datetime import UTC, datetime
 import pandas as pd
 
 from data.datasources import DataLayer
-from data.panel_data import render_sql
-from data.spec import Drilldown
-from data.sql import SQLSource
-from data.timerange import TimeRange
+from data.panel_data import PanelWindow, max_points, render_sql
+from data.spec import Panel
+from data.sql import SQLResult, SQLSource
+from data.timerange import QueryWindow
 
 MAX_VALUE = 200  # characters of a clicked value that travel in a URL
 
@@ -60,12 +60,12 @@ def as_time(value) -> float | None:
     return stamp.timestamp()
 
 
-def detail_params(point: Clicked, time_range: TimeRange) -> dict:
+def detail_params(point: Clicked, window: QueryWindow) -> dict:
     """The detail SQL's bound parameters for a clicked point: :category, :series,
-    :bucket_start and :bucket_end (naive UTC datetimes; the panel's whole window when no
-    bucket)."""
+    :bucket_start and :bucket_end (naive UTC datetimes; without a bucket, the panel's whole
+    window as its queries read it)."""
     start, end = point.bucket_start, point.bucket_end
-    bounds = (time_range.start if start is None else start, time_range.end if end is None else end)
+    bounds = (window.start if start is None else start, window.end if end is None else end)
     stamps = [datetime.fromtimestamp(b, UTC).replace(tzinfo=None) for b in bounds]
     return {
         "category": point.category,
@@ -89,15 +89,21 @@ class DetailRows:
 
 
 def detail_rows(
-    layer: DataLayer, drilldown: Drilldown, time_range: TimeRange, params: dict, ttl: float = 60
+    layer: DataLayer, panel: Panel, window: PanelWindow, params: dict, ttl: float = 60
 ) -> DetailRows:
-    """The rows of a drilldown's SQL, and their count (one query each, through the layer's scope
-    and cache like every other)."""
+    """The rows of a panel's drilldown SQL over its window (:start and :end as its queries have
+    them), and their count (one query each, through the layer's scope and cache like every
+    other)."""
+    drilldown = panel.drilldown
     source: SQLSource = layer.source(drilldown.datasource, SQLSource)
     sql = render_sql(drilldown.sql, source.dialect)
-    rows = layer.sql(drilldown.datasource, sql, time_range, params=params, ttl=ttl).value
+
+    def read(statement: str) -> SQLResult:
+        return layer.sql(drilldown.datasource, statement, window.time_range, params=params,
+                         max_points=max_points(panel), ttl=ttl).value  # fmt: skip
+
+    rows = read(sql)
     if not rows.truncated:
         return DetailRows(rows.frame, len(rows.frame))
-    counted = f"SELECT count(*) AS total FROM ({sql}) AS detail_rows"
-    total = layer.sql(drilldown.datasource, counted, time_range, params=params, ttl=ttl).value
+    total = read(f"SELECT count(*) AS total FROM ({sql}) AS detail_rows")
     return DetailRows(rows.frame, int(total.frame.iloc[0, 0]))

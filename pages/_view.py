@@ -39,7 +39,7 @@ def trail(query: dict, dashboard: Dashboard, titles: dict[str, str]) -> list:
     """The breadcrumb of a drill-down: the dashboard it came from (`back`), then this one."""
     raw = query.get("back")
     prefix = services().settings.url_prefix
-    back = urls.safe_back(raw[-1] if isinstance(raw, list) else raw, prefix)
+    back = urls.local(raw[-1] if isinstance(raw, list) else raw, prefix)
     found = urls.where(prefix, back) if back is not None else None
     if found is None:
         return []

@@ -363,7 +363,7 @@ def _params(slug: str, what: str, layer: DataLayer, week: TimeRange) -> dict:
     values, _ = resolve(layer, dashboard, {})
     params = as_query_values(values, dashboard)
     if what.endswith(" rows"):
-        params |= detail_params(Clicked(category="DEU", series="EU"), week)
+        params |= detail_params(Clicked(category="DEU", series="EU"), query_window(week))
     return params
 
 

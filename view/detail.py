@@ -27,6 +27,6 @@ def detail_of(view: View, panel_id: str, query: urls.Query) -> Detail:
     if drilldown is None or not drilldown.sql:
         raise ViewDenied(f"Panel {panel_id!r} has no rows to drill into.", 404)
     point = urls.clicked(query)
-    window = view.window(panel).time_range
-    params = {**view.query_values, **detail_params(point, window)}
-    return Detail(panel, point, detail_rows(view.layer, drilldown, window, params))
+    window = view.window(panel)
+    params = {**view.query_values, **detail_params(point, window.query)}
+    return Detail(panel, point, detail_rows(view.layer, panel, window, params))
