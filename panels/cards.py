@@ -20,25 +20,25 @@ def graph_id(slug: str, panel_id: str) -> dict:
     return {"type": "panel-graph", "slug": slug, "panel": panel_id}
 
 
-def graph_config(prefix: str) -> dict:
-    # Plotly fetches map outlines from a CDN unless told where they are: ours are under assets/.
-    return {
-        "displayModeBar": False,
-        "responsive": True,
-        "topojsonURL": urls.asset(prefix, "topojson/"),
-    }
+def graph_config(maps_under: str | None) -> dict:
+    config = {"displayModeBar": False, "responsive": True}
+    if maps_under is not None:
+        # Plotly fetches map outlines from a CDN unless told where they are: ours are assets.
+        config["topojsonURL"] = urls.asset(maps_under, "topojson/")
+    return config
 
 
-def chart(model: Model, figure: dict, summary: str, prefix: str = "/") -> html.Div:
+def chart(model: Model, figure: dict, summary: str, maps_under: str | None = None) -> html.Div:
     """A chart as the page shows it: the figure, clickable when the panel says what a click does,
-    inside a picture whose text alternative is the panel's summary."""
+    inside a picture whose text alternative is the panel's summary. `maps_under`: the prefix
+    (URL_PREFIX) of a map's outlines."""
     if model.panel.clickable:
         figure["layout"]["clickmode"] = "event"
     return html.Div(
         dcc.Graph(
             id=graph_id(model.slug, model.panel.id),
             figure=figure,
-            config=graph_config(prefix),
+            config=graph_config(maps_under),
             style={"height": f"{model.panel.height}px"},
             className="panel-graph",
         ),

@@ -84,7 +84,7 @@ def summary(model: GeomapModel) -> str:
 
 
 def card(model: GeomapModel):
-    return chart(model, figure(model), summary(model), prefix=model.prefix)
+    return chart(model, figure(model), summary(model), maps_under=model.prefix)
 
 
 def rows(model: GeomapModel) -> Rows:
