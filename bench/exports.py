@@ -41,7 +41,6 @@ from data.spec import TEAMS
 from demo.backfill import backfill
 from demo.promstack import PrometheusServer, free_port, write_config
 from demo.warehouse import build_warehouse
-from exports.build import figure_of
 from exports.figures import for_image
 from exports.kaleido_engine import ENGINE, Image
 from exports.report import layout_report, overlay, typeset
@@ -136,8 +135,7 @@ def pdf_stages(app, end: int, runs: int) -> dict[str, float]:
             lap("data")
             layout = layout_report(view, exports, "bench", datetime.now(UTC))
             images = [
-                Image(for_image(figure_of(s.export), s.export.data.panel, title=False), "pdf",
-                      *s.pixels)
+                Image(for_image(s.figure, s.export.data.panel, title=False), "pdf", *s.pixels)
                 for s in layout.slots
             ]  # fmt: skip
             lap("figures")

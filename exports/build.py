@@ -107,11 +107,7 @@ def report_pdf(view: View, pool: Executor, generated_by: str, *, timeout: float)
     exports = fetch_all(view, pool)
     layout = layout_report(view, exports, generated_by, datetime.now(UTC))
     images = [
-        Image(
-            for_image(figure_of(slot.export), slot.export.data.panel, title=False),
-            "pdf",
-            *slot.pixels,
-        )  # fmt: skip
+        Image(for_image(slot.figure, slot.export.data.panel, title=False), "pdf", *slot.pixels)
         for slot in layout.slots
     ]
     drawn = pool.submit(ENGINE.images, images, timeout) if images else None

@@ -2,9 +2,10 @@
 written and in UTC, variable values, when and by whom it was made), then every panel in the
 dashboard's order, one or two to a page, "page N of M" on every page.
 
-Two passes. reportlab lays out all the text (the cover, panel titles and descriptions, tables as
-real tables, text panels' Markdown, messages of panels without data) and leaves an empty slot
-for each figure, noting the page and position where the slot landed. kaleido draws each figure
+Each panel prints as its type says (panels/kind.py `pdf`): its figure, its rows as a table, or
+prose. Two passes. reportlab lays out all the text (the cover, panel titles and descriptions,
+tables as real tables, prose, messages of panels without data) and leaves an empty slot for
+each figure, noting the page and position where the slot landed. kaleido draws each figure
 as a one-page vector PDF at its slot's size, and pypdf lays each page over its slot. So text
 stays text (searchable and copyable) and charts stay vector.
 """
@@ -41,8 +42,8 @@ from reportlab.platypus import (
 
 from data.panel_data import TRUNCATED_NOTE
 from exports.view import PanelExport
-from panels import panel_type, text
-from panels.kind import Rows, window_words
+from panels import panel_type
+from panels.kind import Prose, Rows, window_words
 from panels.units import cell_text
 from view.resolve import View
 
@@ -94,6 +95,7 @@ class Slot:
     """Room for one figure; where it landed once laid out (page from 1, points from bottom left)."""
 
     export: PanelExport
+    figure: dict
     width: float
     height: float
     page: int = 0
@@ -257,35 +259,36 @@ def _table(rows: Rows) -> list[Flowable]:
 TEXT_STYLES = {"heading": "title", "paragraph": "body", "item": "body", "code": "cell"}
 
 
-def _text(model) -> list[Flowable]:
-    """A text panel's blocks, formatted as on the page (bold, lists, headings)."""
+def _prose(prose: Prose) -> list[Flowable]:
+    """Text blocks, formatted as on the page (bold, lists, headings)."""
     return [
-        Paragraph(("• " if kind == "item" else "") + markup, STYLES[TEXT_STYLES[kind]])
-        for kind, markup in text.blocks(model)
+        Paragraph(("• " if style == "item" else "") + markup, STYLES[TEXT_STYLES[style]])
+        for style, markup in prose.blocks
     ]
 
 
 def layout_report(
     view: View, exports: list[PanelExport], generated_by: str, generated_at: datetime
 ) -> ReportLayout:
-    """The report's flowables: the cover, then each panel as text, a table or a figure slot."""
+    """The report's flowables: the cover, then each panel as its type prints it (panels/kind.py
+    `pdf`): a figure slot, a table or text; its message when it has no data."""
     layout = ReportLayout(_cover(view, generated_by, generated_at))
     for export in exports:
         data = export.data
         heading = _heading(export)
-        kind = panel_type(data.panel.type)
-        if export.model is None:
+        block = panel_type(data.panel.type).pdf(export.model) if export.model else None
+        if block is None:
             message = data.error if data.status == "error" else "No data in this time range."
             layout.story.append(
                 KeepTogether([*heading, Paragraph(escape(message or ""), STYLES["body"])])
             )
-        elif kind.pdf == "table":
-            layout.story.append(KeepTogether([*heading, *_table(kind.rows(export.model))]))
-        elif kind.pdf == "text":
-            layout.story.append(KeepTogether([*heading, *_text(export.model)]))
+        elif isinstance(block, Rows):
+            layout.story.append(KeepTogether([*heading, *_table(block)]))
+        elif isinstance(block, Prose):
+            layout.story.append(KeepTogether([*heading, *_prose(block)]))
         else:
             tall = data.panel.height >= TALL_PANEL
-            slot = Slot(export, CONTENT_WIDTH, FULL_SLOT if tall else HALF_SLOT)
+            slot = Slot(export, block.figure, CONTENT_WIDTH, FULL_SLOT if tall else HALF_SLOT)
             layout.slots.append(slot)
             layout.story.append(KeepTogether([*heading, _SlotFlowable(slot)]))
         layout.story.append(Spacer(1, 16))

@@ -1,5 +1,6 @@
 """Lint rules on panels as drawn from their data: what the figure and the rows of the panel's
-display model show (panels/<type>.py), so every type is checked the same way."""
+display model show (panels/<type>.py), the same way for every type, then what a type checks of
+itself (`PanelType.lint`)."""
 
 from __future__ import annotations
 
@@ -7,23 +8,19 @@ import numpy as np
 import pandas as pd
 
 from data.panel_data import PanelData
-from data.spec import Panel
 from lint import Finding
 from panels import panel_type
-from panels.kind import Model
+from panels.checks import same_colour
+from panels.kind import Flag, Model
 from panels.units import format_value
 
 
 def legend_colors(figure: dict) -> dict[str, str]:
-    """The colour of each series a reader tells apart by colour: legend entries and pie slices
-    (not the dotted earlier period, which shares its series' colour, nor threshold lines)."""
+    """The colour of each legend entry (not the dotted earlier period, which shares its
+    series' colour, nor threshold lines)."""
     colors: dict[str, str] = {}
     for trace in figure.get("data", []):
         marker = trace.get("marker") or {}
-        if trace.get("type") == "pie":
-            labels = [str(v) for v in trace.get("labels", [])]
-            colors.update(zip(labels, marker.get("colors", []), strict=False))
-            continue
         line = trace.get("line") or {}
         if trace.get("showlegend") is False or line.get("dash") in ("dot", "dash"):
             continue
@@ -33,81 +30,50 @@ def legend_colors(figure: dict) -> dict[str, str]:
     return colors
 
 
-def color_findings(slug: str, panel: Panel, figure: dict) -> list[Finding]:
-    by_color: dict[str, list[str]] = {}
-    for name, tint in legend_colors(figure).items():
-        by_color.setdefault(tint.lower(), []).append(name)
-    return [
-        Finding(
-            slug,
-            panel.id,
-            "same-colour",
-            f"{' and '.join(repr(n) for n in names)} are drawn in one colour ({tint}): give the "
-            "series fewer than twelve values, or split the panel",
-        )
-        for tint, names in by_color.items()
-        if len(names) > 1
-    ]
-
-
-def comparison_findings(slug: str, data: PanelData, figure: dict) -> list[Finding]:
-    """A time series with a time_shift draws the earlier period dotted; one that read an earlier
-    period and drew none promises a comparison the reader cannot see (SQL's text dates were
-    dropped that way). An earlier period with no data has nothing to draw."""
-    panel = data.panel
-    if panel.type != "timeseries" or not panel.time_shift:
-        return []
-    if all(frame.tidy.empty for frame in data.previous):
-        return []
-    dotted = [t for t in figure.get("data", []) if (t.get("line") or {}).get("dash") == "dot"]
-    if dotted:
-        return []
-    return [
-        Finding(
-            slug,
-            panel.id,
-            "comparison-not-drawn",
-            f"time_shift {panel.time_shift} read the earlier period but drew none: its x column "
-            "must be times (or dates as text) for the period to move onto this one",
-        )
-    ]
-
-
 def _numbers(frame: pd.DataFrame, column) -> np.ndarray:
     values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
     return values[~np.isnan(values)]
 
 
-def scale_findings(slug: str, panel: Panel, model: Model) -> list[Finding]:
-    kind = panel_type(panel.type)
+def scale_flags(model: Model) -> list[Flag]:
+    """What the numbers it shows (its rows) say of its scale: percent on a 0-1 unit, a value
+    past the panel's `max` (off a dial, past a bar's end, above an axis)."""
+    kind, panel = panel_type(model.panel.type), model.panel
     if kind.rows is None:
         return []
     rows = kind.rows(model)
     found = []
     for column, unit in rows.units.items():
         values = _numbers(rows.frame, column)
-        if unit == "percentunit" and len(values) and values.max() > 1.0001:
-            found.append(
-                Finding(
-                    slug,
-                    panel.id,
-                    "percent-scale",
-                    f"{column!r} reaches {values.max():g} on a 0-1 scale "
-                    f"({format_value(values.max(), unit)}): the query returns percent, so make "
-                    "the unit percent, or divide by 100",
-                )
-            )
-        if panel.type in ("gauge", "bargauge") and panel.max is not None and len(values):
-            top = values.max()
-            if top > panel.max:
-                found.append(
-                    Finding(
-                        slug,
-                        panel.id,
-                        "gauge-over-max",
-                        f"reads {format_value(top, panel.unit, panel.decimals)} on a dial that "
-                        f"ends at {format_value(panel.max, panel.unit, panel.decimals)}: raise "
-                        "max, or show the value as a share of its target",
-                    )
-                )
+        if not len(values):
+            continue
+        top = values.max()
+        if unit == "percentunit" and top > 1.0001:
+            found.append((
+                "percent-scale",
+                f"{column!r} reaches {top:g} on a 0-1 scale ({format_value(top, unit)}): the "
+                "query returns percent, so make the unit percent, or divide by 100",
+            ))  # fmt: skip
+        if panel.max is not None and unit == panel.unit and top > panel.max:
+            found.append((
+                "over-max",
+                f"reads {format_value(top, unit, panel.decimals)} on a scale that ends at "
+                f"{format_value(panel.max, unit, panel.decimals)}: raise max, or show the value "
+                "as a share of its target",
+            ))  # fmt: skip
     return found
+
+
+def drawn_flags(data: PanelData, model: Model) -> list[Flag]:
+    """Every rule on a panel as drawn."""
+    kind = panel_type(model.panel.type)
+    found = scale_flags(model)
+    if kind.figure is not None:
+        found += same_colour(legend_colors(kind.figure(model)))
+    if kind.lint is not None:
+        found += kind.lint(model, data)
+    return found
+
+
+def panel_findings(slug: str, data: PanelData, model: Model) -> list[Finding]:
+    return [Finding(slug, data.panel.id, rule, text) for rule, text in drawn_flags(data, model)]

@@ -3,17 +3,12 @@ default view as an admin sees it (the data the datasources hold now)."""
 
 from __future__ import annotations
 
-import json
-
-from plotly.io.json import to_json_plotly
-
 from auth.users import User
 from data.spec import TEAMS, Dashboard
 from data.urlstate import ViewState
 from lint import Finding
-from lint.drawn import color_findings, comparison_findings, scale_findings
+from lint.drawn import panel_findings
 from lint.spec import spec_findings
-from panels import panel_type
 from panels.display import panel_data, panel_model
 from view.resolve import view_of
 
@@ -33,12 +28,7 @@ def drawn_findings(dashboard: Dashboard) -> list[Finding]:
                 Finding(dashboard.slug, panel.id, "panel-error", data.error or "the panel failed")
             )
             continue
-        kind = panel_type(panel.type)
-        if kind.figure is not None:
-            figure = json.loads(to_json_plotly(kind.figure(model)))
-            found += color_findings(dashboard.slug, panel, figure)
-            found += comparison_findings(dashboard.slug, data, figure)
-        found += scale_findings(dashboard.slug, panel, model)
+        found += panel_findings(dashboard.slug, data, model)
     return found
 
 

@@ -142,6 +142,6 @@ KIND = PanelType(
     card=card,
     rows=rows,
     figure=figure,
-    pdf="table",
+    pdf=rows,
     queries=False,
 )

@@ -7,8 +7,10 @@
   labels, colours, thresholds, comparisons), free of Dash and plotly;
 - from that model only: `figure` (the PNG/SVG/PDF image, a plotly dict; the page draws it too),
   `card` (the page's component, when it is more than that chart), `rows` (the numbers it
-  shows: the CSV and the "View as table"), `summary` (one line for screen readers), and
-  `click` (what a click on a point means);
+  shows: the CSV and the "View as table"), `summary` (one line for screen readers), `pdf`
+  (what the PDF report prints: its figure, unless the type says `Rows` as a table or `Prose`),
+  `click` (what a click on a point means), and `lint` (what the lint checks of this type
+  besides what it checks of every type, panels/checks.py);
 - which exports it offers follows from those: no Export menu item that cannot work.
 
 Page and exports cannot disagree: they draw one model.
@@ -18,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
@@ -106,7 +108,25 @@ class Rows:
         return cls(pd.DataFrame({key: names, column: values}), {column: panel.unit})
 
 
+@dataclass(frozen=True)
+class Prose:
+    """Text as the PDF report prints it: (style, markup) blocks, style one of heading,
+    paragraph, item (of a list), code; markup reportlab's (<b>, <i>, <font>, escaped text)."""
+
+    blocks: list[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class Picture:
+    """A figure as the PDF report prints it: drawn by the export browser, as vector."""
+
+    figure: dict
+
+
+PdfBlock = Picture | Rows | Prose
 ClickReader = Callable[[Panel, dict, QueryWindow], Clicked]
+# (rule, message): what the lint finds of a panel as drawn.
+Flag = tuple[str, str]
 
 
 @dataclass(frozen=True)
@@ -118,17 +138,23 @@ class PanelType:
     card: Callable[[Any], Any] | None = None  # None: its figure, as a chart with its summary
     rows: Callable[[Any], Rows] | None = None
     figure: Callable[[Any], dict] | None = None
-    pdf: Literal["figure", "table", "text"] = "figure"  # how the PDF report prints it
+    pdf: Callable[[Any], PdfBlock] | None = None  # None: its figure
     click: ClickReader | None = None
+    lint: Callable[[Any, PanelData], list[Flag]] | None = None
     queries: bool = True  # False: it reads no queries of its own (text, alerts)
     annotated: bool = False  # it draws the dashboard's annotations (deployments, notes)
 
     def __post_init__(self) -> None:
         if self.card is None:
             object.__setattr__(self, "card", self._chart)
+        if self.pdf is None:
+            object.__setattr__(self, "pdf", self._picture)
 
     def _chart(self, model: Model):
         return chart(model, self.figure(model), self.summary(model))
+
+    def _picture(self, model: Model) -> Picture:
+        return Picture(self.figure(model))
 
     @property
     def exports(self) -> tuple[str, ...]:

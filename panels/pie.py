@@ -14,8 +14,9 @@ from data.panel_data import PanelData
 from data.spec import Panel
 from data.timerange import QueryWindow
 from panels.axes import is_time
+from panels.checks import same_colour
 from panels.figures import escaped_figure
-from panels.kind import Context, Model, Options, PanelType, Rows
+from panels.kind import Context, Flag, Model, Options, PanelType, Rows
 from panels.numbers import latest_by_series, totals_by_category
 from panels.theme import base_layout, series_colors
 from panels.units import format_value
@@ -88,4 +89,11 @@ def click(_panel: Panel, point: dict, _window: QueryWindow) -> Clicked:
     return Clicked(category=text_of(point.get("label") or point.get("x")))
 
 
-KIND = PanelType("pie", PieOptions, build, summary, rows=rows, figure=figure, click=click)
+def lint(model: PieModel, _data: PanelData) -> list[Flag]:
+    """Slices are told apart by their colours."""
+    return same_colour(series_colors(model.labels))
+
+
+KIND = PanelType(
+    "pie", PieOptions, build, summary, rows=rows, figure=figure, click=click, lint=lint
+)

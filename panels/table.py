@@ -215,5 +215,5 @@ def figure(model: TableModel) -> dict:
 
 
 KIND = PanelType(
-    "table", TableOptions, build, summary, card=card, rows=rows, figure=figure, pdf="table"
+    "table", TableOptions, build, summary, card=card, rows=rows, figure=figure, pdf=rows
 )

@@ -13,7 +13,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from data.panel_data import PanelData
-from panels.kind import Context, Model, Options, PanelType
+from panels.kind import Context, Model, Options, PanelType, Prose
 
 _PARSER = MarkdownIt("commonmark", {"html": False})
 _TAGS = {
@@ -106,8 +106,8 @@ def _inline(tokens: list[Token]) -> str:
     return "".join(out)
 
 
-def blocks(model: TextModel) -> list[tuple[str, str]]:
-    """(kind, markup) of each block as the PDF prints it: heading, paragraph, item, code."""
+def prose(model: TextModel) -> Prose:
+    """Each block as the PDF prints it: heading, paragraph, item, code."""
     out, kind, depth = [], "paragraph", 0
     for token in model.tokens:
         if token.type == "heading_open":
@@ -121,7 +121,7 @@ def blocks(model: TextModel) -> list[tuple[str, str]]:
             kind = "paragraph"
         elif token.type in ("fence", "code_block"):
             out.append(("code", escape(token.content).replace("\n", "<br/>")))
-    return out
+    return Prose(out)
 
 
 def summary(model: TextModel) -> str:
@@ -135,4 +135,4 @@ def summary(model: TextModel) -> str:
     return f"{model.panel.title}: {words[:200]}"
 
 
-KIND = PanelType("text", Options, build, summary, card=card, pdf="text", queries=False)
+KIND = PanelType("text", Options, build, summary, card=card, pdf=prose, queries=False)

@@ -21,7 +21,7 @@ from data.spec import Panel
 from data.timerange import QueryWindow, checked_duration, parse_duration
 from panels.axes import GRID, chart_layout, coordinates, display_unit, epoch_ms, is_time
 from panels.figures import escaped_figure, hline, typed, vrect
-from panels.kind import Context, Model, Options, PanelType, Rows
+from panels.kind import Context, Flag, Model, Options, PanelType, Rows
 from panels.theme import color, series_colors
 from panels.units import axis_format, format_value, headed
 
@@ -271,6 +271,21 @@ def click(panel: Panel, point: dict, window: QueryWindow) -> Clicked:
     return Clicked(series=series, bucket_start=moment, bucket_end=moment + size)
 
 
+def lint(model: TimeSeriesModel, data: PanelData) -> list[Flag]:
+    """An earlier period read (time_shift) and not drawn dotted: the reader is promised a
+    comparison that is not there (SQL's dates as text were once dropped that way)."""
+    panel = model.panel
+    if not panel.time_shift or model.previous or all(f.tidy.empty for f in data.previous):
+        return []
+    return [
+        (
+            "comparison-not-drawn",
+            f"time_shift {panel.time_shift} read the earlier period but drew none: its x column "
+            "must be times (or dates as text) for the period to move onto this one",
+        )
+    ]
+
+
 KIND = PanelType(
     "timeseries",
     TimeSeriesOptions,
@@ -279,5 +294,6 @@ KIND = PanelType(
     rows=rows,
     figure=figure,
     click=click,
+    lint=lint,
     annotated=True,
 )
