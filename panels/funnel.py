@@ -80,15 +80,15 @@ def summary(model: FunnelModel) -> str:
 
 
 def rows(model: FunnelModel) -> Rows:
-    value = headed("value", model.panel.unit)
+    value, share = headed("value", model.panel.unit), headed("share of the first", "percentunit")
     frame = pd.DataFrame(
         {
             "stage": model.stages,
             value: model.values,
-            "share of the first": [model.share(n) for n in range(len(model.values))],
+            share: [model.share(n) for n in range(len(model.values))],
         }
     )
-    return Rows(frame, {value: model.panel.unit, "share of the first": "percentunit"})
+    return Rows(frame, {value: model.panel.unit, share: "percentunit"})
 
 
 def click(_panel: Panel, point: dict, _window: QueryWindow) -> Clicked:

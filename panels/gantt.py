@@ -15,6 +15,7 @@ from data.panel_data import PanelData
 from panels.figures import escape_text, escaped_figure, vline
 from panels.kind import Context, Model, Options, PanelType, Rows
 from panels.theme import BAD, NEUTRAL, OK, base_layout
+from panels.units import headed
 
 STATUS_COLORS = {
     "done": OK,
@@ -112,11 +113,12 @@ def summary(model: GanttModel) -> str:
 
 
 def rows(model: GanttModel) -> Rows:
+    progress = headed("progress", "percent")  # as the bars print it: 100%
     frame = pd.DataFrame(
         [(p.name, p.start, p.end, p.status, p.progress) for p in model.phases],
-        columns=["name", "start", "end", "status", "progress (%)"],
+        columns=["name", "start", "end", "status", progress],
     )
-    return Rows(frame, {"progress (%)": "none"})
+    return Rows(frame, {progress: "percent"})
 
 
 KIND = PanelType("gantt", GanttOptions, build, summary, rows=rows, figure=figure)

@@ -82,7 +82,13 @@ def figure(model: HistogramModel) -> dict:
                 "name": name,
                 "opacity": 0.8,
                 "marker": {"color": tints[name]},
-                "hovertemplate": "%{y}<extra></extra>",
+                # The bin's edges, as the CSV has them: 77.9 – 79.01: 12.
+                "customdata": [
+                    f"{format_value(lo, panel.unit, panel.decimals)} – "
+                    f"{format_value(hi, panel.unit, panel.decimals)}"
+                    for lo, hi, _ in bins
+                ],
+                "hovertemplate": "%{customdata}: %{y}<extra></extra>",
             }
             for name, bins in by_series.items()
         ]

@@ -80,9 +80,13 @@ def card(model: ValueModel) -> html.Div:
         html.Div(model.shown.text, className="stat-value", style={"color": model.shown.color})
     ]
     if model.change is not None:
+        panel = model.panel
+        earlier = format_value(model.change.previous, panel.unit, panel.decimals)
         children.append(
             html.Span(
-                model.change.text, className=f"panel-change small {MOOD_CLASS[model.change.mood]}"
+                model.change.text,
+                className=f"panel-change small {MOOD_CLASS[model.change.mood]}",
+                title=f"{panel.time_shift} earlier: {earlier}",  # the number it compares with
             )
         )
     if model.target is not None:
