@@ -17,6 +17,7 @@ import threading
 import time
 import xml.etree.ElementTree as ET
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -403,3 +404,41 @@ def test_exp020_csv_decimals_carry_no_float_noise():
         "2026-11-23T11:00:00Z,0.3,4",
         "2026-11-23T12:00:00Z,,5",
     ]
+
+
+def _flawed_rows(_model):
+    raise IndexError("list index out of range")  # as the alerts panel's CSV once did
+
+
+@pytest.fixture
+def flawed_type():
+    """A panel type whose CSV fails in a way nobody foresaw, registered as any type is, for the
+    length of a test."""
+    from data.spec import PANEL_TYPES
+    from panels import KINDS
+    from panels.gauge import KIND as gauge
+
+    kind = replace(gauge, name="flawed", rows=_flawed_rows)
+    KINDS["flawed"] = PANEL_TYPES["flawed"] = kind
+    yield kind
+    del KINDS["flawed"], PANEL_TYPES["flawed"]
+
+
+def test_exp021_an_export_failing_unforeseen_says_so_and_is_audited(
+    prometheus, warehouse_sqlite, tmp_path, flawed_type
+):
+    folder = tmp_path / "dashboards"
+    folder.mkdir()
+    (folder / "flawed.yaml").write_text(
+        "slug: flawed\ntitle: Flawed\nteams: [sre]\nrows:\n  - panels:\n"
+        "      - {id: up, type: flawed, title: Up, queries: [{expr: 'max(up)', instant: true}]}\n"
+    )
+    app = create_app(settings_for(prometheus, warehouse_sqlite, tmp_path, dashboards_dir=folder))
+    add_user(app, "boss", "admin", ())
+    response = client_for(app, "boss").get("/export/flawed/up.csv?from=now-1h")
+    assert response.status_code == 500
+    assert "did not foresee" in response.get_json()["error"]
+    with app.server.app_context():
+        event = services().audit.events(action="export", actor="boss")[0]
+    assert (event.target, event.outcome, event.detail["status"]) == ("flawed/up", "error", 500)
+    assert event.detail["query"] == {"from": ["now-1h"]}
