@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import insert, select
 
-from appdb.schema import alert_acks
+from appdb.schema import Store, alert_acks
 from data.alerts import Alert
 
 
@@ -22,10 +22,7 @@ class Ack:
     at: datetime
 
 
-class AckStore:
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-
+class AckStore(Store):
     def acknowledge(self, alert: Alert, comment: str, author: str) -> Ack:
         ack = Ack(comment=comment, author=author, at=datetime.now(UTC))
         with self.engine.begin() as db:

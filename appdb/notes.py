@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pandas as pd
-from sqlalchemy import Engine, delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 
-from appdb.schema import annotations
+from appdb.schema import Store, annotations
 from data.annotations import COLUMNS
 from data.timerange import TimeRange
 
@@ -43,11 +43,8 @@ def _note(row) -> Note:
     return Note(row.dashboard, _utc(row.time), _utc(row.end), row.text, tags, row.author, row.id)
 
 
-class AnnotationStore:
+class AnnotationStore(Store):
     """Annotations added from the UI by operators and admins, per dashboard."""
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
 
     def add(self, note: Note) -> int:
         with self.engine.begin() as db:

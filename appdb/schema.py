@@ -135,6 +135,13 @@ def _upgrade(engine: Engine) -> None:
             index.create(engine, checkfirst=True)
 
 
+class Store:
+    """Rows of the app's database (users, sessions, audit, notes, ...), through its engine."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+
 def connect(url: str) -> Engine:
     """The state database's engine, with every table created."""
     try:

@@ -13,9 +13,9 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy import func, insert, select, update
 
-from appdb.schema import audit
+from appdb.schema import Store, audit
 
 ACTIONS = (
     "login",
@@ -47,10 +47,7 @@ class Event:
     detail: dict
 
 
-class AuditLog:
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-
+class AuditLog(Store):
     def record(
         self,
         action: str,

@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import Engine, insert, select, update
 
-from appdb.schema import embed_links
+from appdb.schema import Store, embed_links
 from auth.users import ATTRIBUTE
 from data.spec import Dashboard
 from data.timerange import TimeRangeError, format_duration, parse_duration
@@ -98,40 +98,46 @@ def _link(row) -> EmbedLink:
     )
 
 
-class EmbedLinks:
+class EmbedLinks(Store):
     def __init__(self, engine: Engine, secret: str, max_ttl: float) -> None:
-        self.engine = engine
+        super().__init__(engine)
         self.max_ttl = max_ttl
         self._signer = URLSafeSerializer(secret, salt=SALT)
 
     def create(
         self,
-        slug: str,
-        ttl: float,
+        dashboard: Dashboard,
+        ttl: str,
         creator: str,
         variables: dict[str, list[str]] | None = None,
         scopes: dict[str, str] | None = None,
     ) -> tuple[str, EmbedLink]:
-        """A new link: (its token, its record)."""
-        if ttl <= 0:
+        """A new link to `dashboard`, valid for `ttl` (8h, 7d), locking `variables` and reading
+        for `scopes`: (its token, its record)."""
+        try:
+            seconds = parse_duration((ttl or "").strip())
+        except TimeRangeError as exc:
+            raise EmbedLinkError(str(exc)) from None
+        if seconds <= 0:
             raise EmbedLinkError("a link must be valid for some time, e.g. 8h")
-        if ttl > self.max_ttl:
+        if seconds > self.max_ttl:
             raise EmbedLinkError(
-                f"{format_duration(ttl)} is longer than a link may live "
+                f"{format_duration(seconds)} is longer than a link may live "
                 f"(EMBED_MAX_TTL={format_duration(self.max_ttl)}); ask for a shorter one"
             )
+        variables, scopes = _locks(dashboard, variables or {}, scopes or {})
         now = datetime.now(UTC)
         link_id = secrets.token_hex(8)
         with self.engine.begin() as db:
             db.execute(
                 insert(embed_links).values(
                     id=link_id,
-                    dashboard=slug,
+                    dashboard=dashboard.slug,
                     variables=json.dumps(variables or {}),
                     scopes=json.dumps(scopes or {}),
                     creator=creator,
                     created_at=now,
-                    expires_at=now + timedelta(seconds=ttl),
+                    expires_at=now + timedelta(seconds=seconds),
                 )
             )
         return self._signer.dumps({"i": link_id}), self.get(link_id)
@@ -194,22 +200,13 @@ class EmbedLinks:
             )
 
 
-def new_link(
-    links: EmbedLinks,
-    dashboard: Dashboard,
-    ttl: str,
-    creator: str,
-    variables: dict[str, list[str]] | None = None,
-    scopes: dict[str, str] | None = None,
-) -> tuple[str, EmbedLink]:
-    """A link to `dashboard`, valid for `ttl` (8h, 7d), locking `variables` and reading for
-    `scopes`. A locked variable bound to an attribute (`region=EU` where $region binds region)
-    is a scope of the link too, so its exports and panels read only that region."""
-    try:
-        seconds = parse_duration((ttl or "").strip())
-    except TimeRangeError as exc:
-        raise EmbedLinkError(str(exc)) from None
-    variables, scopes = dict(variables or {}), dict(scopes or {})
+def _locks(
+    dashboard: Dashboard, variables: dict[str, list[str]], scopes: dict[str, str]
+) -> tuple[dict[str, list[str]], dict[str, str]]:
+    """A link's locked variables and scopes, checked. A locked variable bound to an attribute
+    (`region=EU` where $region binds region) is a scope of the link too, so its exports and
+    panels read only that region."""
+    variables, scopes = dict(variables), dict(scopes)
     known = {v.name: v for v in dashboard.variables}
     for name, values in variables.items():
         variable = known.get(name)
@@ -223,4 +220,4 @@ def new_link(
     for name, value in scopes.items():
         if not ATTRIBUTE.match(name) or not value:
             raise EmbedLinkError(f"scope {name}={value!r}: give name=value, e.g. region=EU")
-    return links.create(dashboard.slug, seconds, creator, variables, scopes)
+    return variables, scopes

@@ -19,7 +19,7 @@ from sqlalchemy import Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from appdb.schema import sessions, users
+from appdb.schema import Store, sessions, users
 from data.spec import TEAMS, Dashboard
 
 LEVELS = ("viewer", "operator", "admin")
@@ -100,10 +100,7 @@ def check_password(password: str) -> str:
     return password
 
 
-class UserStore:
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-
+class UserStore(Store):
     def add(
         self,
         name: str,
@@ -195,12 +192,12 @@ def _digest(session_id: str) -> str:
     return hashlib.sha256(session_id.encode()).hexdigest()
 
 
-class SessionStore:
+class SessionStore(Store):
     """Login sessions: the cookie holds a random id, this table its hash. A session ends at
     logout, after `hours`, or when the user's password is reset or the user removed."""
 
     def __init__(self, engine: Engine, hours: float = 12.0) -> None:
-        self.engine = engine
+        super().__init__(engine)
         self.hours = hours
 
     def start(self, user: User, ip: str) -> str:

@@ -80,7 +80,7 @@ def bench_backend(name: str, settings: Settings, url: str, tr: TimeRange, runs: 
         session.get(f"{url}/api/v1/query_range", params=params, timeout=30).json()
 
     def through_layer():
-        return layer.prometheus_range("prometheus", QUERY, tr, legend="{{service}}")
+        return layer.prometheus("prometheus", QUERY, tr, legend="{{service}}")
 
     for _ in range(5):
         raw()

@@ -35,7 +35,6 @@ import requests
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 import urls
-from auth.embeds import new_link
 from auth.users import User
 from data.spec import TEAMS
 from demo.backfill import backfill
@@ -90,7 +89,7 @@ def make_app(prometheus_url: str, database_url: str):
 def query(app, slug: str, end: int, **extra) -> dict:
     with app.server.app_context():
         dashboard = services().dashboards[slug]
-        token, _ = new_link(services().embed_links, dashboard, "1h", "bench")
+        token, _ = services().embed_links.create(dashboard, "1h", "bench")
     return {"from": (end - HOURS * 3600) * 1000, "to": end * 1000, "token": token, **extra}
 
 

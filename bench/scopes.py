@@ -106,7 +106,7 @@ def end_to_end(settings: Settings, end: int, runs: int) -> list[tuple[str, float
         "SQL: sales by country, 7 days": lambda lay: lay.sql(
             "warehouse", countries, week, params=regions, max_points=600
         ),
-        "PromQL: order queue depth, 7 days": lambda lay: lay.prometheus_range(
+        "PromQL: order queue depth, 7 days": lambda lay: lay.prometheus(
             "prometheus", "sum(order_queue_depth)", week
         ),
     }

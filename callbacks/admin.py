@@ -9,7 +9,7 @@ from flask import request
 
 import urls
 from auth.access import current_viewer
-from auth.embeds import EmbedLinkError, new_link
+from auth.embeds import EmbedLinkError
 from auth.users import User, UserError
 from callbacks.access import ADMINS, callback
 from components.admin import audit_table, embed_links_table, users_table
@@ -76,7 +76,7 @@ def make_link(slug: str | None, ttl: str, raw_vars: str, raw_scopes: str) -> htm
         return _note("Pick a dashboard.", False)
     try:
         locked = {k: [v] for k, v in _pairs(raw_vars).items()}
-        token, link = new_link(services().embed_links, dashboard, ttl, admin.name, locked,
+        token, link = services().embed_links.create(dashboard, ttl, admin.name, locked,
                                _pairs(raw_scopes))  # fmt: skip
     except (EmbedLinkError, ValueError) as exc:
         return _note(f"Not done: {exc}.", False)
@@ -114,20 +114,18 @@ def revoke_link(link_id: str) -> tuple[str, bool]:
     return f"Revoked link {link.id} of {link.dashboard}: it opens nothing any more.", True
 
 
+# The user form's buttons and fields (components/admin.py: `admin-user-<name>`).
+USER_ACTIONS = ("add", "save", "reset", "remove")
+USER_FIELDS = ("name", "level", "teams", "attrs")
+
+
 def register(app: Dash) -> None:
     @callback(
         app,
         Output("admin-user-result", "children"),
         Output("admin-users", "children"),
-        Input("admin-user-add", "n_clicks"),
-        Input("admin-user-save", "n_clicks"),
-        Input("admin-user-reset", "n_clicks"),
-        Input("admin-user-remove", "n_clicks"),
-        State("admin-user-name", "value"),
-        State("admin-user-level", "value"),
-        State("admin-user-teams", "value"),
-        State("admin-user-attrs", "value"),
-        State("admin-user-password", "value"),
+        *[Input(f"admin-user-{action}", "n_clicks") for action in USER_ACTIONS],
+        *[State(f"admin-user-{field}", "value") for field in (*USER_FIELDS, "password")],
         prevent_initial_call=True,
         access=ADMINS,
     )
@@ -137,10 +135,7 @@ def register(app: Dash) -> None:
 
     @callback(
         app,
-        Output("admin-user-name", "value"),
-        Output("admin-user-level", "value"),
-        Output("admin-user-teams", "value"),
-        Output("admin-user-attrs", "value"),
+        *[Output(f"admin-user-{field}", "value") for field in USER_FIELDS],
         Input("admin-users-grid", "selectedRows"),
         prevent_initial_call=True,
         access=ADMINS,
@@ -155,13 +150,9 @@ def register(app: Dash) -> None:
 
     @callback(
         app,
-        Output("admin-embed-result", "children"),
-        Output("admin-embed-links", "children"),
+        *[Output(f"admin-embed-{part}", "children") for part in ("result", "links")],
         Input("admin-embed-make", "n_clicks"),
-        State("admin-embed-slug", "value"),
-        State("admin-embed-ttl", "value"),
-        State("admin-embed-vars", "value"),
-        State("admin-embed-scopes", "value"),
+        *[State(f"admin-embed-{field}", "value") for field in ("slug", "ttl", "vars", "scopes")],
         prevent_initial_call=True,
         access=ADMINS,
     )
@@ -187,9 +178,7 @@ def register(app: Dash) -> None:
     @callback(
         app,
         Output("admin-audit", "children"),
-        Input("admin-audit-action", "value"),
-        Input("admin-audit-actor", "value"),
-        Input("admin-audit-outcome", "value"),
+        *[Input(f"admin-audit-{field}", "value") for field in ("action", "actor", "outcome")],
         prevent_initial_call=True,
         access=ADMINS,
     )

@@ -112,6 +112,21 @@ def _clicked_note(clicks: list) -> int | None:
     return trigger.get("note")
 
 
+RESULT = Output("op-annotate-result", "children", allow_duplicate=True)
+
+
+def _on_note_button(app: Dash, button: str, *outputs: Output):
+    """An operator's callback on a button of every note in the list (`edit`, `delete`)."""
+    return callback(
+        app,
+        *outputs,
+        Input({"type": f"op-note-{button}", "note": ALL}, "n_clicks"),
+        State(*STORE),
+        prevent_initial_call=True,
+        access=OPERATORS,
+    )
+
+
 def register(app: Dash) -> None:
     @callback(
         app,
@@ -160,16 +175,10 @@ def register(app: Dash) -> None:
         changed = datetime.now(UTC).isoformat() if ok else no_update
         return _result(message, ok), changed, None if ok else no_update
 
-    @callback(
-        app,
-        *(Output(field, "value") for field in FIELDS),
-        Output("op-annotate-editing", "data", allow_duplicate=True),
-        Output("op-annotate-result", "children", allow_duplicate=True),
-        Input({"type": "op-note-edit", "note": ALL}, "n_clicks"),
-        State(*STORE),
-        prevent_initial_call=True,
-        access=OPERATORS,
-    )
+    editing = [Output("op-annotate-editing", "data", allow_duplicate=True), RESULT]
+    form = [Output(field, "value") for field in FIELDS]
+
+    @_on_note_button(app, "edit", *form, *editing)
     def start_edit(clicks, store):
         note_id = _clicked_note(clicks)
         if note_id is None:
@@ -183,15 +192,7 @@ def register(app: Dash) -> None:
         fields = (note.text, f"{note.time:%Y-%m-%d %H:%M}", end, ", ".join(note.tags))
         return (*fields, note.id, _result("Editing: change it, then Save.", True))
 
-    @callback(
-        app,
-        Output("op-annotate-result", "children", allow_duplicate=True),
-        Output("dash-notes", "data", allow_duplicate=True),
-        Input({"type": "op-note-delete", "note": ALL}, "n_clicks"),
-        State(*STORE),
-        prevent_initial_call=True,
-        access=OPERATORS,
-    )
+    @_on_note_button(app, "delete", RESULT, Output("dash-notes", "data", allow_duplicate=True))
     def delete(clicks, store):
         note_id = _clicked_note(clicks)
         if note_id is None:

@@ -20,6 +20,7 @@ from services import services
 from view.resolve import INPUT_ERRORS, View, ViewDenied, resolve_view
 
 GRAPHS = {"type": "panel-graph", "slug": ALL, "panel": ALL}
+SEARCH = Output("url", "search", allow_duplicate=True)  # this page, in another state
 
 
 def _triggered(values: list) -> tuple[dict, object] | None:
@@ -91,18 +92,22 @@ def zoom_query(relayout: dict, href: str | None) -> str | None:
     return urls.view_query(zoomed)
 
 
-def register(app: Dash) -> None:
-    # Charts on embedded pages report clicks and zooms too: their token (in the page's URL) lets
-    # the request through, and _page() leads nowhere for them.
-    @callback(
+def _on_charts(app: Dash, event: str, *outputs: Output):
+    """A callback on every chart's `event` (clickData, relayoutData), with the page's URL.
+    Charts on embedded pages report clicks and zooms too: their token (in the page's URL) lets
+    the request through, and _page() leads nowhere for them."""
+    return callback(
         app,
-        Output("url", "href", allow_duplicate=True),
-        Output("url", "search", allow_duplicate=True),
-        Input(GRAPHS, "clickData"),
+        *outputs,
+        Input(GRAPHS, event),
         State(*PAGE_URL),
         prevent_initial_call=True,
         access=Access(embed=True),
     )
+
+
+def register(app: Dash) -> None:
+    @_on_charts(app, "clickData", Output("url", "href", allow_duplicate=True), SEARCH)
     def on_click(clicks, href):
         fired = _triggered(clicks)
         if fired is None:
@@ -110,14 +115,7 @@ def register(app: Dash) -> None:
         target = navigate_click(*fired, href)
         return target.get("href", no_update), target.get("search", no_update)
 
-    @callback(
-        app,
-        Output("url", "search", allow_duplicate=True),
-        Input(GRAPHS, "relayoutData"),
-        State(*PAGE_URL),
-        prevent_initial_call=True,
-        access=Access(embed=True),
-    )
+    @_on_charts(app, "relayoutData", SEARCH)
     def on_zoom(layouts, href):
         fired = _triggered(layouts)
         if fired is None:
@@ -127,7 +125,7 @@ def register(app: Dash) -> None:
 
     @callback(
         app,
-        Output("url", "search", allow_duplicate=True),
+        SEARCH,
         Input({"type": "filter-chip", "name": ALL}, "n_clicks"),
         State("url", "href"),
         prevent_initial_call=True,

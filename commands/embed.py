@@ -14,7 +14,7 @@ import click
 from flask.cli import with_appcontext
 
 import urls
-from auth.embeds import EmbedLinkError, new_link
+from auth.embeds import EmbedLinkError
 from services import services
 
 
@@ -49,7 +49,7 @@ def create(slug: str, ttl: str, variables: tuple, scopes: tuple, creator: str) -
     for name, value in _pairs("--var", variables):
         locked.setdefault(name, []).append(value)
     try:
-        token, link = new_link(services().embed_links, dashboard, ttl, creator, locked,
+        token, link = services().embed_links.create(dashboard, ttl, creator, locked,
                                dict(_pairs("--scope", scopes)))  # fmt: skip
     except EmbedLinkError as exc:
         raise click.ClickException(str(exc)) from None

@@ -64,19 +64,16 @@ def notes_list(notes: list[Note], viewer_name: str, is_admin: bool) -> html.Div:
         if note.editable_by(viewer_name, is_admin):
             actions = [
                 dbc.Button(
-                    "Edit",
-                    id={"type": "op-note-edit", "note": note.id},
+                    label,
+                    id={"type": f"op-note-{button}", "note": note.id},
                     size="sm",
                     color="link",
-                    className="py-0",
-                ),  # fmt: skip
-                dbc.Button(
-                    "Delete",
-                    id={"type": "op-note-delete", "note": note.id},
-                    size="sm",
-                    color="link",
-                    className="py-0 text-danger",
-                ),  # fmt: skip
+                    className=f"py-0 {tone}",
+                )
+                for label, button, tone in (
+                    ("Edit", "edit", ""),
+                    ("Delete", "delete", "text-danger"),
+                )
             ]
         tags = f" [{', '.join(note.tags)}]" if note.tags else ""
         rows.append(

@@ -190,6 +190,23 @@ def _variable_control(
     )
 
 
+def _menu(label: str, ident: str, options: list, value: str, kind: str) -> html.Div:
+    """A labelled menu of the toolbar (`kind`-dropdown styles it)."""
+    return html.Div(
+        [
+            html.Label(label, className="toolbar-label"),
+            dcc.Dropdown(
+                id=ident,
+                options=options,
+                value=value,
+                clearable=False,
+                className=f"{kind}-dropdown",
+            ),  # fmt: skip
+        ],
+        className="toolbar-item",
+    )
+
+
 def toolbar(
     dashboard: Dashboard,
     state: ViewState,
@@ -216,19 +233,7 @@ def toolbar(
         for v in dashboard.variables
     ]
     items += [
-        html.Div(
-            [
-                html.Label("Time range", className="toolbar-label"),
-                dcc.Dropdown(
-                    id="time-preset",
-                    options=presets,
-                    value="custom" if absolute else current,
-                    clearable=False,
-                    className="time-dropdown",
-                ),
-            ],
-            className="toolbar-item",
-        ),
+        _menu("Time range", "time-preset", presets, "custom" if absolute else current, "time"),
         html.Div(
             [
                 html.Label("From / to", className="toolbar-label"),
@@ -252,19 +257,7 @@ def toolbar(
             ],
             className="toolbar-item toolbar-absolute",
         ),
-        html.Div(
-            [
-                html.Label("Refresh", className="toolbar-label"),
-                dcc.Dropdown(
-                    id="refresh-choice",
-                    options=list(REFRESH_CHOICES),
-                    value=state.refresh,
-                    clearable=False,
-                    className="refresh-dropdown",
-                ),
-            ],
-            className="toolbar-item",
-        ),
+        _menu("Refresh", "refresh-choice", list(REFRESH_CHOICES), state.refresh, "refresh"),
         html.Div(
             [
                 html.Span(className="live-dot" + ("" if state.refresh != "off" else " off")),

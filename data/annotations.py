@@ -40,7 +40,7 @@ def fetch_annotations(
                     }
                 )
             else:
-                raw = layer.prometheus_range(source.datasource, source.expr, tr).value
+                raw = layer.prometheus(source.datasource, source.expr, tr).value
                 raw = raw[raw["value"] > 0]
                 frame = pd.DataFrame(
                     {"time": raw["timestamp"], "text": raw["series"], "end": pd.NaT}

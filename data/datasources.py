@@ -23,6 +23,7 @@ import os
 import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
@@ -190,7 +191,7 @@ class DataLayer:
             time_range, scrape_interval=source.scrape_interval, max_points=max_points
         )
 
-    def prometheus_range(
+    def prometheus(
         self,
         datasource: str,
         template: str,
@@ -200,33 +201,21 @@ class DataLayer:
         legend: str | None = None,
         max_points: int = DEFAULT_MAX_POINTS,
         ttl: float = 30.0,
+        instant: bool = False,
     ) -> CacheResult[pd.DataFrame]:
+        """A PromQL template's series over the range at its step, or (`instant`) their values at
+        its end, where `$__range` covers the whole range."""
         source: PrometheusSource = self.source(datasource, PrometheusSource)
-        window = self.window(datasource, time_range, max_points)
+        # An instant's end is aligned as every panel's is, whatever its width: one cache key.
+        window = self.window(datasource, time_range, DEFAULT_MAX_POINTS if instant else max_points)
         query = self._promql(datasource, template, variables, window)
-        key = _key("range", datasource, query, legend, window.cache_key())
-        return self.cache.get_or_compute(
-            key, lambda: source.query_range(query, window, legend), ttl=ttl, datasource=datasource
-        )
-
-    def prometheus_instant(
-        self,
-        datasource: str,
-        template: str,
-        time_range: TimeRange,
-        *,
-        variables: promql.VariableValues | None = None,
-        legend: str | None = None,
-        ttl: float = 30.0,
-    ) -> CacheResult[pd.DataFrame]:
-        """The value at the end of the range; `$__range` covers the whole range."""
-        source: PrometheusSource = self.source(datasource, PrometheusSource)
-        window = self.window(datasource, time_range)
-        query = self._promql(datasource, template, variables, window)
-        key = _key("instant", datasource, query, legend, window.end)
-        return self.cache.get_or_compute(
-            key, lambda: source.query(query, window.end, legend), ttl=ttl, datasource=datasource
-        )
+        if instant:
+            key = _key("instant", datasource, query, legend, window.end)
+            fetch = partial(source.query, query, window.end, legend)
+        else:
+            key = _key("range", datasource, query, legend, window.cache_key())
+            fetch = partial(source.query_range, query, window, legend)
+        return self.cache.get_or_compute(key, fetch, ttl=ttl, datasource=datasource)
 
     def _promql(
         self,

@@ -165,20 +165,16 @@ def _run(
     datasource = query.datasource or panel.datasource
     points = max_points(panel)
     if query.expr:
-        if query.instant:
-            result = layer.prometheus_instant(
-                datasource, query.expr, tr, variables=values, legend=query.legend, ttl=ttl
-            )
-        else:
-            result = layer.prometheus_range(
-                datasource,
-                query.expr,
-                tr,
-                variables=values,
-                legend=query.legend,
-                max_points=points,
-                ttl=ttl,
-            )
+        result = layer.prometheus(
+            datasource,
+            query.expr,
+            tr,
+            variables=values,
+            legend=query.legend,
+            max_points=points,
+            ttl=ttl,
+            instant=query.instant,
+        )
         raw = result.value
         tidy = raw.rename(columns={"timestamp": "x"})
         truncated = False

@@ -19,10 +19,11 @@ import requests
 from prometheus_api_client import PrometheusApiClientException, PrometheusConnect
 from requests.adapters import HTTPAdapter
 
-from data.errors import DataSourceError, ErrorKind
+from data.errors import ErrorKind
 from data.health import probe
 from data.metrics import UPSTREAM_LATENCY, UPSTREAM_QUERIES
 from data.timerange import QueryWindow
+from data.upstream import Upstream
 
 _LEGEND = re.compile(r"\{\{\s*(\w+)\s*\}\}")
 
@@ -69,7 +70,7 @@ def to_frame(result: list[dict], legend: str | None = None) -> pd.DataFrame:
     return frame
 
 
-class PrometheusSource:
+class PrometheusSource(Upstream):
     """One Prometheus server by URL. Thread-safe: requests sessions may be shared for GETs."""
 
     kind = "prometheus"
@@ -79,13 +80,11 @@ class PrometheusSource:
         name: str,
         url: str,
         *,
-        timeout: float = 10.0,
         scrape_interval: float = 15.0,
         headers: dict[str, str] | None = None,
+        timeout: float = 10.0,
     ) -> None:
-        self.name = name
-        self.url = url.rstrip("/")
-        self.timeout = timeout
+        super().__init__(name, url.rstrip("/"), timeout)
         self.scrape_interval = scrape_interval
         session = requests.Session()
         adapter = HTTPAdapter(max_retries=0, pool_maxsize=32)
@@ -97,9 +96,6 @@ class PrometheusSource:
         )
         # The client mounts its own retrying adapter on our URL; take it out again.
         session.mount(self.url, adapter)
-
-    def _error(self, message: str, kind: ErrorKind) -> DataSourceError:
-        return DataSourceError(message, datasource=self.name, kind=kind)
 
     def _call(self, what, *args, **kwargs):
         started = time.perf_counter()

@@ -21,9 +21,10 @@ from sqlalchemy import DateTime, bindparam, create_engine, event, text
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 
-from data.errors import DataSourceError, ErrorKind
+from data.errors import ErrorKind
 from data.health import probe
 from data.metrics import UPSTREAM_LATENCY, UPSTREAM_QUERIES
+from data.upstream import Upstream
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,7 @@ def make_engine(url: str, *, read_only: bool, timeout: float) -> Engine:
     return engine
 
 
-class SQLSource:
+class SQLSource(Upstream):
     """A named SQL database that dashboards read from."""
 
     kind = "sql"
@@ -92,9 +93,7 @@ class SQLSource:
         row_limit: int = 100_000,
         read_only: bool = True,
     ) -> None:
-        self.name = name
-        self.url = safe_url(url)
-        self.timeout = timeout
+        super().__init__(name, safe_url(url), timeout)
         self.row_limit = row_limit
         self.engine = make_engine(url, read_only=read_only, timeout=timeout)
 
@@ -102,9 +101,6 @@ class SQLSource:
     def dialect(self) -> str:
         """SQLAlchemy's name of the database's dialect: sqlite, postgresql, ..."""
         return self.engine.dialect.name
-
-    def _error(self, message: str, kind: ErrorKind) -> DataSourceError:
-        return DataSourceError(message, datasource=self.name, kind=kind)
 
     def query(self, sql: str, params: Mapping[str, Any] | None = None) -> SQLResult:
         """Run one SELECT from a spec with bound parameters. Lists bind as `IN :name` expansions."""

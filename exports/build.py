@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from data.drilldown import DetailRows
 from data.errors import ErrorKind
 from data.spec import Panel
+from errors import StatusError
 from exports.figures import default_size, for_image, message_figure
 from exports.kaleido_engine import ENGINE, Image
 from exports.panel_csv import NO_DATA, csv_text, frame_csv
@@ -26,13 +27,8 @@ MEDIA_TYPES = {
 PANEL_FORMATS = ("png", "svg", "csv")
 
 
-class ExportError(Exception):
+class ExportError(StatusError):
     """An export that cannot be made as asked; `status` is the HTTP status that says why."""
-
-    def __init__(self, message: str, status: int) -> None:
-        super().__init__(message)
-        self.message = message
-        self.status = status
 
 
 def filename(view: View, fmt: str, panel: Panel | None = None, what: str = "") -> str:

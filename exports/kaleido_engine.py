@@ -29,6 +29,8 @@ from pathlib import Path
 
 import kaleido
 
+from errors import StatusError
+
 TABS = 2
 START_TIMEOUT = 30.0
 # kaleido's own limit per figure: a render stuck in the browser is abandoned after this, and the
@@ -44,13 +46,10 @@ _WARM_UP_FIGURE = {"data": [{"type": "scatter", "y": [1, 2]}], "layout": {}}
 log = logging.getLogger(__name__)
 
 
-class ExportEngineError(Exception):
+class ExportEngineError(StatusError):
     """The engine could not make an image: `status` is 503 (unavailable) or 504 (too slow)."""
 
-    def __init__(self, message: str, status: int = 503) -> None:
-        super().__init__(message)
-        self.message = message
-        self.status = status
+    default_status = 503
 
 
 @dataclass(frozen=True)

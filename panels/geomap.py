@@ -8,9 +8,6 @@ A click means the clicked country.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
-
-from pydantic import field_validator
 
 from data.drilldown import Clicked, text_of
 from data.panel_data import PanelData
@@ -18,19 +15,14 @@ from data.spec import Panel
 from data.timerange import QueryWindow
 from panels.cards import chart
 from panels.figures import escaped_figure
-from panels.kind import Context, Model, Options, PanelType, Rows
+from panels.kind import Context, Model, PanelType, Rows, ScaledOptions
 from panels.numbers import totals_by_category
-from panels.theme import SCALES, base_layout, colorscale
+from panels.theme import base_layout, colorscale
 from panels.units import format_value
 
 
-class GeomapOptions(Options):
-    colorscale: Literal[SCALES] = "blues"  # type: ignore[valid-type]  # light low, dark high
-
-    @field_validator("colorscale", mode="before")
-    @classmethod
-    def _lower(cls, value: str) -> str:
-        return str(value).lower()
+class GeomapOptions(ScaledOptions):
+    """`colorscale`: the sequential scale the countries are coloured along."""
 
 
 @dataclass

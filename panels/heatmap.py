@@ -8,31 +8,23 @@ A click means the clicked row (category) and column (series).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import field_validator
 
 from data.drilldown import Clicked, text_of
 from data.panel_data import PanelData
 from data.spec import Panel
 from data.timerange import QueryWindow
 from panels.figures import escaped_figure
-from panels.kind import Context, Model, Options, PanelType, Rows
-from panels.theme import SCALES, base_layout, colorscale
+from panels.kind import Context, Model, PanelType, Rows, ScaledOptions
+from panels.theme import base_layout, colorscale
 from panels.units import format_value, headed
 
 
-class HeatmapOptions(Options):
+class HeatmapOptions(ScaledOptions):
     y: str | None = None
     y_order: list[str] = []
-    colorscale: Literal[SCALES] = "blues"  # type: ignore[valid-type]  # light low, dark high
-
-    @field_validator("colorscale", mode="before")
-    @classmethod
-    def _lower(cls, value: str) -> str:
-        return str(value).lower()
 
 
 @dataclass

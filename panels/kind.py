@@ -20,16 +20,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from data.drilldown import Clicked
 from data.panel_data import PanelData
 from data.spec import Panel
 from data.timerange import QueryWindow, TimeRange, duration_words, parse_duration
 from panels.cards import chart
+from panels.theme import SCALES
 from panels.units import headed
 
 
@@ -40,6 +41,17 @@ class Options(BaseModel):
 
     # Points a query asks for at most (default: about one per pixel of the panel's width).
     max_points: int | None = Field(default=None, ge=10, le=11_000)
+
+
+class ScaledOptions(Options):
+    """Options of a type that colours its values along a sequential scale (heatmaps, maps)."""
+
+    colorscale: Literal[SCALES] = "blues"  # type: ignore[valid-type]  # light low, dark high
+
+    @field_validator("colorscale", mode="before")
+    @classmethod
+    def _lower(cls, value: str) -> str:
+        return str(value).lower()
 
 
 @dataclass(frozen=True)

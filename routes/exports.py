@@ -20,6 +20,7 @@ import urls
 from auth.access import Viewer
 from data.errors import DataSourceError, ErrorKind
 from data.panel_data import TRUNCATED_NOTE
+from errors import StatusError
 from exports.build import (
     MEDIA_TYPES,
     PANEL_FORMATS,
@@ -30,7 +31,6 @@ from exports.build import (
     panel_image,
     report_pdf,
 )
-from exports.kaleido_engine import ExportEngineError
 from services import services
 from view.detail import detail_of
 from view.resolve import INPUT_ERRORS, View, ViewDenied, resolve_view
@@ -102,15 +102,15 @@ def _made(viewer: Viewer, target: str, make: Callable[[Viewer], Response]) -> Re
     """`make`'s download, or the error that says why not."""
     try:
         return make(viewer)
-    except (ExportError, ExportEngineError) as exc:
-        return _error(exc.status, exc.message)
-    except DataSourceError as exc:
-        return _error(403 if exc.kind == ErrorKind.SCOPE else 502, exc.message)
     except ViewDenied as exc:
         if exc.status == 403:
             services().audit.record("forbidden", viewer.name, target=target, outcome="denied",
                                    ip=request.remote_addr or "")  # fmt: skip
         return _error(exc.status, exc.message)
+    except StatusError as exc:  # an export that cannot be made as asked, an engine that failed
+        return _error(exc.status, exc.message)
+    except DataSourceError as exc:
+        return _error(403 if exc.kind == ErrorKind.SCOPE else 502, exc.message)
     except Exception:  # noqa: BLE001 (any other failure is still answered and audited)
         current_app.logger.exception("export %s failed", target)
         return _error(500, UNFORESEEN)

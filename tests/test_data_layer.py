@@ -64,7 +64,7 @@ def layer(prometheus, tmp_path):
 
 def test_dl001_range_query_gives_a_tidy_frame(layer, prometheus):
     tr = backfilled_range(prometheus)
-    result = layer.prometheus_range(
+    result = layer.prometheus(
         "prometheus", RATE, tr, variables={"service": ["api", "web"]}, legend="{{service}} rps"
     )
     frame = result.value
@@ -80,9 +80,9 @@ def test_dl001_range_query_gives_a_tidy_frame(layer, prometheus):
 
 def test_dl002_second_request_is_a_hit_and_sends_nothing_upstream(layer, prometheus):
     tr = backfilled_range(prometheus)
-    first = layer.prometheus_range("prometheus", RATE, tr, variables={"service": ["auth"]})
+    first = layer.prometheus("prometheus", RATE, tr, variables={"service": ["auth"]})
     before = range_queries_served(prometheus)
-    second = layer.prometheus_range("prometheus", RATE, tr, variables={"service": ["auth"]})
+    second = layer.prometheus("prometheus", RATE, tr, variables={"service": ["auth"]})
     assert second.status == "hit"
     assert range_queries_served(prometheus) == before
     assert second.value.equals(first.value)
@@ -94,7 +94,7 @@ def test_dl003_fifty_threads_one_upstream_query(layer, prometheus):
 
     def ask(_):
         barrier.wait()
-        return layer.prometheus_range("prometheus", RATE, tr, variables={"service": ["search"]})
+        return layer.prometheus("prometheus", RATE, tr, variables={"service": ["search"]})
 
     before = range_queries_served(prometheus)
     with ThreadPoolExecutor(50) as pool:
@@ -118,7 +118,7 @@ def _process_worker(
 
     def ask(_):
         threads.wait()
-        return layer.prometheus_range(
+        return layer.prometheus(
             "prometheus", RATE, TimeRange(start, end), variables={"service": ["payments"]}
         )
 
@@ -166,23 +166,21 @@ def test_dl004_two_processes_fifty_requests_one_upstream_query(
 def test_dl005_stale_on_error_then_fresh_again(prometheus, tmp_path):
     layer = make_layer(prometheus, tmp_path)
     tr = backfilled_range(prometheus)
-    good = layer.prometheus_range("prometheus", RATE, tr, variables={"service": ["web"]}, ttl=0.2)
+    good = layer.prometheus("prometheus", RATE, tr, variables={"service": ["web"]}, ttl=0.2)
     prometheus.stop()
     try:
         time.sleep(0.3)
-        stale = layer.prometheus_range(
-            "prometheus", RATE, tr, variables={"service": ["web"]}, ttl=0.2
-        )
+        stale = layer.prometheus("prometheus", RATE, tr, variables={"service": ["web"]}, ttl=0.2)
         assert stale.status == "stale"
         assert stale.value.equals(good.value)
         assert stale.age >= 0.3
         assert stale.error.kind is ErrorKind.UNREACHABLE
         assert prometheus.url in stale.error.message
         with pytest.raises(DataSourceError, match="Prometheus unreachable at .*connection refused"):
-            layer.prometheus_range("prometheus", RATE, tr, variables={"service": ["api"]})
+            layer.prometheus("prometheus", RATE, tr, variables={"service": ["api"]})
     finally:
         prometheus.start()
-    fresh = layer.prometheus_range("prometheus", RATE, tr, variables={"service": ["web"]}, ttl=0.2)
+    fresh = layer.prometheus("prometheus", RATE, tr, variables={"service": ["web"]}, ttl=0.2)
     assert fresh.status == "miss" and fresh.error is None
     assert fresh.value.equals(good.value)
     layer.close()
@@ -191,7 +189,7 @@ def test_dl005_stale_on_error_then_fresh_again(prometheus, tmp_path):
 def test_dl006_bad_promql_gives_prometheus_own_words(layer, prometheus):
     tr = backfilled_range(prometheus)
     with pytest.raises(DataSourceError) as err:
-        layer.prometheus_range("prometheus", "sum(rate(http_requests_total[5m])", tr)
+        layer.prometheus("prometheus", "sum(rate(http_requests_total[5m])", tr)
     assert err.value.kind is ErrorKind.BAD_QUERY
     assert "parse error" in err.value.message and "unclosed left parenthesis" in err.value.message
 
@@ -225,17 +223,20 @@ INJECTIONS = ['"}) or vector(1)', ".*", 'api"} or up{job=~".+', "api\\", "(api|w
 @pytest.mark.parametrize("value", INJECTIONS)
 def test_dl009_hostile_variable_values_match_nothing(layer, prometheus, value):
     tr = backfilled_range(prometheus)
-    result = layer.prometheus_range("prometheus", RATE, tr, variables={"service": [value]})
+    result = layer.prometheus("prometheus", RATE, tr, variables={"service": [value]})
     assert result.value.empty
     exact = 'sum(rate(http_requests_total{service="$service"}[$__rate_interval]))'
-    assert layer.prometheus_range("prometheus", exact, tr, variables={"service": value}).value.empty
+    assert layer.prometheus("prometheus", exact, tr, variables={"service": value}).value.empty
 
 
 def test_dl010_label_values_and_instant_query(layer, prometheus):
     services = layer.label_values("prometheus", "service", "http_requests_total").value
     assert {"api", "web", "checkout"} <= set(services)
     tr = backfilled_range(prometheus)
-    frame = layer.prometheus_instant(
-        "prometheus", 'count(count by (service) (http_requests_total{service=~".+"}))', tr
+    frame = layer.prometheus(
+        "prometheus",
+        'count(count by (service) (http_requests_total{service=~".+"}))',
+        tr,
+        instant=True,
     ).value
     assert frame["value"].tolist() == [len(services)]

@@ -56,7 +56,7 @@ def test_ds003_unknown_or_wrong_kind_of_datasource_is_a_config_error(tmp_path):
         layer.sql("nope", "SELECT 1")
     assert err.value.kind is ErrorKind.CONFIG
     with pytest.raises(DataSourceError, match="'warehouse' is sql, not prometheus"):
-        layer.prometheus_range("warehouse", "up", TimeRange.parse("now-1h", "now"))
+        layer.prometheus("warehouse", "up", TimeRange.parse("now-1h", "now"))
 
 
 def test_ds004_sql_time_range_is_bound_and_cached(warehouse_sqlite, tmp_path):

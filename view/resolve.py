@@ -30,6 +30,7 @@ from data.spec import Dashboard, Panel, refresh_seconds
 from data.timerange import TimeRange, TimeRangeError
 from data.urlstate import STORE_VARIABLES, ViewState
 from data.variables import VariableError, as_query_values, resolve
+from errors import StatusError
 from services import services
 
 
@@ -41,14 +42,11 @@ class BadState(ValueError):
 INPUT_ERRORS = (TimeRangeError, VariableError, BadState)
 
 
-class ViewDenied(Exception):
+class ViewDenied(StatusError):
     """The viewer may not open this (or it does not exist); the message says what, for a 403
-    or 404 that a user can act on."""
+    (or 401, 404) that a user can act on."""
 
-    def __init__(self, message: str, status: int = 403) -> None:
-        super().__init__(message)
-        self.message = message
-        self.status = status
+    default_status = 403
 
 
 @dataclass(frozen=True)
