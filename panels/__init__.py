@@ -1,69 +1,37 @@
 """The panel types, one module each (panels/<type>.py; what a module declares: panels/kind.py).
 
-Adding a type: a module ending with `KIND = PanelType(...)`, its line below, a test and the
-README's list. Everything else (the spec's validation, the page, the exports, the table view,
-clicks) finds it here.
+Every module of this package that ends with `KIND = PanelType(...)` is a type: adding one is
+that module, a test and the README's list. Everything else (the spec's validation, the page,
+the exports, the table view, clicks, the lint) finds it here.
 """
 
 from __future__ import annotations
 
 import hashlib
+import pkgutil
+from importlib import import_module
 from pathlib import Path
 
 from data.spec import PANEL_TYPES
-from panels import (
-    alerts,
-    bar,
-    bargauge,
-    funnel,
-    gantt,
-    gauge,
-    geomap,
-    heatmap,
-    histogram,
-    kpi,
-    node_graph,
-    pie,
-    stat,
-    state_timeline,
-    status_map,
-    table,
-    text,
-    timeseries,
-    treemap,
-)
 from panels.kind import PanelType
 
-KINDS: dict[str, PanelType] = {
-    module.KIND.name: module.KIND
-    for module in (
-        stat,
-        kpi,
-        gauge,
-        bargauge,
-        timeseries,
-        bar,
-        pie,
-        table,
-        heatmap,
-        histogram,
-        geomap,
-        funnel,
-        state_timeline,
-        status_map,
-        node_graph,
-        gantt,
-        treemap,
-        text,
-        alerts,
-    )
-}
-TYPES = tuple(KINDS)
-PANEL_TYPES.update(KINDS)  # what the spec accepts
+KINDS: dict[str, PanelType] = {}  # by name, filled below
 
 
 def panel_type(name: str) -> PanelType:
     return KINDS[name]
+
+
+def _types() -> list[PanelType]:
+    # Modules that are no type (what the types share) import this package: panel_type is here.
+    modules = (import_module(f"{__name__}.{m.name}") for m in pkgutil.iter_modules(__path__))
+    found = [getattr(module, "KIND", None) for module in modules]
+    return sorted((k for k in found if isinstance(k, PanelType)), key=lambda kind: kind.name)
+
+
+KINDS.update((kind.name, kind) for kind in _types())
+TYPES = tuple(KINDS)
+PANEL_TYPES.update(KINDS)  # what the spec accepts
 
 
 def _code_digest() -> str:
