@@ -40,7 +40,7 @@ CASES = [
     (lambda s: s["rows"][0]["panels"][1]["thresholds"][1].update(value="high"),
      "rows[0].panels[1].thresholds[1].value: must be a number"),
     (lambda s: s["rows"][0]["panels"][0].update(type="piechart"),
-     "rows[0].panels[0].type: 'piechart' is not a panel type; one of: stat"),
+     "rows[0].panels[0].type: 'piechart' is not a panel type; one of: alerts, bar"),
     (lambda s: s["rows"][0]["panels"][0].pop("title"), "rows[0].panels[0].title: is required"),
     (lambda s: s["rows"][0]["panels"][0].update(colour="red"),
      "rows[0].panels[0].colour: is not a field of this object (a typo?)"),

@@ -99,7 +99,8 @@ def layer_for(viewer: Viewer) -> DataLayer:
 
 def authorise(viewer: Viewer | None, slug: str, *, users_only: bool = False) -> Dashboard:
     """The dashboard `slug` if `viewer` may open it (an embed link only its own, and only where
-    `users_only` is false); ViewDenied with the reason otherwise."""
+    `users_only` is false); ViewDenied with the reason otherwise. `resolve_view` starts here;
+    what needs the dashboard and no view (a note written on it) asks it alone."""
     dashboard = services().dashboards.get(slug)
     if dashboard is None:
         raise ViewDenied(f"There is no dashboard {slug!r}.", 404)
