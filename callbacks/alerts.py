@@ -38,27 +38,38 @@ ACK, ACK_SILENCE, SILENCE, EXPIRE = "op-ack", "op-ack-silence", "op-silence", "o
 COMMENT, DURATION, MATCHERS = "op-ack-comment", "op-silence-for", "op-silence-matchers"
 
 
-def board_for(viewer: Viewer, *, fresh: bool = False) -> Board:
-    """The viewer's alerts and what Alertmanager does with them; `fresh` reads Alertmanager
-    now (after a change) instead of the copy every viewer shares. DataSourceError when
-    Prometheus fails; an Alertmanager that fails leaves Prometheus's alerts, saying why."""
-    alerts = current_alerts(layer_for(viewer))
+def _snapshot_key() -> str:
+    return f"alertmanager-snapshot:{services().alertmanager.url}"
+
+
+def _board(alerts: list[Alert], unscoped: bool, fresh: bool) -> Board:
     client = services().alertmanager
-    unscoped = not scope_of(viewer)
     if client is None:
         return build_board(alerts, None, unscoped=unscoped)
+    cache = services().data.cache
     try:
         if fresh:
-            snapshot = client.snapshot()
-        else:
-            snapshot = services().data.cache.get_or_compute(
-                f"alertmanager-snapshot:{client.url}", client.snapshot, ttl=SNAPSHOT_TTL,
-                datasource=SOURCE, last_good=False,
-            ).value  # fmt: skip
+            cache.forget(_snapshot_key())
+        snapshot = cache.get_or_compute(
+            _snapshot_key(), client.snapshot, ttl=SNAPSHOT_TTL, datasource=SOURCE, last_good=False
+        ).value
     except DataSourceError as exc:
         return build_board(alerts, None, unscoped=unscoped, alertmanager=client.url,
                            error=exc.message)  # fmt: skip
     return build_board(alerts, snapshot, unscoped=unscoped, alertmanager=client.url)
+
+
+def board_for(viewer: Viewer, *, fresh: bool = False) -> Board:
+    """The viewer's alerts and what Alertmanager does with them, from the copy of Alertmanager's
+    state every viewer shares (`fresh`: read anew, for everyone). DataSourceError when
+    Prometheus fails; an Alertmanager that fails leaves Prometheus's alerts, saying why."""
+    return _board(current_alerts(layer_for(viewer)), not scope_of(viewer), fresh)
+
+
+def _exists(fingerprint: str) -> bool:
+    """Whether anyone at all sees this alert now."""
+    return any(a.fingerprint == fingerprint for a in _board(current_alerts(services().data),
+                                                             True, False).alerts)  # fmt: skip
 
 
 def _is_operator() -> bool:
@@ -173,6 +184,8 @@ def act_on_alert(kind: str, fingerprint: str, comment, duration, matchers) -> di
     board = board_for(viewer, fresh=silencing)
     alert = next((a for a in board.alerts if a.fingerprint == fingerprint), None)
     if alert is None:
+        if _exists(fingerprint):
+            _refuse(viewer, "act on an alert your scope does not see")
         return _outcome(fingerprint, "danger", "That alert is no longer firing; reload the page.")
     ip = request.remote_addr or ""
     done = []
@@ -189,6 +202,7 @@ def act_on_alert(kind: str, fingerprint: str, comment, duration, matchers) -> di
             silence = client.create_silence(wanted, seconds, viewer.name, comment)
         except DataSourceError as exc:
             return _outcome(fingerprint, "danger", exc.message + kept)
+        services().data.cache.forget(_snapshot_key())  # every viewer's next look shows it
         services().audit.record("alert_silence", viewer.name, target=alert.name, ip=ip,
                                detail={"silence": silence.id, "until": _until(seconds),
                                        "matchers": [str(m) for m in wanted],
@@ -224,6 +238,7 @@ def expire_silence(silence_id) -> dict:
         client.expire_silence(silence.id)
     except DataSourceError as exc:
         return _outcome("", "danger", exc.message + ". The silence still holds.")
+    services().data.cache.forget(_snapshot_key())
     matchers = ", ".join(str(m) for m in silence.matchers)
     services().audit.record("alert_silence_expire", viewer.name, target=matchers[:255],
                            ip=request.remote_addr or "",

@@ -176,7 +176,7 @@ def action_form(alert: Alert, can_ack: bool, can_silence: bool, typed: Typed) ->
                 size="sm",
                 maxLength=12,
                 className="alert-duration",
-                title="How long to silence it: 30m, 2h, 1d (at most 30d)",
+                placeholder="30m, 2h, 1d",
             ),  # fmt: skip
         ]
     buttons = []
