@@ -7,10 +7,12 @@ configured or does not answer."""
 from __future__ import annotations
 
 import json
+import subprocess
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
+import yaml
 
 from alerting.board import matchers_of
 from app import create_app
@@ -26,7 +28,7 @@ from callbacks.alerts import (
 )
 from data.alerts import current_alerts
 from services import services
-from tests.fixtures._servers import free_port, wait_until
+from tests.fixtures._servers import free_port, require, wait_until
 from tests.fixtures.alertmanager import ONCALL_EMAIL
 from tests.fixtures.app import (
     add_user,
@@ -497,3 +499,42 @@ def test_alm010_an_operator_silences_and_expires_in_the_browser(dash_duo, app, a
     dash_duo.wait_for_contains_text(".alert-outcome", "notify again", timeout=20)
     assert not silences(alertmanager)
     assert dash_duo.get_logs() == []
+
+
+def test_alm011_the_routing_tree_for_a_deployment_passes_alertmanagers_own_checks(
+    prometheus, warehouse_sqlite, tmp_path
+):
+    """`flask alerts routing` prints alertmanager.yml from the settings; amtool (Alertmanager's
+    own tool) accepts it and routes criticals to on-call, warnings to the chat."""
+    amtool = require("amtool", "prometheus-alertmanager")
+    deployed = dict(smtp_host="smtp.example.com", smtp_port=587, smtp_starttls=True,
+                    smtp_user="alerts", smtp_password="s3cret", smtp_from="teamdash@example.com",
+                    alert_email_to="oncall@example.com",
+                    alert_webhook_url="https://hooks.slack.com/services/T0/B0/x",
+                    public_url="https://teamdash.example.com")  # fmt: skip
+
+    def routing(**changes):
+        settings = settings_for(prometheus, warehouse_sqlite, tmp_path, **changes)
+        return create_app(settings).server.test_cli_runner().invoke(args=["alerts", "routing"])
+
+    printed = routing(**deployed)
+    assert printed.exit_code == 0, printed.output
+    path = tmp_path / "alertmanager.yml"
+    path.write_text(printed.output)
+    check = subprocess.run([amtool, "check-config", str(path)], capture_output=True, text=True)
+    assert check.returncode == 0 and "SUCCESS" in check.stdout, check.stdout + check.stderr
+
+    def receiver(*labels: str) -> str:
+        args = [amtool, "config", "routes", "test", f"--config.file={path}", *labels]
+        return subprocess.run(args, capture_output=True, text=True, check=True).stdout.strip()
+
+    assert receiver("severity=critical", "alertname=JobDown") == "oncall"
+    assert receiver("severity=warning", "service=auth") == "team-chat"
+    config = yaml.safe_load(printed.output)
+    assert config["global"]["smtp_require_tls"] is True
+    assert config["receivers"][0]["email_configs"][0]["to"] == "oncall@example.com"
+    # What is missing is said, not written into a tree Alertmanager would refuse.
+    no_smtp = routing(**{**deployed, "smtp_host": None})
+    assert no_smtp.exit_code == 1 and "set the mail server" in no_smtp.output
+    nobody = routing()
+    assert nobody.exit_code == 1 and "Nobody would be notified" in nobody.output
