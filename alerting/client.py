@@ -129,6 +129,18 @@ class AlertmanagerClient:
     def _error(self, message: str, kind: ErrorKind) -> DataSourceError:
         return DataSourceError(message, datasource=SOURCE, kind=kind)
 
+    def _failure(self, exc: Exception) -> tuple[str, DataSourceError]:
+        """(the metric's outcome, the error a user reads) for a failed request."""
+        if isinstance(exc, requests.exceptions.Timeout):
+            words = f"Alertmanager at {self.url} did not answer within {self.timeout:g} s"
+            return "timeout", self._error(words, ErrorKind.TIMEOUT)
+        if isinstance(exc, requests.exceptions.ConnectionError):
+            words = (f"Alertmanager unreachable at {self.url}: {root_reason(exc)}; check that it "
+                     "is running and ALERTMANAGER_URL points to it")  # fmt: skip
+            return "unreachable", self._error(words, ErrorKind.UNREACHABLE)
+        words = f"Alertmanager at {self.url} gave an answer that could not be read: {exc}"
+        return "error", self._error(words, ErrorKind.BAD_QUERY)
+
     def _call(self, method: str, path: str, **kwargs):
         started = time.perf_counter()
         outcome = "error"
@@ -143,26 +155,12 @@ class AlertmanagerClient:
                     f"{words}",
                     ErrorKind.BAD_QUERY,
                 )
+            answer = response.json() if response.content else None
             outcome = "ok"
-            return response.json() if response.content else None
-        except requests.exceptions.Timeout as exc:
-            outcome = "timeout"
-            raise self._error(
-                f"Alertmanager at {self.url} did not answer within {self.timeout:g} s",
-                ErrorKind.TIMEOUT,
-            ) from exc
-        except requests.exceptions.ConnectionError as exc:
-            outcome = "unreachable"
-            raise self._error(
-                f"Alertmanager unreachable at {self.url}: {root_reason(exc)}; check that it is "
-                "running and ALERTMANAGER_URL points to it",
-                ErrorKind.UNREACHABLE,
-            ) from exc
+            return answer
         except (requests.exceptions.RequestException, ValueError) as exc:
-            raise self._error(
-                f"Alertmanager at {self.url} gave an answer that could not be read: {exc}",
-                ErrorKind.BAD_QUERY,
-            ) from exc
+            outcome, error = self._failure(exc)
+            raise error from exc
         finally:
             UPSTREAM_QUERIES.labels(SOURCE, outcome).inc()
             UPSTREAM_LATENCY.labels(SOURCE).observe(time.perf_counter() - started)

@@ -75,6 +75,7 @@ def alert_item(
     it, and for operators the form (with `typed` in it again) and the outcome of their last
     action on it (`note`: tone, words)."""
     silenced = bool(board.silenced(alert))
+    quiet = silenced or bool(board.inhibitors(alert))
     head = [
         dbc.Badge(alert.severity, color=TONE.get(alert.severity, "secondary"), className="me-2"),
         html.Span(alert.name, className="fw-semibold me-2"),
@@ -96,7 +97,7 @@ def alert_item(
     if note is not None:
         tone, words = note
         children.append(html.Div(words, className=f"small mt-1 text-{tone} alert-outcome"))
-    classes = "alert-item" + (" acked" if ack else "") + (" silenced" if silenced else "")
+    classes = "alert-item" + (" acked" if ack else "") + (" quiet" if quiet else "")
     return html.Div(
         children,
         className=classes,

@@ -102,21 +102,14 @@ def silences_list(board: Board, powers: Powers, now: float | None = None) -> htm
     items = []
     for silence in board.silences:
         line = [
-            html.Span("🔕 ", **{"aria-hidden": "true"}),
             html.Span(", ".join(str(m) for m in silence.matchers), className="font-monospace"),
             f" — {silence.state} {_until(silence, now)}, by {silence.created_by}: ",
             html.Span(silence.comment, className="fst-italic"),
         ]
         if powers.silence:
-            line.append(
-                dbc.Button(
-                    "Expire now",
-                    id={"type": "op-silence-expire", "silence": silence.id},
-                    size="sm",
-                    color="link",
-                    className="py-0 ms-1 align-baseline",
-                )  # fmt: skip
-            )
+            expire = {"type": "op-silence-expire", "silence": silence.id}
+            button = dbc.Button("Expire now", id=expire, size="sm", color="link")
+            line.append(html.Span(button, className="alert-expire"))
         items.append(html.Li(line, className="small", **{"data-silence": silence.id}))
     return html.Div(
         [html.H3(f"Silences ({len(board.silences)})", className="h6 mt-2"), html.Ul(items)],
@@ -133,7 +126,7 @@ def notification_line(alert: Alert, board: Board, now: float | None = None) -> h
     silences = board.silenced(alert)
     if silences:
         first = silences[0]
-        words = [f"🔕 Silenced {_until(first, now)} by {first.created_by}: ",
+        words = [f"Silenced {_until(first, now)} by {first.created_by}: ",
                  html.Span(first.comment, className="fst-italic")]  # fmt: skip
         tone = "text-secondary"
     elif notice is not None and notice.inhibited_by:
