@@ -44,9 +44,11 @@ class Post:
     body: dict | list | str  # the JSON posted, or the raw text when it was not JSON
 
 
-def _text_of(message: email.message.EmailMessage) -> str:
+def _mail(at: float, sender: str, recipients: list[str], content: bytes) -> Mail:
+    message = email.message_from_bytes(content, policy=email.policy.default)
     part = message.get_body(preferencelist=("plain", "html"))
-    return part.get_content() if part is not None else ""
+    text = part.get_content() if part is not None else ""
+    return Mail(at, sender, recipients, str(message.get("Subject", "")), text)
 
 
 class Inbox:
@@ -73,9 +75,7 @@ class Inbox:
             return list(self._posts)
 
     def _keep_mail(self, envelope) -> None:
-        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        mail = Mail(time.time(), envelope.mail_from, list(envelope.rcpt_tos),
-                    str(message.get("Subject", "")), _text_of(message))  # fmt: skip
+        mail = _mail(time.time(), envelope.mail_from, list(envelope.rcpt_tos), envelope.content)
         with self._lock:
             self._mails.append(mail)
             if self.directory:
@@ -100,7 +100,21 @@ class Inbox:
         return {"mail": [asdict(m) for m in reversed(self.mails())],
                 "webhook": [asdict(p) for p in reversed(self.posts())]}  # fmt: skip
 
+    def _reload(self) -> None:
+        """What an earlier run kept under the directory: the list survives a restart."""
+        for path in sorted((self.directory / "mail").glob("*.eml"))[-KEEP:]:
+            content = path.read_bytes()
+            message = email.message_from_bytes(content, policy=email.policy.default)
+            recipients = [str(a) for a in message.get_all("To", [])]
+            self._mails.append(_mail(float(path.stem), str(message.get("From", "")), recipients,
+                                     content))  # fmt: skip
+        log = self.directory / "webhook.jsonl"
+        lines = log.read_text().splitlines()[-KEEP:] if log.exists() else []
+        self._posts.extend(Post(**json.loads(line)) for line in lines if line.strip())
+
     def start(self) -> None:
+        if self.directory:
+            self._reload()
         inbox = self
 
         class Handler:

@@ -7,8 +7,10 @@ configured or does not answer."""
 from __future__ import annotations
 
 import json
+import smtplib
 import subprocess
 from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
 
 import pytest
 import requests
@@ -27,7 +29,9 @@ from callbacks.alerts import (
     _snapshot_key,
 )
 from data.alerts import current_alerts
+from demo.inbox import Inbox
 from services import services
+from settings import Settings
 from tests.fixtures._servers import free_port, require, wait_until
 from tests.fixtures.alertmanager import ONCALL_EMAIL
 from tests.fixtures.app import (
@@ -538,3 +542,34 @@ def test_alm011_the_routing_tree_for_a_deployment_passes_alertmanagers_own_check
     assert no_smtp.exit_code == 1 and "set the mail server" in no_smtp.output
     nobody = routing()
     assert nobody.exit_code == 1 and "Nobody would be notified" in nobody.output
+
+
+def test_alm012_alertmanager_url_is_checked_at_start_up():
+    assert Settings.from_env({}).alertmanager_url is None
+    given = Settings.from_env({"ALERTMANAGER_URL": "http://am.example:9093/"})
+    assert given.alertmanager_url == "http://am.example:9093"
+    with pytest.raises(SystemExit, match="is not a URL; give one like http://127.0.0.1:9093"):
+        Settings.from_env({"ALERTMANAGER_URL": "am.example:9093"})
+
+
+def test_alm013_the_demo_inbox_keeps_its_messages_across_a_restart(tmp_path):
+    """`make run`'s inbox: what Alertmanager sent is still listed after the stack restarts."""
+    first = Inbox(free_port(), free_port(), tmp_path)
+    first.start()
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = "am@demo", "oncall@demo", "[FIRING:1] X"
+    message.set_content("disk full")
+    with smtplib.SMTP("127.0.0.1", first.smtp_port, timeout=10) as smtp:
+        smtp.send_message(message)
+    requests.post(first.webhook_url, json={"channel": "#alerts", "text": "hi"}, timeout=10)
+    first.stop()
+    again = Inbox(free_port(), free_port(), tmp_path)
+    again.start()
+    try:
+        listed = requests.get(f"http://127.0.0.1:{again.http_port}/", timeout=10).json()
+    finally:
+        again.stop()
+    assert listed["mail"][0]["subject"] == "[FIRING:1] X"
+    assert listed["mail"][0]["recipients"] == ["oncall@demo"]
+    assert "disk full" in listed["mail"][0]["text"]
+    assert listed["webhook"][0]["body"] == {"channel": "#alerts", "text": "hi"}
