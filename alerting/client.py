@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 import requests
 
 from data.errors import DataSourceError, ErrorKind
+from data.health import probe
 from data.metrics import UPSTREAM_LATENCY, UPSTREAM_QUERIES
 from data.prometheus import root_reason
 
@@ -164,6 +165,9 @@ class AlertmanagerClient:
         finally:
             UPSTREAM_QUERIES.labels(SOURCE, outcome).inc()
             UPSTREAM_LATENCY.labels(SOURCE).observe(time.perf_counter() - started)
+
+    def health(self) -> dict:
+        return probe(SOURCE, self.url, lambda: self._call("GET", "status"))
 
     def snapshot(self) -> Snapshot:
         """Every alert (silenced and inhibited ones too), the groups, the active and pending

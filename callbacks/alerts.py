@@ -146,10 +146,6 @@ def _outcome(fingerprint: str, tone: str, words: str) -> dict:
     return {"fingerprint": fingerprint, "tone": tone, "words": words, "at": time.time()}
 
 
-def _until(seconds: float) -> str:
-    return f"{datetime.fromtimestamp(time.time() + seconds, UTC):%Y-%m-%d %H:%M} UTC"
-
-
 def _pairs(matchers) -> list[tuple[str, str]] | None:
     """The (name, value) of the matchers a request sends, as the page sends them; None for
     anything else (another shape, a regex, a negation)."""
@@ -203,11 +199,12 @@ def act_on_alert(kind: str, fingerprint: str, comment, duration, matchers) -> di
         except DataSourceError as exc:
             return _outcome(fingerprint, "danger", exc.message + kept)
         services().data.cache.forget(_snapshot_key())  # every viewer's next look shows it
+        until = f"{datetime.fromtimestamp(silence.ends_at, UTC):%Y-%m-%d %H:%M} UTC"
         services().audit.record("alert_silence", viewer.name, target=alert.name, ip=ip,
-                               detail={"silence": silence.id, "until": _until(seconds),
+                               detail={"silence": silence.id, "until": until,
                                        "matchers": [str(m) for m in wanted],
                                        "comment": comment})  # fmt: skip
-        done.append(f"silenced until {_until(seconds)}")
+        done.append(f"silenced until {until}")
     if acking:
         services().acks.acknowledge(alert, comment, viewer.name)
         services().audit.record("alert_ack", viewer.name, target=alert.name, ip=ip,

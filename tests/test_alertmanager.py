@@ -223,6 +223,7 @@ def test_alm002_the_page_shows_what_alertmanager_does_with_each_alert(app, alert
     text = text_of(page)
     assert f"Notifications by Alertmanager ({alertmanager.url})" in text
     assert "Receivers: oncall, team-chat" in text and "Notification groups (" in text
+    assert client_for(app, "vic").get("/healthz").get_json()["datasources"]["alertmanager"]["ok"]
     critical = lone_group(alertmanager, "oncall")["alerts"][0]["labels"]["alertname"]
     items = {n["props"]["data-alert"]: n for n in nodes(page) if "data-alert" in n.get("props", {})}
     assert "Notifies oncall" in text_of(items[critical])
@@ -384,6 +385,8 @@ def test_alm007_alertmanager_down_the_page_says_so_and_nothing_is_lost(
     assert f"Alertmanager unreachable at {down}: connection refused" in text
     assert "Showing the alerts from Prometheus alone" in text
     assert '"data-alert"' in text and SILENCE not in controls(page)  # alerts, no silencing
+    health = olga.get("/healthz")
+    assert health.status_code == 503 and not health.get_json()["datasources"]["alertmanager"]["ok"]
     fp = controls(page)[ACK][0]["id"]["fp"]
     request = click(page, {"type": ACK, "fp": fp}, comment="looking")
     request["inputs"][2] = [{"id": {"type": SILENCE, "fp": fp}, "property": "n_clicks",
