@@ -68,8 +68,8 @@ def board_for(viewer: Viewer, *, fresh: bool = False) -> Board:
 
 def _exists(fingerprint: str) -> bool:
     """Whether anyone at all sees this alert now."""
-    return any(a.fingerprint == fingerprint for a in _board(current_alerts(services().data),
-                                                             True, False).alerts)  # fmt: skip
+    everyone = _board(current_alerts(services().data), True, False)
+    return any(a.fingerprint == fingerprint for a in everyone.alerts)
 
 
 def _is_operator() -> bool:
@@ -110,9 +110,9 @@ def alerts_list(
     return html.Div([html.P(words, className="small text-muted mb-2"), listing])
 
 
-def silence_seconds(text: str | None) -> float:
+def silence_seconds(text: object) -> float:
     """How long a silence asked for lasts; ValueError saying what to write instead."""
-    raw = (text or "").strip()
+    raw = text.strip() if isinstance(text, str) else ""
     if not raw:
         raise ValueError("Say how long to silence it: 30m, 2h, 1d.")
     if raw.startswith("-"):
@@ -146,7 +146,7 @@ def _outcome(fingerprint: str, tone: str, words: str) -> dict:
     return {"fingerprint": fingerprint, "tone": tone, "words": words, "at": time.time()}
 
 
-def _pairs(matchers) -> list[tuple[str, str]] | None:
+def _pairs(matchers: object) -> list[tuple[str, str]] | None:
     """The (name, value) of the matchers a request sends, as the page sends them; None for
     anything else (another shape, a regex, a negation)."""
     if not isinstance(matchers, list):
@@ -161,34 +161,37 @@ def _pairs(matchers) -> list[tuple[str, str]] | None:
     return sorted(pairs)
 
 
-def act_on_alert(kind: str, fingerprint: str, comment, duration, matchers) -> dict:
-    """Acknowledge, silence, or both. The outcome for the page; nothing is done on a failure."""
+def act_on_alert(
+    kind: str, fingerprint: str, comment: object, duration: object, matchers: object
+) -> dict:
+    """Acknowledge, silence, or both, as the page's form asks (the values as the request sends
+    them). The outcome for the page; nothing is done on a failure."""
     viewer = current_viewer()
     silencing, acking = kind in (SILENCE, ACK_SILENCE), kind in (ACK, ACK_SILENCE)
-    comment = (comment or "").strip()[:500] if isinstance(comment, str) else ""
-    if not comment:
-        return _outcome(fingerprint, "danger", "Say in a few words what is being done.")
     client = services().alertmanager
     if silencing and client is None:
         return _outcome(
             fingerprint, "danger", "Alertmanager is not configured: nothing to silence."
         )
-    try:
-        seconds = silence_seconds(duration) if silencing else 0.0
-    except ValueError as exc:
-        return _outcome(fingerprint, "danger", str(exc))
     board = board_for(viewer, fresh=silencing)
     alert = next((a for a in board.alerts if a.fingerprint == fingerprint), None)
     if alert is None:
         if _exists(fingerprint):
             _refuse(viewer, "act on an alert your scope does not see")
         return _outcome(fingerprint, "danger", "That alert is no longer firing; reload the page.")
+    wanted = matchers_of(alert)
+    if silencing and _pairs(matchers) != sorted((m.name, m.value) for m in wanted):
+        _refuse(viewer, f"silence other alerts than {alert.name} (matchers not its labels)")
+    comment = comment.strip()[:500] if isinstance(comment, str) else ""
+    if not comment:
+        return _outcome(fingerprint, "danger", "Say in a few words what is being done.")
+    try:
+        seconds = silence_seconds(duration) if silencing else 0.0
+    except ValueError as exc:
+        return _outcome(fingerprint, "danger", str(exc))
     ip = request.remote_addr or ""
     done = []
     if silencing:
-        wanted = matchers_of(alert)
-        if _pairs(matchers) != sorted((m.name, m.value) for m in wanted):
-            _refuse(viewer, f"silence other alerts than {alert.name} (matchers not its labels)")
         kept = ". Nothing was done; try again when it answers"
         if board.error:
             return _outcome(fingerprint, "danger", board.error + kept)
@@ -213,7 +216,7 @@ def act_on_alert(kind: str, fingerprint: str, comment, duration, matchers) -> di
     return _outcome(fingerprint, "success", f"{alert.name}: {' and '.join(done)}.")
 
 
-def expire_silence(silence_id) -> dict:
+def expire_silence(silence_id: object) -> dict:
     """End a silence the viewer sees on the page now."""
     viewer = current_viewer()
     client = services().alertmanager
