@@ -13,6 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 import callbacks
 import urls
 from appdb.schema import AppDatabaseError, connect
+from commands.alerts import alerts_cli
 from commands.dashboards import dashboards_cli
 from commands.embed import embed_cli
 from commands.report import report_cli
@@ -84,7 +85,7 @@ def create_app(settings: Settings | None = None) -> Dash:
     bounds.install(app.server, settings.max_request_bytes)
     timing.install(app.server)
     callbacks.register_all(app)
-    for group in (dashboards_cli, users_cli, embed_cli, report_cli):
+    for group in (dashboards_cli, users_cli, embed_cli, report_cli, alerts_cli):
         app.server.cli.add_command(group)
     app.layout = shell
     if settings.export_warmup:

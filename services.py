@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from flask import Flask, current_app
 from sqlalchemy import Engine
 
+from alerting.client import AlertmanagerClient
 from appdb.acks import AckStore
 from appdb.notes import AnnotationStore
 from auth.audit import AuditLog
@@ -40,6 +41,7 @@ class Services:
     embed_links: EmbedLinks
     notes: AnnotationStore
     acks: AckStore
+    alertmanager: AlertmanagerClient | None  # None without ALERTMANAGER_URL
     # Panels of all requests share these threads; a panel's queries are mostly waiting.
     panel_pool: ThreadPoolExecutor
 
@@ -70,6 +72,11 @@ class Services:
             embed_links=EmbedLinks(database, secret, settings.embed_max_ttl),
             notes=AnnotationStore(database),
             acks=AckStore(database),
+            alertmanager=(
+                AlertmanagerClient(settings.alertmanager_url, settings.query_timeout)
+                if settings.alertmanager_url
+                else None
+            ),
             panel_pool=ThreadPoolExecutor(max_workers=16, thread_name_prefix="panel"),
         )
 

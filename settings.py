@@ -95,6 +95,39 @@ def _samesite(raw: str) -> str:
     return value
 
 
+def _alertmanager_url(raw: str) -> str | None:
+    """ALERTMANAGER_URL: where Alertmanager's API is (its base URL, without /api/v2)."""
+    if not raw:
+        return None
+    url = raw.rstrip("/")
+    if not re.fullmatch(r"https?://[^\s/]+(/\S*)?", url):
+        raise SystemExit(
+            f"ALERTMANAGER_URL={raw!r} is not a URL; give one like http://127.0.0.1:9093"
+        )
+    return url
+
+
+def _alerting_settings(env: dict[str, str]) -> dict:
+    """Alert notifications: Alertmanager's address, and what its routing tree sends where."""
+    return {
+        "alertmanager_url": _alertmanager_url(env.get("ALERTMANAGER_URL", "")),
+        "alert_email_to": env.get("ALERT_EMAIL_TO") or None,
+        "alert_webhook_url": env.get("ALERT_WEBHOOK_URL") or None,
+    }
+
+
+def _smtp_settings(env: dict[str, str]) -> dict:
+    """The mail server: Alertmanager's notifications and the scheduled reports both use it."""
+    return {
+        "smtp_host": env.get("SMTP_HOST") or None,
+        "smtp_port": int(_float(env, "SMTP_PORT", 25)),
+        "smtp_starttls": _flag(env, "SMTP_STARTTLS"),
+        "smtp_user": env.get("SMTP_USER") or None,
+        "smtp_password": env.get("SMTP_PASSWORD") or None,
+        "smtp_from": env.get("SMTP_FROM") or "teamdash@localhost",
+    }
+
+
 @dataclass(frozen=True)
 class Settings:
     var_dir: Path = ROOT / "var"
@@ -126,6 +159,17 @@ class Settings:
     export_timeout: float = 30.0
     export_warmup: bool = False
     fiscal_year_start: int = 1  # the month fiscal years start in (now/fQ, now/fy)
+    # Alert notifications (see _alerting_settings): unset, alerts come from Prometheus alone.
+    alertmanager_url: str | None = None
+    alert_email_to: str | None = None
+    alert_webhook_url: str | None = None
+    # SMTP (see _smtp_settings).
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_starttls: bool = False
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_from: str = "teamdash@localhost"
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -169,6 +213,8 @@ class Settings:
             export_timeout=_float(env, "EXPORT_TIMEOUT", 30.0),
             export_warmup=_flag(env, "EXPORT_WARMUP"),
             fiscal_year_start=_month(env, "FISCAL_YEAR_START"),
+            **_alerting_settings(env),
+            **_smtp_settings(env),
         )
 
     def with_(self, **changes) -> Settings:

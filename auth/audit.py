@@ -1,7 +1,8 @@
 """The audit log: who did what, when, from where, and whether it was allowed.
 
 Logins (every attempt, with its outcome), logouts, forbidden attempts, exports, embed links made,
-used and revoked, user changes, alert acknowledgements, annotations added, edited and deleted.
+used and revoked, user changes, alert acknowledgements, silences made and expired, annotations
+added, edited and deleted.
 Callers pass only what is safe to keep: never a password or a token (an embed link is recorded
 by its id). It is the only thing an unauthenticated request writes: login attempts, which the
 login limits count (auth/login_limit.py).
@@ -29,6 +30,8 @@ ACTIONS = (
     "user_remove",
     "user_password",
     "alert_ack",
+    "alert_silence",
+    "alert_silence_expire",
     "annotation_add",
     "annotation_edit",
     "annotation_delete",

@@ -1,6 +1,7 @@
 """Alerts as the alerts page shows them: grouped by severity and service, with since-when, the
-rule's summary, who acknowledged the current episode, and the acknowledge form. The alerts panel
-is a panel type of its own (panels/alerts.py)."""
+rule's summary, what Alertmanager does with them (components/notifications.py), who
+acknowledged the current episode, and the operator's form. The alerts panel is a panel type of
+its own (panels/alerts.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,17 @@ import dash_bootstrap_components as dbc
 from dash import html
 
 import urls
+from alerting.board import Board
 from appdb.acks import Ack
+from components.notifications import (
+    Powers,
+    Typed,
+    action_form,
+    groups_table,
+    notification_line,
+    silences_list,
+    source_note,
+)
 from data.alerts import Alert
 from data.spec import Dashboard
 from data.urlstate import ViewState
@@ -25,28 +36,6 @@ def _ack_line(ack: Ack | None) -> html.Div | None:
             html.Span(ack.comment, className="fst-italic"),
         ],
         className="small text-success alert-ack",
-    )
-
-
-def _ack_form(alert: Alert) -> html.Div:
-    fp = alert.fingerprint
-    return html.Div(
-        [
-            dbc.Input(
-                id={"type": "op-ack-comment", "fp": fp},
-                placeholder="What is being done about it?",
-                size="sm",
-                maxLength=500,
-            ),
-            dbc.Button(
-                "Acknowledge",
-                id={"type": "op-ack", "fp": fp},
-                size="sm",
-                color="secondary",
-                className="ms-2 text-nowrap",
-            ),  # fmt: skip
-        ],
-        className="d-flex mt-1",
     )
 
 
@@ -75,8 +64,19 @@ def _links(alert: Alert, dashboards: list[tuple]) -> html.Div | None:
 
 
 def alert_item(
-    alert: Alert, ack: Ack | None, can_ack: bool, dashboards: list[tuple] = ()
+    alert: Alert,
+    ack: Ack | None,
+    board: Board,
+    powers: Powers,
+    dashboards: list[tuple] = (),
+    typed: Typed | None = None,
+    note: tuple[str, str] | None = None,
 ) -> html.Div:
+    """One alert: what it is, since when, its links, what Alertmanager does with it, who is on
+    it, and for operators the form (with `typed` in it again) and the outcome of their last
+    action on it (`note`: tone, words)."""
+    silenced = bool(board.silenced(alert))
+    quiet = silenced or bool(board.inhibitors(alert))
     head = [
         dbc.Badge(alert.severity, color=TONE.get(alert.severity, "secondary"), className="me-2"),
         html.Span(alert.name, className="fw-semibold me-2"),
@@ -86,55 +86,81 @@ def alert_item(
     links = _links(alert, list(dashboards))
     if links is not None:
         children.append(links)
+    notice = notification_line(alert, board)
+    if notice is not None:
+        children.append(notice)
     if ack is not None:
         children.append(_ack_line(ack))
-    elif can_ack and alert.state == "firing":
-        children.append(_ack_form(alert))
+    can_ack = powers.acknowledge and ack is None
+    can_silence = powers.silence and not silenced
+    if alert.state == "firing" and (can_ack or can_silence):
+        children.append(action_form(alert, can_ack, can_silence, typed or Typed()))
+    if note is not None:
+        tone, words = note
+        children.append(html.Div(words, className=f"small mt-1 text-{tone} alert-outcome"))
+    classes = "alert-item" + (" acked" if ack else "") + (" quiet" if quiet else "")
     return html.Div(
         children,
-        className="alert-item" + (" acked" if ack else ""),
+        className=classes,
         **{
             "data-alert": alert.name,
             "data-fingerprint": alert.fingerprint,
             "data-acked": "yes" if ack else "no",
+            "data-silenced": "yes" if silenced else "no",
         },  # fmt: skip
     )
 
 
 def alerts_view(
-    alerts: list[Alert],
+    board: Board,
+    shown: list[Alert],
     acks: dict[str, Ack],
-    can_ack: bool,
+    powers: Powers,
     dashboards: list[Dashboard] = (),
     prefix: str = "/",
+    typed: dict[str, Typed] | None = None,
+    note: tuple[str, str, str] | None = None,
 ) -> html.Div:
-    """Severity groups, then service groups, most urgent first; each alert links to its runbook
-    and to the `dashboards` (those the viewer may open) that show what it is about."""
-    if not alerts:
-        return dbc.Alert("No alerts are pending or firing.", color="success", className="small")
+    """Where the alerts come from, the notification groups and silences, then the `shown` alerts
+    (those of the board the filters keep) in severity groups and service groups, most urgent
+    first; each alert links to its runbook and to the
+    `dashboards` (those the viewer may open) that show what it is about. `note`: the outcome of
+    the operator's last action (fingerprint or "", tone, words)."""
+    typed = typed or {}
+    silenced = sum(1 for a in board.alerts if board.silenced(a))
+    top: list = [source_note(board, silenced)]
+    if note is not None and not note[0]:
+        top.append(html.Div(note[2], className=f"small mb-2 text-{note[1]} alert-outcome"))
+    top += [part for part in (groups_table(board), silences_list(board, powers)) if part]
+    if not shown:
+        words = "No alerts are pending or firing."
+        words = "No alerts match the filters." if board.alerts else words
+        top.append(dbc.Alert(words, color="success", className="small"))
+        return html.Div(top)
     groups: dict[str, dict[str, list[Alert]]] = {}
-    for alert in alerts:
+    for alert in shown:
         groups.setdefault(alert.severity, {}).setdefault(alert.service or "—", []).append(alert)
     sections = []
     for severity, services in groups.items():
         count = sum(len(v) for v in services.values())
         sections.append(html.H3(f"{severity.capitalize()} ({count})", className="h6 mt-3"))
         for service, items in services.items():
+            entries = [
+                alert_item(
+                    a,
+                    acks.get(a.fingerprint),
+                    board,
+                    powers,
+                    service_dashboards(a, list(dashboards), prefix),
+                    typed.get(a.fingerprint),
+                    note[1:] if note and note[0] == a.fingerprint else None,
+                )
+                for a in items
+            ]
             sections.append(
                 html.Div(
-                    [
-                        html.Div(service, className="alert-service small text-muted"),
-                        *[
-                            alert_item(
-                                a,
-                                acks.get(a.fingerprint),
-                                can_ack,
-                                service_dashboards(a, list(dashboards), prefix),
-                            )
-                            for a in items
-                        ],
-                    ],
+                    [html.Div(service, className="alert-service small text-muted"), *entries],
                     className="alert-group",
-                )  # fmt: skip
+                )
             )
-    return html.Div(sections)
+    return html.Div(top + sections)

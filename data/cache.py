@@ -111,6 +111,9 @@ class _Store:
     def release(self, key: str, token: str) -> None:
         raise NotImplementedError
 
+    def delete(self, key: str) -> None:
+        raise NotImplementedError
+
     def describe(self) -> dict:
         raise NotImplementedError
 
@@ -182,6 +185,9 @@ class _DiskStore(_Store):
                     c.delete(key)
 
         self._do(compare_and_delete)
+
+    def delete(self, key):
+        self._do(lambda c: c.delete(key))
 
     def describe(self):
         return {"directory": str(self.directory)}
@@ -264,6 +270,9 @@ class _RedisStore(_Store):
 
     def release(self, key, token):
         self._do(lambda: self._release(keys=[key], args=[token]))
+
+    def delete(self, key):
+        self._do(lambda: self.client.delete(key))
 
     def describe(self):
         return {"url": _redacted(self.url)}
@@ -591,6 +600,11 @@ class QueryCache:
             "error": error,
             **details,
         }
+
+    def forget(self, key: str) -> None:
+        """Drop the fresh value of `key` (its last good copy stays): after a change upstream,
+        the next caller in any worker fetches it again."""
+        self._quietly(self.store.delete, _Keys.of(self.namespace, key).fresh)
 
     def clear(self) -> None:
         """Forget every value and last good copy (the app keeps working if this fails)."""

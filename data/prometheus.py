@@ -113,7 +113,7 @@ class PrometheusSource(Upstream):
             ) from exc
         except requests.exceptions.ConnectionError as exc:
             outcome = "unreachable"
-            reason = _root_reason(exc)
+            reason = root_reason(exc)
             raise self._error(
                 f"Prometheus unreachable at {self.url}: {reason}; "
                 "check that it is running and PROMETHEUS_URL points to it",
@@ -187,7 +187,7 @@ class PrometheusSource(Upstream):
         return probe(self.kind, self.url, lambda: self.query("vector(1)"))
 
 
-def _root_reason(exc: BaseException) -> str:
+def root_reason(exc: BaseException) -> str:
     """`connection refused` rather than urllib3's nested repr."""
     text = str(exc)
     for needle in ("Connection refused", "Name or service not known", "No route to host"):

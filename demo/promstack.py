@@ -28,9 +28,11 @@ def write_config(
     targets: dict[str, list[str]],
     rules_files: list[Path],
     evaluation_interval: float | None = None,
+    alertmanagers: list[str] = (),
 ) -> Path:
     """prometheus.yml: one job per entry of `targets`. The demo exporter's job keeps the series'
-    own `job`/`instance` labels (honor_labels) and is scraped every 5 s for live panels."""
+    own `job`/`instance` labels (honor_labels) and is scraped every 5 s for live panels.
+    Firing alerts go to the `alertmanagers` (host:port) given."""
     jobs = []
     for job, hosts in targets.items():
         entry: dict = {"job_name": job, "static_configs": [{"targets": hosts}]}
@@ -45,63 +47,61 @@ def write_config(
         "rule_files": [str(Path(p).resolve()) for p in rules_files],
         "scrape_configs": jobs,
     }
+    if alertmanagers:
+        config["alerting"] = {
+            "alertmanagers": [{"static_configs": [{"targets": list(alertmanagers)}]}]
+        }
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(yaml.safe_dump(config, sort_keys=False))
     return path
 
 
-class PrometheusServer:
-    """`prometheus` on 127.0.0.1:port, TSDB in data_dir, log in data_dir/../prometheus.log."""
+class _Server:
+    """A Debian server binary on 127.0.0.1:port, ready when `ready_path` answers 200; its output
+    in `log_path`."""
 
-    def __init__(
-        self,
-        data_dir: Path,
-        config_path: Path,
-        port: int,
-        retention: str = "30d",
-        admin_api: bool = False,
-    ):
-        self.data_dir = Path(data_dir)
-        self.config_path = Path(config_path)
+    binary = ""
+    package = ""
+    ready_path = "/-/ready"
+
+    def __init__(self, port: int, log_path: Path) -> None:
         self.port = port
-        self.retention = retention
-        self.admin_api = admin_api
-        self.log_path = self.data_dir.parent / "prometheus.log"
+        self.log_path = Path(log_path)
         self.process: subprocess.Popen | None = None
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    def args(self) -> list[str]:
+        raise NotImplementedError
+
     def start(self, timeout: float = 15.0) -> None:
-        binary = shutil.which("prometheus")
+        binary = shutil.which(self.binary)
         if binary is None:
             raise SystemExit(
-                "prometheus is not installed: run `make run` (it installs what is missing) "
-                "or `apt-get install prometheus`"
+                f"{self.binary} is not installed: run `make run` (it installs what is missing) "
+                f"or `apt-get install {self.package}`"
             )
-        args = [binary, f"--config.file={self.config_path}",
-                f"--storage.tsdb.path={self.data_dir}",
-                f"--storage.tsdb.retention.time={self.retention}",
-                f"--web.listen-address=127.0.0.1:{self.port}"]  # fmt: skip
-        if self.admin_api:
-            args.append("--web.enable-admin-api")
         log = self.log_path.open("ab")
-        self.process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(
+            [binary, *self.args()], stdout=log, stderr=subprocess.STDOUT
+        )
         log.close()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 break
             try:
-                if requests.get(f"{self.url}/-/ready", timeout=1).status_code == 200:
+                if requests.get(f"{self.url}{self.ready_path}", timeout=1).status_code == 200:
                     return
             except requests.RequestException:
                 pass
             time.sleep(0.1)
         self.stop()
         tail = self.log_path.read_text(errors="replace").splitlines()[-8:]
-        raise RuntimeError(f"Prometheus did not become ready on {self.url}:\n" + "\n".join(tail))
+        name = type(self).__name__.removesuffix("Server")
+        raise RuntimeError(f"{name} did not become ready on {self.url}:\n" + "\n".join(tail))
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
@@ -112,12 +112,72 @@ class PrometheusServer:
                 self.process.kill()
                 self.process.wait()
 
-    def __enter__(self) -> PrometheusServer:
+    def __enter__(self):
         self.start()
         return self
 
     def __exit__(self, *_exc) -> None:
         self.stop()
+
+
+class PrometheusServer(_Server):
+    """`prometheus` on 127.0.0.1:port, TSDB in data_dir, log in data_dir/../prometheus.log.
+    `resend_delay`: how often firing alerts are sent to Alertmanager again (Prometheus: 1m)."""
+
+    binary = package = "prometheus"
+
+    def __init__(
+        self,
+        data_dir: Path,
+        config_path: Path,
+        port: int,
+        retention: str = "30d",
+        admin_api: bool = False,
+        resend_delay: str | None = None,
+    ):
+        self.data_dir = Path(data_dir)
+        super().__init__(port, self.data_dir.parent / "prometheus.log")
+        self.config_path = Path(config_path)
+        self.retention = retention
+        self.admin_api = admin_api
+        self.resend_delay = resend_delay
+
+    def args(self) -> list[str]:
+        args = [f"--config.file={self.config_path}", f"--storage.tsdb.path={self.data_dir}",
+                f"--storage.tsdb.retention.time={self.retention}",
+                f"--web.listen-address=127.0.0.1:{self.port}"]  # fmt: skip
+        if self.admin_api:
+            args.append("--web.enable-admin-api")
+        if self.resend_delay:
+            args.append(f"--rules.alert.resend-delay={self.resend_delay}")
+        return args
+
+
+class AlertmanagerServer(_Server):
+    """Debian's `prometheus-alertmanager` on 127.0.0.1:port: its silences and notification log
+    in data_dir, its log in data_dir/../alertmanager.log. No cluster port (one instance)."""
+
+    binary = package = "prometheus-alertmanager"
+
+    def __init__(self, data_dir: Path, config_path: Path, port: int) -> None:
+        self.data_dir = Path(data_dir)
+        super().__init__(port, self.data_dir.parent / "alertmanager.log")
+        self.config_path = Path(config_path)
+
+    def args(self) -> list[str]:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return [f"--config.file={self.config_path}", f"--storage.path={self.data_dir}",
+                f"--web.listen-address=127.0.0.1:{self.port}", "--cluster.listen-address=",
+                f"--web.external-url={self.url}"]  # fmt: skip
+
+
+def write_alertmanager_config(path: Path, config: dict) -> Path:
+    """alertmanager.yml (alerting/routing.py makes `config`), readable by its owner only: it may
+    hold the SMTP password."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch(mode=0o600, exist_ok=True)
+    path.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
+    return path
 
 
 def stored_until(data_dir: Path) -> int | None:

@@ -1,7 +1,8 @@
 """`make run`: build the demo data, start the demo stack and the app, stop everything on Ctrl-C.
 
 Processes: Prometheus (14 days of backfilled history, then live scrapes), the demo exporter that
-continues the same series, this host's node_exporter, and the app on 127.0.0.1:8050. Running it
+continues the same series, this host's node_exporter, Alertmanager and the demo inbox its
+notifications land in (demo/alerting.py), and the app on 127.0.0.1:8050. Running it
 again reuses the warehouse and the TSDB, backfilling only the hours the stack was not running.
 """
 
@@ -21,6 +22,9 @@ from urllib.parse import urlparse
 
 from appdb.schema import connect
 from demo.alert_history import write_alert_history
+from demo.alerting import ports as alerting_ports
+from demo.alerting import set_defaults as alerting_defaults
+from demo.alerting import start_alerting
 from demo.backfill import backfill
 from demo.catalog import FISCAL_YEAR_START
 from demo.promstack import (
@@ -116,6 +120,8 @@ def start_process(stack: ExitStack, args: list[str], log: Path, **kwargs) -> sub
 
 def main() -> None:
     os.environ.setdefault("DEMO_MODE", "1")
+    # Alert notifications: Alertmanager, and the demo inbox unless real SMTP and chat are set.
+    inbox = alerting_defaults(os.environ)
     settings = Settings.from_env()
     var = settings.var_dir
     logs = var / "log"
@@ -135,6 +141,10 @@ def main() -> None:
                 f"port {port} for {what} is already in use: stop whatever listens there "
                 "(a previous `make run`? a system service?) and try again"
             )
+    for port, what in alerting_ports(settings, inbox):
+        if port_in_use(port):
+            raise SystemExit(f"port {port} for {what} is already in use: stop whatever listens "
+                             "there, or give another port (see README, Configuration)")  # fmt: skip
 
     tsdb = var / "prometheus" / "data"
     tsdb.mkdir(parents=True, exist_ok=True)
@@ -166,12 +176,17 @@ def main() -> None:
                 logs / "node-exporter.log",
             )
         targets["node"] = [f"127.0.0.1:{NODE_EXPORTER_PORT}"]
+        public = os.environ.get("PUBLIC_URL") or f"http://{APP_HOST}:{APP_PORT}"
+        alertmanager = start_alerting(
+            stack, settings.with_(public_url=public), inbox, logs, start_process, say
+        )
         config = var / "prometheus" / "prometheus.yml"
         write_config(
             config,
             scrape_interval=settings.prometheus_scrape_interval,
             targets=targets,
             rules_files=[RULES],
+            alertmanagers=[alertmanager],
         )
         prometheus = PrometheusServer(tsdb, config, prom_port)
         prometheus.start()

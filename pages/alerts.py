@@ -1,5 +1,7 @@
 """`/alerts`: what Prometheus's rules have pending or firing, grouped by severity and service,
-filterable; operators and admins acknowledge an alert with a comment, seen by everyone."""
+filterable, with what Alertmanager does with each (notified, silenced, inhibited) when it is
+configured; operators and admins acknowledge an alert with a comment and silence it, seen by
+everyone."""
 
 import dash
 import dash_bootstrap_components as dbc
@@ -51,7 +53,7 @@ def layout(**_query):
             html.H2("Alerts", className="h4"),
             filters,
             dcc.Interval(id="alerts-tick", interval=15_000),
-            dcc.Store(id="alerts-acked"),
+            dcc.Store(id="alerts-action"),
             html.Div(id="alerts-list", children=dbc.Spinner(size="sm")),
         ]
     )

@@ -2,8 +2,9 @@
 
 Anonymous `/healthz` answers that the app is up and serving (a load balancer's liveness check):
 it contacts nothing and writes nothing, so nobody can make the app query its datasources, move
-its metrics or learn their addresses. A logged-in user gets each datasource and the cache
-checked (reachable, latency, error text): 200 when all are up, 503 otherwise."""
+its metrics or learn their addresses. A logged-in user gets each datasource, Alertmanager (when
+configured) and the cache checked (reachable, latency, error text): 200 when all are up, 503
+otherwise."""
 
 from __future__ import annotations
 
@@ -27,6 +28,8 @@ def healthz():
     layer = services().data
     started = time.perf_counter()
     checks = dict(layer.sources)
+    if services().alertmanager is not None:
+        checks["alertmanager"] = services().alertmanager
     # Sources are checked side by side: one slow datasource must not hide the state of the others.
     with ThreadPoolExecutor(max_workers=len(checks) + 1) as pool:
         futures = {name: pool.submit(source.health) for name, source in checks.items()}

@@ -132,7 +132,7 @@ WRITERS = [
     ("..admin-user-name.value", "admin"),
     ("..op-annotate-text.value", "operator"),
     ("..op-annotate-result.children@", "operator"),
-    ("alerts-acked.data", "operator"),
+    ("alerts-action.data", "operator"),
     ("..admin-user-result.children...admin-users.children..", "admin"),
     ("..admin-embed-result.children...admin-embed-links.children..", "admin"),
     ("..admin-embed-result.children@", "admin"),

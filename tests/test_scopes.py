@@ -33,6 +33,7 @@ from data.variables import as_query_values, resolve
 from demo.warehouse import meta
 from services import services
 from tests.fixtures.app import client_for, demo_app, embed_token, nodes, route_request, settings_for
+from tests.test_alerts import alerts_request
 
 ROOT = Path(__file__).resolve().parent.parent
 DASHBOARDS = load_all()
@@ -223,25 +224,10 @@ def test_scp006_variable_lists_and_alerts_are_the_viewers_scope(app, prometheus)
         assert not rules.alert_visible("prometheus", "feature_usage_total > 1", {}, eu.scope)
     page = (
         client_for(app, "sales-eu")
-        .post("/_dash-update-component", json=_alerts_request())
+        .post("/_dash-update-component", json=alerts_request())
         .get_data(as_text=True)
     )
     assert "Showing the alerts your scope (region EU) may see." in page
-
-
-def _alerts_request() -> dict:
-    return {
-        "output": "alerts-list.children",
-        "outputs": {"id": "alerts-list", "property": "children"},
-        "inputs": [
-            {"id": "alerts-tick", "property": "n_intervals", "value": None},
-            {"id": "alerts-severity", "property": "value", "value": None},
-            {"id": "alerts-search", "property": "value", "value": None},
-            {"id": "alerts-acked", "property": "data", "value": None},
-        ],
-        "changedPropIds": [],
-        "state": [],
-    }
 
 
 def test_scp007_scoped_reads_fail_closed(app):
