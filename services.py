@@ -13,6 +13,8 @@ from sqlalchemy import Engine
 
 from appdb.acks import AckStore
 from appdb.notes import AnnotationStore
+from appdb.personal import PersonalStore
+from appdb.saved_views import SavedViewStore
 from auth.audit import AuditLog
 from auth.embeds import EmbedLinks
 from auth.login_limit import LoginLimiter, Rate
@@ -40,6 +42,8 @@ class Services:
     embed_links: EmbedLinks
     notes: AnnotationStore
     acks: AckStore
+    views: SavedViewStore  # saved views of dashboards
+    personal: PersonalStore  # stars, recently viewed, views: read per page
     # Panels of all requests share these threads; a panel's queries are mostly waiting.
     panel_pool: ThreadPoolExecutor
 
@@ -53,6 +57,7 @@ class Services:
         database: Engine,
     ) -> Services:
         audit = AuditLog(database)
+        views = SavedViewStore(database)
         return cls(
             settings=settings,
             secret=secret,
@@ -70,6 +75,8 @@ class Services:
             embed_links=EmbedLinks(database, secret, settings.embed_max_ttl),
             notes=AnnotationStore(database),
             acks=AckStore(database),
+            views=views,
+            personal=PersonalStore(database, views),
             panel_pool=ThreadPoolExecutor(max_workers=16, thread_name_prefix="panel"),
         )
 

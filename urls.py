@@ -4,6 +4,7 @@ applied one way: `/td/` + `d/sales`.
 Building: `dashboard`, `detail`, `embed`, `export`, `page`, `asset`, and `external` for a link
 that leaves the page (PUBLIC_URL's origin, or the request's host only when ALLOWED_HOSTS lists
 it: a Host header is the client's to write). Reading: `place` says what a path is.
+Saved views: `dashboard_view` (a dashboard in a view's state) and `saved_view` (`v/<id>`).
 """
 
 from __future__ import annotations
@@ -46,6 +47,17 @@ def export(
     return f"{prefix}export/{path}{_query(pairs)}"
 
 
+def dashboard_view(prefix: str, slug: str, view_id: str, query: str = "") -> str:
+    """A dashboard in a saved view's state (its stored `query`), the view named by `view=`."""
+    named = urlencode([("view", view_id)])
+    return dashboard(prefix, slug, f"{query}&{named}" if query else named)
+
+
+def saved_view(prefix: str, view_id: str) -> str:
+    """A saved view's permalink: its dashboard in the view's state (routes/saved_views.py)."""
+    return f"{prefix}v/{view_id}"
+
+
 def page(prefix: str, name: str = "") -> str:
     """A page of the app by its path below the prefix: "", "alerts", "login", "admin/users"."""
     return f"{prefix}{name}"
@@ -67,8 +79,9 @@ def external(path: str) -> str | None:
 
 @dataclass(frozen=True)
 class Place:
-    """What a path below the prefix is: `kind` dashboard, detail, embed, export, admin, or page
-    (anything else), and the dashboard (and panel, format) it names."""
+    """What a path below the prefix is: `kind` dashboard, detail, embed, export, admin, view (a
+    saved view's permalink, its id in `rest`) or page (anything else), and the dashboard (and
+    panel, format) it names."""
 
     kind: str
     slug: str = ""
@@ -101,4 +114,6 @@ def place(rel: str) -> Place:
         return Place("export", dashboard, panel, fmt)
     if head == "admin":
         return Place("admin", rest=slug)
+    if head == "v" and len(parts) == 2:
+        return Place("view", rest=slug)
     return Place("page", rest=rel)

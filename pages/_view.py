@@ -6,6 +6,8 @@ their locked values whatever the URL says, and option lists are the viewer's sco
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
@@ -22,6 +24,7 @@ from data.timerange import TimeRangeError
 from data.urlstate import ViewState
 from data.variables import ALL, VariableError, resolve, shows_all
 from data.view import View, ViewDenied, authorise, resolve_view
+from pages._yours import yours
 from services import services
 
 
@@ -49,7 +52,9 @@ def trail(query: dict, dashboard: Dashboard, titles: dict[str, str]) -> list:
 def _resolved(
     viewer: Viewer | None, slug: str, query: dict, users_only: bool
 ) -> tuple[View, list[str]]:
-    """The view the URL asks for; what it got wrong is shown as notes over the defaults."""
+    """The view the URL asks for; what it got wrong is shown as notes over the defaults (a
+    variable value that no longer exists resets that variable only), and what is locked for
+    the viewer over what it asked."""
     dashboard = authorise(viewer, slug, users_only=users_only)
     asked = ViewState.from_query(dashboard, query)
     problems = []
@@ -57,13 +62,39 @@ def _resolved(
         asked.time_range(services().settings.fiscal_year_start)
     except TimeRangeError as exc:
         problems.append(f"Time range: {exc}. Showing the dashboard's default range instead.")
-        asked = ViewState(dashboard.time_from, dashboard.time_to, asked.refresh, asked.variables)
-    try:
-        return resolve_view(viewer, slug, asked, users_only=users_only), problems
-    except VariableError as exc:
-        problems.append(f"{exc}. Showing the default values instead.")
-    defaults = ViewState(asked.time_from, asked.time_to, asked.refresh, {})
-    return resolve_view(viewer, slug, defaults, users_only=users_only), problems
+        asked = replace(asked, time_from=dashboard.time_from, time_to=dashboard.time_to)
+    labels = {v.name: v.label or v.name for v in dashboard.variables}
+    while True:
+        try:
+            view = resolve_view(viewer, slug, asked, users_only=users_only)
+            break
+        except VariableError as exc:
+            if exc.name not in asked.variables:
+                raise
+            label = labels.get(exc.name, exc.name)
+            problems.append(
+                f"{label}: {exc.value!r} is not one of its values (any more). Showing its default "
+                "instead."
+                if exc.value is not None
+                else f"{exc}. Showing the default {label} instead."
+            )
+            kept = {k: v for k, v in asked.variables.items() if k != exc.name}
+            asked = replace(asked, variables=kept)
+    return view, problems + _locked_notes(asked, view, labels)
+
+
+def _locked_notes(asked: ViewState, view: View, labels: dict[str, str]) -> list[str]:
+    """What the address asked of a variable locked for the viewer, and what they see instead."""
+    notes = []
+    for name, locked in view.locked.items():
+        wanted = asked.variables.get(name) or []
+        if wanted and sorted(wanted) != sorted(locked):
+            asked_for = "All" if wanted == [ALL] else ", ".join(wanted)
+            notes.append(
+                f"{labels.get(name, name)} is set to {', '.join(locked)} for you, so you see "
+                f"{', '.join(locked)} only (this address asked for {asked_for})."
+            )
+    return notes
 
 
 def dashboard_layout(
@@ -74,7 +105,11 @@ def dashboard_layout(
     embed_token: str | None = None,
     panel_id: str | None = None,
 ) -> html.Div | dbc.Alert:
+    mine = None
     try:
+        if embed_token is None and isinstance(viewer, User):
+            mine = yours(viewer, authorise(viewer, slug, users_only=True), query)
+            query = mine.query
         view, problems = _resolved(viewer, slug, query, users_only=embed_token is None)
         if panel_id is not None:
             view.panel(panel_id)
@@ -127,7 +162,8 @@ def dashboard_layout(
         chips = filter_chips(dashboard, view.values, defaults, set(locked))
         body = [
             *trail(query, dashboard, titles),
-            header(dashboard, titles, export),
+            header(dashboard, titles, export, extra=mine.controls if mine else None),
+            *([mine.panel, *mine.notes] if mine else []),
             *([annotate_form()] if operator else []),
             *notes,
             toolbar(dashboard, state, view.values, view.choices, locked=set(locked)),

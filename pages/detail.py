@@ -20,12 +20,18 @@ from data.panel_data import render_sql
 from data.sql import SQLSource
 from data.urlstate import ViewState
 from data.view import INPUT_ERRORS, ViewDenied, authorise, resolve_view
+from pages._titles import detail_title_of
 from pages._view import refused
 from panels.table import header, readable_times
 from services import services
 
 dash.register_page(
-    __name__, path_template="/d/<slug>/detail/<panel>", name="Detail", nav=False, order=9
+    __name__,
+    path_template="/d/<slug>/detail/<panel>",
+    name="Detail",
+    title=detail_title_of,
+    nav=False,
+    order=9,
 )
 ROW_LIMIT = 1000
 
