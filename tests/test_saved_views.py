@@ -11,15 +11,26 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
+from uuid import uuid4
 
 import pytest
-from sqlalchemy import event, insert, select
+from sqlalchemy import event, func, insert, select
 
-from appdb.saved_views import NAME_MAX
-from appdb.schema import saved_views
+from appdb.personal import PersonalStore
+from appdb.saved_views import NAME_MAX, SavedViewStore, ViewError
+from appdb.schema import connect, dashboard_visits, default_views, saved_views, stars
+from auth.users import UserStore
 from callbacks.panels import update_request
 from services import services
-from tests.fixtures.app import add_user, client_for, demo_app, embed_token, nodes, open_page
+from tests.fixtures.app import (
+    PASSWORD,
+    add_user,
+    client_for,
+    demo_app,
+    embed_token,
+    nodes,
+    open_page,
+)
 from tests.test_authorisation import call, key_of, row_counts
 
 SALES = "sales-performance"
@@ -358,3 +369,84 @@ def test_viw009_a_star_and_a_visit_cost_a_page_not_a_panel(app):
     with statements(app) as seen:
         assert sam.post("/_dash-update-component", json=panels).status_code == 200
     assert not [s for s in seen if any(t in s for t in PERSONAL)]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def state_db(request, tmp_path):
+    """A fresh state database on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'state.db'}"
+    else:
+        url = request.getfixturevalue("postgres_server").url(f"views_{uuid4().hex[:10]}")
+    engine = connect(url)
+    yield engine
+    engine.dispose()
+
+
+def test_viw010_the_store_keeps_views_defaults_stars_and_visits(state_db):
+    users = UserStore(state_db)
+    ana = users.add("ana", PASSWORD, "viewer", ["sales"])
+    bob = users.add("bob", PASSWORD, "viewer", ["sales", "finance"])
+    root = users.add("root", PASSWORD, "admin", [])
+    views = SavedViewStore(state_db)
+    personal = PersonalStore(state_db, views)
+    mine = views.add(ana, SALES, "Mine", None, "from=now-7d")
+    shared = views.add(ana, SALES, "Ours", "sales", "from=now-30d")
+    views.add(bob, SALES, "Bob's", "finance", "from=now-1d")
+    with pytest.raises(ViewError, match="already"):
+        views.add(ana, SALES, "Mine", "sales", "from=now-1h")
+    with pytest.raises(ViewError, match="too long"):
+        views.add(ana, SALES, "Long", None, "x" * 9000)
+    # Ana's list: her two; Bob's: the shared one and his; an admin's: every shared one.
+    names = {u.name: [v.name for v in views.for_dashboard(u, SALES) if v.listed_for(u)]
+             for u in (ana, bob, root)}  # fmt: skip
+    assert names == {"ana": ["Mine", "Ours"], "bob": ["Bob's", "Ours"], "root": ["Bob's", "Ours"]}
+    assert views.get(mine.id, bob).openable_by(bob) is False
+    views.set_default(bob, SALES, shared.id)
+    assert [v.name for v in views.for_dashboard(bob, SALES) if v.is_default] == ["Ours"]
+    views.change(shared, "Ours, renamed", None)
+    # No longer shared: still Bob's default by its row, but he may not open it.
+    default = next(v for v in views.for_dashboard(bob, SALES) if v.is_default)
+    assert default.name == "Ours, renamed" and not default.openable_by(bob)
+    views.delete(shared.id)
+    assert not [v for v in views.for_dashboard(bob, SALES) if v.is_default]
+    # Stars toggle; visits keep one row per dashboard, the latest first.
+    assert personal.toggle_star(ana, SALES) is True
+    assert personal.toggle_star(ana, "finance") is True
+    assert personal.toggle_star(ana, SALES) is False
+    for slug in ["a", "b", SALES, "a", *(f"d{n}" for n in range(10)), SALES]:
+        personal.open_dashboard(ana, slug, None)
+    home = personal.home(ana, [SALES, "finance", "a", "b", *(f"d{n}" for n in range(10))])
+    assert home.starred == ["finance"]
+    assert [slug for slug, _at in home.recent] == [SALES, "d9", "d8", "d7", "d6", "d5", "d4",
+                                                   "d3"]  # fmt: skip
+    assert [slug for slug, _ in personal.home(ana, ["a", "b"]).recent] == ["a", "b"]
+    assert [v.name for v in home.views] == ["Mine"]
+    marks = personal.open_dashboard(bob, SALES, mine.id)  # asked for by id: read, not shown
+    assert [v.name for v in marks.views] == ["Bob's", "Mine"] and not marks.starred
+    # A removed user's views, default, stars and visits go with them.
+    views.set_default(ana, SALES, mine.id)
+    users.remove("ana")
+    with state_db.connect() as db:
+        left = {t.name: db.execute(select(func.count()).select_from(t)).scalar()
+                for t in (saved_views, default_views, stars, dashboard_visits)}  # fmt: skip
+    assert left == {"saved_views": 1, "default_views": 0, "stars": 0, "dashboard_visits": 1}
+
+
+def test_viw011_on_a_postgresql_state_database_the_whole_story_holds(
+    prometheus, warehouse_sqlite, postgres_server, tmp_path
+):
+    url = postgres_server.url(f"views_app_{uuid4().hex[:10]}")
+    app = demo_app(prometheus, warehouse_sqlite, tmp_path, app_database_url=url)
+    sally = client_for(app, "sales")
+    assert "Saved “Weekly” (shared with Sales)" in text_of(save(sally, app, "Weekly", "sales"))
+    view = view_named(app, "Weekly")
+    text_of(act(sally, app, "view-default", view["id"]))
+    text_of(star(sally, app, SALES))
+    page = open_page(sally, f"/d/{SALES}")
+    assert toolbar_from(page) == "now-30d" and "Your default view" in page
+    home = open_page(sally, "/")
+    starred = props_of(home, "home-starred")
+    assert SALES in json.dumps(starred) and "Weekly" in json.dumps(props_of(home, "home-views"))
+    assert SALES in json.dumps(props_of(home, "home-recent"))
+    assert opened(client_for(app, "executive"), f"/v/{view['id']}")[0] == f"/d/{SALES}"
