@@ -247,15 +247,19 @@ def register(app: Dash) -> None:
     )
     # A page opened in a saved view gets the view's state in its address without a new history
     # entry, so the back button still leaves the page, and a click on a chart, a zoom or a copied
-    # address start from the state shown.
+    # address start from the state shown. (Its output is never changed: Dash runs the callbacks
+    # of a page's new parts by their outputs.)
     app.clientside_callback(
         """function (address) {
-            if (!address) { return; }
-            window.history.replaceState(window.history.state, '', address);
-            window.dash_clientside.set_props('url', {
-                href: window.location.href, pathname: window.location.pathname,
-                search: window.location.search,
-            });
+            if (address) {
+                window.history.replaceState(window.history.state, '', address);
+                window.dash_clientside.set_props('url', {
+                    href: window.location.href, pathname: window.location.pathname,
+                    search: window.location.search,
+                });
+            }
+            return window.dash_clientside.no_update;
         }""",
+        Output("view-address", "storage_type"),
         Input("view-address", "data"),
     )
