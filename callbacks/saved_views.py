@@ -24,6 +24,15 @@ from services import services
 SAVE_LABEL = "Save view"
 CHANGE_LABEL = "Save changes"
 ROWS = ("view-default", "view-delete", "view-rename")
+# What a save or a row's button sets: the message, the list and the Views button's label; and the
+# form (the view being renamed, the name, the Save button's label, whether Cancel shows).
+LISTED = (("views-result", "children"), ("views-list", "children"), ("views-open", "children"))
+FORM = (
+    ("views-editing", "data"),
+    ("views-name", "value"),
+    ("views-save", "children"),
+    ("views-cancel", "hidden"),
+)
 
 
 def _user_on(store) -> tuple[User, Dashboard]:
@@ -138,13 +147,7 @@ def _result(message: str, ok: bool) -> html.Span:
 def register(app: Dash) -> None:
     @callback(
         app,
-        Output("views-result", "children"),
-        Output("views-list", "children"),
-        Output("views-open", "children"),
-        Output("views-editing", "data"),
-        Output("views-name", "value"),
-        Output("views-save", "children"),
-        Output("views-cancel", "hidden"),
+        *(Output(*part) for part in (*LISTED, *FORM)),
         Input("views-save", "n_clicks"),
         State(*STORE),
         State("views-editing", "data"),
@@ -164,14 +167,8 @@ def register(app: Dash) -> None:
 
     @callback(
         app,
-        Output("views-result", "children", allow_duplicate=True),
-        Output("views-list", "children", allow_duplicate=True),
-        Output("views-open", "children", allow_duplicate=True),
-        Output("views-editing", "data", allow_duplicate=True),
-        Output("views-name", "value", allow_duplicate=True),
+        *(Output(*part, allow_duplicate=True) for part in (*LISTED, *FORM)),
         Output("views-share", "value"),
-        Output("views-save", "children", allow_duplicate=True),
-        Output("views-cancel", "hidden", allow_duplicate=True),
         Input({"type": "view-default", "view": ALL}, "n_clicks"),
         Input({"type": "view-delete", "view": ALL}, "submit_n_clicks"),
         Input({"type": "view-rename", "view": ALL}, "n_clicks"),
@@ -188,7 +185,7 @@ def register(app: Dash) -> None:
         try:
             message, view = view_action(kind, store, trigger.get("view"))
             if kind == "view-rename":
-                form = (view.id, view.name, view.team or PRIVATE, CHANGE_LABEL, False)
+                form = (view.id, view.name, CHANGE_LABEL, False, view.team or PRIVATE)
                 return (_result(message, True), no_update, no_update, *form)
             listed, label = _listed(store)
         except ViewError as exc:
@@ -227,10 +224,7 @@ def register(app: Dash) -> None:
         """function (clicks) {
             return [null, '', 'Save view', true, ''];
         }""",
-        Output("views-editing", "data", allow_duplicate=True),
-        Output("views-name", "value", allow_duplicate=True),
-        Output("views-save", "children", allow_duplicate=True),
-        Output("views-cancel", "hidden", allow_duplicate=True),
+        *(Output(*part, allow_duplicate=True) for part in FORM),
         Output("views-result", "children", allow_duplicate=True),
         Input("views-cancel", "n_clicks"),
         prevent_initial_call=True,
