@@ -44,15 +44,14 @@ def dashboard_card(dashboard: Dashboard, starred: bool = False) -> dbc.Col:
 def search_box() -> html.Div:
     return html.Div(
         [
-            html.Label("Search dashboards", htmlFor="home-search", className="form-label mb-1"),
-            dcc.Input(
+            html.Label("Search dashboards", htmlFor="home-search", className="h5 mb-1"),
+            dbc.Input(
                 id="home-search",
                 type="search",
                 placeholder="Titles, panels, tags…  (press / to search)",
                 maxLength=MAX_TEXT,
-                debounce=0.25,
+                debounce=250,  # ms
                 autoComplete="off",
-                className="form-control",
             ),
             html.Div(
                 id="home-results",
@@ -111,7 +110,7 @@ def ago(then: datetime, now: datetime | None = None) -> str:
 
 def _section(title: str, body, ident: str) -> html.Section:
     return html.Section(
-        [html.H2(title, className="h6"), body], id=ident, className="home-section mb-3"
+        [html.H2(title, className="h5"), body], id=ident, className="home-section mb-3"
     )
 
 

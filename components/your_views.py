@@ -14,7 +14,7 @@ from components.shell import team_label
 from data.spec import Dashboard
 from services import services
 
-PRIVATE = ""  # the sharing choice "Only me"
+PRIVATE = "only-me"  # the sharing choice "Only me" (no team is named so)
 
 
 def _prefix() -> str:

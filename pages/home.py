@@ -53,7 +53,7 @@ def layout(**_query) -> html.Div:
                 [
                     search_box(),
                     starred_section([dashboards[s] for s in marks.starred]),
-                    html.H2("Dashboards", id="home-dashboards", className="h6"),
+                    html.H2("Dashboards", id="home-dashboards", className="h5"),
                     *teams,
                 ],
                 lg=8,

@@ -21,6 +21,7 @@ from appdb.saved_views import NAME_MAX, SavedViewStore, ViewError
 from appdb.schema import connect, dashboard_visits, default_views, saved_views, stars
 from auth.users import UserStore
 from callbacks.panels import update_request
+from components.your_views import PRIVATE
 from services import services
 from tests.fixtures.app import (
     PASSWORD,
@@ -57,7 +58,7 @@ def page_store(slug: str, state: dict | None = None) -> dict:
     return {"slug": slug, **(state or STATE)}
 
 
-def save(client, app, name: str, share: str = "", slug: str = SALES, state=None, editing=None):
+def save(client, app, name: str, share: str = PRIVATE, slug: str = SALES, state=None, editing=None):
     """The Save button of the Views panel, with the page's store and the form's fields."""
     values = {
         ("dash-state", "data"): page_store(slug, state),
@@ -240,7 +241,7 @@ def test_viw006_owners_rename_and_delete_their_views_and_admins_too_nobody_else(
     assert "Renaming “To rename”" in renaming and "Save changes" in renaming
     # Sam cannot save a rename of it either, whatever the form's state says.
     assert "Only sales or an admin" in text_of(save(sam, app, "Hijacked", editing=view["id"]))
-    renamed = text_of(save(sally, app, "Renamed", share="", editing=view["id"]))
+    renamed = text_of(save(sally, app, "Renamed", editing=view["id"]))
     assert "Saved “Renamed” (only you)" in renamed
     assert view_named(app, "Renamed")["team"] is None and view_named(app, "To rename") is None
     assert "Deleted “Renamed”" in text_of(

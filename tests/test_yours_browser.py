@@ -11,6 +11,7 @@ from selenium.webdriver.support.select import Select
 from selenium.webdriver.support.ui import WebDriverWait
 
 from app import create_app
+from components.your_views import PRIVATE
 from tests.fixtures.app import PASSWORD, add_user, start_logged_in
 from tests.test_dashboards_browser import wait_all_ok, wait_value
 
@@ -54,7 +55,7 @@ def pick_range(duo, label: str, time_from: str) -> None:
     wait_value(duo, "#time-from", time_from)
 
 
-def save_view(duo, name: str, share: str = "") -> str:
+def save_view(duo, name: str, share: str = PRIVATE) -> str:
     """Saves the page's view from the Views panel; its permalink."""
     if duo.find_element("#views-open").get_attribute("aria-expanded") != "true":
         duo.find_element("#views-open").click()
