@@ -14,7 +14,14 @@ from auth.access import current_viewer
 from auth.saved_views import well_formed
 from auth.users import User
 from callbacks.access import STORE, VIEWERS, callback
-from components.your_views import PRIVATE, share_teams, sharing, star_state, views_list
+from components.your_views import (
+    PRIVATE,
+    share_teams,
+    sharing,
+    star_state,
+    views_label,
+    views_list,
+)
 from data.spec import Dashboard
 from data.timerange import TimeRangeError
 from data.urlstate import ViewState
@@ -136,8 +143,7 @@ def _listed(store) -> tuple[html.Div, str]:
     """The page's views list and the Views button's label, as they are now."""
     viewer, dashboard = _user_on(store)
     views = services().views.for_dashboard(viewer, dashboard.slug)
-    count = sum(1 for v in views if v.listed_for(viewer))
-    return views_list(views, viewer), f"Views ({count})" if count else "Views"
+    return views_list(views, viewer), views_label(views, viewer)
 
 
 def _result(message: str, ok: bool) -> html.Span:

@@ -44,7 +44,14 @@ def share_teams(user: User, dashboard: Dashboard) -> list[str]:
     return [t for t in dashboard.teams if user.is_admin or t in user.teams]
 
 
-def header_controls(starred: bool, count: int) -> list:
+def views_label(views: list[SavedView], user: User) -> str:
+    """The Views button's label: how many views the user's list has."""
+    count = sum(1 for v in views if v.listed_for(user))
+    return f"Views ({count})" if count else "Views"
+
+
+def header_controls(starred: bool, views: str) -> list:
+    """The star, and the Views button labelled `views`."""
     label, pressed, title = star_state(starred)
     return [
         html.Button(
@@ -56,7 +63,7 @@ def header_controls(starred: bool, count: int) -> list:
             **{"aria-pressed": pressed},
         ),
         html.Button(
-            f"Views ({count})" if count else "Views",
+            views,
             id="views-open",
             type="button",
             className="btn btn-outline-secondary btn-sm dash-views",

@@ -16,7 +16,7 @@ import urls
 from appdb.saved_views import SavedView
 from auth.saved_views import openable, well_formed
 from auth.users import User
-from components.your_views import header_controls, view_banner, views_panel
+from components.your_views import header_controls, view_banner, views_label, views_panel
 from data.spec import Dashboard
 from data.view import ViewDenied
 from services import services
@@ -88,10 +88,9 @@ def yours(viewer: User, dashboard: Dashboard, query: dict) -> Yours:
             prefix = services().settings.url_prefix
             address = urls.dashboard(prefix, dashboard.slug, urlencode(query, doseq=True))
             notes.append(dcc.Store(id="view-address", data=address))
-    listed = sum(1 for v in marks.views if v.listed_for(viewer))
     return Yours(
         query=query,
-        controls=header_controls(marks.starred, listed),
+        controls=header_controls(marks.starred, views_label(marks.views, viewer)),
         panel=views_panel(dashboard, marks.views, viewer, shown.id if shown else None),
         notes=notes,
     )
