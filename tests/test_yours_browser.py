@@ -110,6 +110,7 @@ def test_yrb002_a_default_view_opens_when_the_dashboard_does(started):
         ".dispatchEvent(new MouseEvent('click', {bubbles: true}));"
     )
     url_has(duo, "from=now-90d", "var-category=")
+    duo.wait_for_element("[data-filter='category']")  # the filtered page is drawn
     # Delete it (confirmed in the browser's dialog).
     duo.find_element("#views-open").click()
     by_xpath(duo, row + "//button[text()='Delete']").click()
