@@ -16,6 +16,7 @@ from uuid import uuid4
 import pytest
 from sqlalchemy import event, func, insert, select
 
+import urls
 from appdb.personal import PersonalStore
 from appdb.saved_views import NAME_MAX, SavedViewStore, ViewError
 from appdb.schema import connect, dashboard_visits, default_views, saved_views, stars
@@ -130,8 +131,10 @@ def test_viw001_a_sales_manager_saves_a_view_and_a_team_mate_opens_its_link(app)
         saved = services().audit.events(action="view_save")[0]
     assert saved.actor == "sales" and saved.detail["id"] == view["id"]
 
+    permalink = urls.saved_view("/", view["id"])
+    assert urls.place(urls.relative("/", permalink)) == urls.Place("view", rest=view["id"])
     sam = client_for(app, "sam")
-    path, query = opened(sam, f"/v/{view['id']}")
+    path, query = opened(sam, permalink)
     assert path == f"/d/{SALES}" and query["from"] == ["now-30d"]
     assert query["var-category"] == ["Toys"] and query["view"] == [view["id"]]
     layout = open_page(sam, sam.get(f"/v/{view['id']}").headers["Location"])
