@@ -30,6 +30,7 @@ bench: system-test $(STAMP)
 # Needs `make run` in another terminal: it measures the app as deployed.
 bench-dashboard: $(STAMP)
 	$(PY) -m bench.dashboard_load
+	DEMO_MODE=1 $(PY) -m bench.page_layout
 
 # Builds its own Prometheus history and warehouse (once, under var/bench-exports/).
 bench-exports: system-run $(STAMP)

@@ -24,7 +24,7 @@ from data.dashboards import SpecError, load_all
 from data.datasources import DataLayer, build_sources, source_dialects
 from data.scopes import load_rules
 from exports.kaleido_engine import ENGINE, PLOTLY_JS
-from routes import auth, bounds, exports, guard, headers, health, timing
+from routes import auth, bounds, exports, guard, headers, health, saved_views, timing
 from services import Services
 from settings import Settings, secret_key
 
@@ -82,6 +82,7 @@ def create_app(settings: Settings | None = None) -> Dash:
     Services.build(settings, secret, layer, dashboards, database).install(app.server)
     app.server.register_blueprint(health.blueprint, url_prefix=urls.mount(settings.url_prefix))
     app.server.register_blueprint(exports.blueprint, url_prefix=urls.mount(settings.url_prefix))
+    app.server.register_blueprint(saved_views.blueprint, url_prefix=urls.mount(settings.url_prefix))
     bounds.install(app.server, settings.max_request_bytes)
     timing.install(app.server)
     callbacks.register_all(app)

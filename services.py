@@ -14,6 +14,8 @@ from sqlalchemy import Engine
 from alerting.client import AlertmanagerClient
 from appdb.acks import AckStore
 from appdb.notes import AnnotationStore
+from appdb.personal import PersonalStore
+from appdb.saved_views import SavedViewStore
 from auth.audit import AuditLog
 from auth.embeds import EmbedLinks
 from auth.login_limit import LoginLimiter, Rate
@@ -42,6 +44,8 @@ class Services:
     notes: AnnotationStore
     acks: AckStore
     alertmanager: AlertmanagerClient | None  # None without ALERTMANAGER_URL
+    views: SavedViewStore  # saved views of dashboards
+    personal: PersonalStore  # stars, recently viewed, views: read per page
     # Panels of all requests share these threads; a panel's queries are mostly waiting.
     panel_pool: ThreadPoolExecutor
 
@@ -55,6 +59,7 @@ class Services:
         database: Engine,
     ) -> Services:
         audit = AuditLog(database)
+        views = SavedViewStore(database)
         return cls(
             settings=settings,
             secret=secret,
@@ -77,6 +82,8 @@ class Services:
                 if settings.alertmanager_url
                 else None
             ),
+            views=views,
+            personal=PersonalStore(database, views),
             panel_pool=ThreadPoolExecutor(max_workers=16, thread_name_prefix="panel"),
         )
 

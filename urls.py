@@ -7,6 +7,7 @@ dashboard's state as its query (`view_query`: from a ViewState, whatever fields 
 ALLOWED_HOSTS lists it: a Host header is the client's to write). Reading: `relative` (a path
 below the prefix, as Dash's pages router reads it), `place` (what it names), `view_state` (a
 dashboard's state from a query), `clicked` (the point a detail URL names).
+Saved views: `dashboard_view` (a dashboard in a view's state) and `saved_view` (`v/<id>`).
 """
 
 from __future__ import annotations
@@ -145,6 +146,16 @@ def login(prefix: str, next_: str | None = None) -> str:
     return f"{prefix}login{after}"
 
 
+def dashboard_view(prefix: str, slug: str, view_id: str, query: str = "") -> str:
+    """A dashboard in a saved view's state (its stored `query`), the view named by `view=`."""
+    return f"{prefix}d/{slug}{view_query(view_state(query), ('view', view_id))}"
+
+
+def saved_view(prefix: str, view_id: str) -> str:
+    """A saved view's permalink: its dashboard in the view's state (routes/saved_views.py)."""
+    return f"{prefix}v/{view_id}"
+
+
 def page(prefix: str, name: str = "") -> str:
     """A page of the app by its path below the prefix: "", "alerts", "admin/users"."""
     return f"{prefix}{name}"
@@ -185,10 +196,11 @@ CALLBACK = "_dash-update-component"
 
 @dataclass(frozen=True)
 class Place:
-    """What a path below the prefix is: `kind` dashboard, detail, embed, export, admin, static,
-    open (login, health, metrics), callback (a Dash callback), dash (Dash's other routes), or
-    page (anything else); and the dashboard (and panel, format) it names. `rest`: an admin
-    page's name, a detail page's rows (`rows`) for an export."""
+    """What a path below the prefix is: `kind` dashboard, detail, embed, export, admin, view (a
+    saved view's permalink, its id in `rest`), static, open (login, health, metrics), callback (a
+    Dash callback), dash (Dash's other routes), or page (anything else); and the dashboard (and
+    panel, format) it names. `rest`: an admin page's name, a detail page's rows (`rows`) for an
+    export."""
 
     kind: str
     slug: str = ""
@@ -236,6 +248,8 @@ def place(rel: str) -> Place:
         return Place("export", dashboard, panel, fmt, rest=rows)
     if head == "admin":
         return Place("admin", rest=slug)
+    if head == "v" and len(parts) == 2:
+        return Place("view", rest=slug)
     return Place("page", rest=rel)
 
 

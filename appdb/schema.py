@@ -111,6 +111,50 @@ embed_links = Table(
 )
 
 
+# Yours: what each user keeps for themselves (saved views, their defaults, stars, recently
+# viewed dashboards). A user's rows go with the user.
+saved_views = Table(
+    "saved_views",
+    metadata,
+    Column("id", String(16), primary_key=True),  # random: the permalink /v/<id>
+    Column("dashboard", String(64), nullable=False),
+    Column("name", String(80), nullable=False),
+    Column("owner_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("team", String(32)),  # shared with this team; NULL: the owner's alone
+    Column("query", Text, nullable=False),  # the dashboard's URL state: ?from=...&var-x=...
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("changed_at", DateTime(timezone=True), nullable=False),
+    # A user's names on one dashboard are unique (and their views found by this index).
+    Index("ux_saved_views_dashboard_owner_name", "dashboard", "owner_id", "name", unique=True),
+    Index("ix_saved_views_dashboard_team", "dashboard", "team"),
+)
+
+default_views = Table(
+    "default_views",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("dashboard", String(64), primary_key=True),
+    Column("view_id", String(16), ForeignKey("saved_views.id", ondelete="CASCADE"), nullable=False),
+)
+
+stars = Table(
+    "stars",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("dashboard", String(64), primary_key=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+)
+
+dashboard_visits = Table(
+    "dashboard_visits",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("dashboard", String(64), primary_key=True),  # one row per dashboard: bounded
+    Column("at", DateTime(timezone=True), nullable=False),
+    Index("ix_dashboard_visits_user_at", "user_id", "at"),
+)
+
+
 # Columns added after their table first shipped: databases made before get them at start-up.
 ADDED_COLUMNS = (("annotations", "changed_at"),)
 

@@ -2,7 +2,7 @@
 
 Logins (every attempt, with its outcome), logouts, forbidden attempts, exports, embed links made,
 used and revoked, user changes, alert acknowledgements, silences made and expired, annotations
-added, edited and deleted.
+added, edited and deleted, saved views saved, changed, deleted and made a default.
 Callers pass only what is safe to keep: never a password or a token (an embed link is recorded
 by its id). It is the only thing an unauthenticated request writes: login attempts, which the
 login limits count (auth/login_limit.py).
@@ -36,6 +36,10 @@ ACTIONS = (
     "annotation_edit",
     "annotation_delete",
     "embed_revoke",
+    "view_save",
+    "view_change",
+    "view_delete",
+    "view_default",
 )
 
 

@@ -269,7 +269,13 @@ def toolbar(
     return html.Div(items, className="dash-toolbar")
 
 
-def header(dashboard: Dashboard, titles: dict[str, str], export: str | None = None) -> html.Div:
+def header(
+    dashboard: Dashboard,
+    titles: dict[str, str],
+    export: str | None = None,
+    extra: list | None = None,
+) -> html.Div:
+    """`extra`: further controls beside the title (a user's star and views)."""
     links = [
         dcc.Link(
             titles[link.dashboard],
@@ -291,6 +297,7 @@ def header(dashboard: Dashboard, titles: dict[str, str], export: str | None = No
                 title="Every panel of this dashboard for this time range, as a PDF",
             )
         )
+    title += extra or []
     return html.Div(
         [
             html.Div(title, className="dash-title-row"),

@@ -35,6 +35,7 @@ TEAMS = (
 REFRESH_CHOICES = ("off", "5s", "15s", "30s", "1m", "5m", "15m")
 SLUG = r"^[a-z0-9][a-z0-9-]*$"
 NAME = r"^[a-z_][a-z0-9_]*$"
+TAG = r"^[a-z0-9][a-z0-9-]{0,31}$"
 
 
 class PanelKind(Protocol):
@@ -266,6 +267,16 @@ class Dashboard(Strict):
     rows: list[Row] = Field(min_length=1)
     links: list[Link] = []
     annotations: list[Annotation] = []
+    # Words the home page's search finds the dashboard by, besides its titles: `tags: [revenue]`.
+    tags: list[str] = Field(default=[], max_length=20)
+
+    @field_validator("tags")
+    @classmethod
+    def _tags(cls, value: list[str]) -> list[str]:
+        for tag in value:
+            if not re.match(TAG, tag):
+                raise ValueError(f"tag {tag!r}: use 1-32 lower-case letters, digits and -")
+        return value
 
     @field_validator("time_from", "time_to")
     @classmethod

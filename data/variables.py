@@ -13,7 +13,13 @@ ALL = "$__all"
 
 
 class VariableError(ValueError):
-    """A variable value that is not among the variable's options."""
+    """A variable value that is not among the variable's options: `name` the variable, `value`
+    the value (none when it is too many values)."""
+
+    def __init__(self, message: str, name: str, value: str | None = None) -> None:
+        super().__init__(message)
+        self.name = name
+        self.value = value
 
 
 def options(layer: DataLayer, variable: Variable, chosen: Mapping[str, list[str]]) -> list[str]:
@@ -70,10 +76,15 @@ def resolve(
         unknown = [v for v in asked if v not in choices]
         if unknown:
             raise VariableError(
-                f"{unknown[0]!r} is not a value of ${variable.name}; pick one of the listed options"
+                f"{unknown[0]!r} is not a value of ${variable.name}; "
+                "pick one of the listed options",
+                variable.name,
+                unknown[0],
             )
         if len(asked) > 1 and not variable.multi:
-            raise VariableError(f"${variable.name} takes one value, got {len(asked)}")
+            raise VariableError(
+                f"${variable.name} takes one value, got {len(asked)}", variable.name
+            )
         values[variable.name] = asked
     return values, all_options
 

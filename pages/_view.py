@@ -20,9 +20,11 @@ from components.drill_view import breadcrumb, filter_chips
 from data.errors import DataSourceError
 from data.spec import Dashboard
 from data.timerange import TimeRangeError
+from data.urlstate import ViewState
 from data.variables import ALL, VariableError, resolve, shows_all
+from pages._yours import yours
 from services import services
-from view.resolve import View, ViewDenied, resolve_view
+from view.resolve import View, ViewDenied, authorise, view_of
 
 
 def forbidden(what: str) -> dbc.Alert:
@@ -49,22 +51,49 @@ def trail(query: dict, dashboard: Dashboard, titles: dict[str, str]) -> list:
 def _resolved(
     viewer: Viewer | None, slug: str, query: dict, users_only: bool
 ) -> tuple[View, list[str]]:
-    """The view the URL asks for; what it got wrong is shown as notes over the defaults."""
+    """The view the URL asks for; what it got wrong is shown as notes over the defaults (a
+    variable value that no longer exists resets that variable only), and what is locked for
+    the viewer over what it asked."""
+    dashboard = authorise(viewer, slug, users_only=users_only)
     asked = urls.view_state(query)
+    labels = {v.name: v.label or v.name for v in dashboard.variables}
     problems = []
-    try:
-        return resolve_view(viewer, slug, asked, users_only=users_only), problems
-    except TimeRangeError as exc:
-        problems.append(f"Time range: {exc}. Showing the dashboard's default range instead.")
-        asked = replace(asked, time_from="", time_to="")
-    except VariableError as exc:
-        problems.append(f"{exc}. Showing the default values instead.")
-        asked = replace(asked, variables={})
-    try:
-        return resolve_view(viewer, slug, asked, users_only=users_only), problems
-    except VariableError as exc:
-        problems.append(f"{exc}. Showing the default values instead.")
-    return resolve_view(viewer, slug, replace(asked, variables={}), users_only=users_only), problems
+    while True:
+        try:
+            view = view_of(viewer, dashboard, asked)
+            break
+        except TimeRangeError as exc:
+            if not (asked.time_from or asked.time_to):
+                raise
+            problems.append(f"Time range: {exc}. Showing the dashboard's default range instead.")
+            asked = replace(asked, time_from="", time_to="")
+        except VariableError as exc:
+            if exc.name not in asked.variables:
+                raise
+            label = labels.get(exc.name, exc.name)
+            problems.append(
+                f"{label}: {exc.value!r} is not one of its values (any more). Showing its default "
+                "instead."
+                if exc.value is not None
+                else f"{exc}. Showing the default {label} instead."
+            )
+            kept = {k: v for k, v in asked.variables.items() if k != exc.name}
+            asked = replace(asked, variables=kept)
+    return view, problems + _locked_notes(asked, view, labels)
+
+
+def _locked_notes(asked: ViewState, view: View, labels: dict[str, str]) -> list[str]:
+    """What the address asked of a variable locked for the viewer, and what they see instead."""
+    notes = []
+    for name, locked in view.locked.items():
+        wanted = asked.variables.get(name) or []
+        if wanted and sorted(wanted) != sorted(locked):
+            asked_for = "All" if wanted == [ALL] else ", ".join(wanted)
+            notes.append(
+                f"{labels.get(name, name)} is set to {', '.join(locked)} for you, so you see "
+                f"{', '.join(locked)} only (this address asked for {asked_for})."
+            )
+    return notes
 
 
 def dashboard_layout(
@@ -75,7 +104,11 @@ def dashboard_layout(
     embed_token: str | None = None,
     panel_id: str | None = None,
 ) -> html.Div | dbc.Alert:
+    mine = None
     try:
+        if embed_token is None and isinstance(viewer, User):
+            mine = yours(viewer, authorise(viewer, slug, users_only=True), query)
+            query = mine.query
         view, problems = _resolved(viewer, slug, query, users_only=embed_token is None)
         if panel_id is not None:
             view.panel(panel_id)
@@ -128,7 +161,8 @@ def dashboard_layout(
         chips = filter_chips(dashboard, view.values, defaults, set(locked))
         body = [
             *trail(query, dashboard, titles),
-            header(dashboard, titles, export),
+            header(dashboard, titles, export, extra=mine.controls if mine else None),
+            *([mine.panel, *mine.notes] if mine else []),
             *([annotate_form()] if operator else []),
             *notes,
             toolbar(dashboard, state, view.values, view.choices, locked=set(locked)),

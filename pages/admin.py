@@ -15,12 +15,20 @@ from components.admin import (
     users_table,
 )
 from data.timerange import format_duration
+from pages._titles import tab_title
 from pages._view import forbidden
 from services import services
 
-dash.register_page(__name__, path_template="/admin/<section>", name="Admin", nav=False, order=30)
-
 TITLES = {"users": "Users", "embed": "Embed links", "audit": "Audit log"}
+
+
+def _title(section: str = "users") -> str:
+    return tab_title(TITLES.get(section, "Admin"), "Admin")
+
+
+dash.register_page(
+    __name__, path_template="/admin/<section>", name="Admin", title=_title, nav=False, order=30
+)
 
 
 def layout(section: str = "users", **_query):

@@ -10,9 +10,10 @@ from dash import dcc, html
 from auth.access import current_viewer
 from auth.users import User
 from data.alerts import SEVERITIES
+from pages._titles import tab_title
 from pages._view import forbidden
 
-dash.register_page(__name__, path="/alerts", name="Alerts", title="Alerts · Teamdash", order=5)
+dash.register_page(__name__, path="/alerts", name="Alerts", title=tab_title("Alerts"), order=5)
 
 
 def layout(**_query):

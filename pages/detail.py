@@ -16,6 +16,7 @@ import urls
 from auth.access import current_viewer
 from components.drill_view import breadcrumb, detail_title
 from data.errors import DataSourceError
+from pages._titles import detail_title_of
 from pages._view import refused
 from panels.table import header, readable_times
 from services import services
@@ -23,7 +24,12 @@ from view.detail import detail_of
 from view.resolve import INPUT_ERRORS, ViewDenied, resolve_view
 
 dash.register_page(
-    __name__, path_template="/d/<slug>/detail/<panel>", name="Detail", nav=False, order=9
+    __name__,
+    path_template="/d/<slug>/detail/<panel>",
+    name="Detail",
+    title=detail_title_of,
+    nav=False,
+    order=9,
 )
 ROW_LIMIT = 1000
 

@@ -8,9 +8,17 @@ from dash import html
 
 from auth.access import current_viewer
 from auth.embeds import EmbedGrant
+from pages._titles import dashboard_title
 from pages._view import dashboard_layout, forbidden
 
-dash.register_page(__name__, path_template="/embed/<slug>", name="Embed", nav=False, order=20)
+dash.register_page(
+    __name__,
+    path_template="/embed/<slug>",
+    name="Embed",
+    title=dashboard_title,
+    nav=False,
+    order=20,
+)
 
 
 def layout(slug: str = "", token: str = "", panel: str | None = None, theme: str = "", **query):

@@ -1,53 +1,44 @@
-"""The home page: dashboards grouped by team, and the system status."""
+"""The home page: a search over the dashboards the user may open (`/` focuses it), their starred
+and recently viewed dashboards and saved views, every dashboard of theirs grouped by team, and the
+system status."""
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import dcc, html
+from dash import html
 
-import urls
 from auth.access import current_viewer
 from auth.users import User
-from components.shell import team_label, user_groups
+from components.home import (
+    dashboard_card,
+    recent_section,
+    search_box,
+    starred_section,
+    views_section,
+)
+from components.shell import team_label, user_groups, visible_dashboards
+from pages._titles import tab_title
 from pages._view import forbidden
 from services import services
 
-dash.register_page(__name__, path="/", name="Home", title="Teamdash", order=0)
-
-
-def _card(dashboard) -> dbc.Col:
-    return dbc.Col(
-        html.Div(
-            [
-                dcc.Link(
-                    dashboard.title,
-                    href=urls.dashboard(services().settings.url_prefix, dashboard.slug),
-                ),
-                html.P(dashboard.description, className="small text-muted mb-0"),
-            ],
-            className="home-card",
-            **{"data-dashboard": dashboard.slug},
-        ),
-        xs=12,
-        md=6,
-        xl=4,
-        className="mb-2",
-    )
+dash.register_page(__name__, path="/", name="Home", title=tab_title("Home"), order=0)
 
 
 def layout(**_query) -> html.Div:
     viewer = current_viewer()
     if not isinstance(viewer, User):
         return forbidden("the home page")
-    groups = user_groups(viewer)
+    dashboards = {d.slug: d for d in visible_dashboards(viewer)}
+    marks = services().personal.home(viewer, list(dashboards))
+    starred = set(marks.starred)
     teams = [
         html.Div(
             [
                 html.H3(team_label(team), className="h6"),
-                dbc.Row([_card(d) for d in items]),
+                dbc.Row([dashboard_card(d, d.slug in starred) for d in items]),
             ],
             className="home-team",
         )
-        for team, items in groups.items()
+        for team, items in user_groups(viewer).items()
     ]
     status = dbc.Card(
         [
@@ -55,9 +46,25 @@ def layout(**_query) -> html.Div:
             dbc.CardBody(dbc.Spinner(html.Div(id="home-status")), className="p-2"),
         ],
     )
+    titles = {slug: d.title for slug, d in dashboards.items()}
     return dbc.Row(
         [
-            dbc.Col([html.H2("Dashboards", className="h4"), *teams], lg=8),
-            dbc.Col(status, lg=4),
+            dbc.Col(
+                [
+                    search_box(),
+                    starred_section([dashboards[s] for s in marks.starred]),
+                    html.H2("Dashboards", id="home-dashboards", className="h5"),
+                    *teams,
+                ],
+                lg=8,
+            ),
+            dbc.Col(
+                [
+                    recent_section([(dashboards[s], at) for s, at in marks.recent]),
+                    views_section(marks.views, titles, viewer),
+                    status,
+                ],
+                lg=4,
+            ),
         ]
     )

@@ -75,7 +75,7 @@ def test_app004_home_page_renders_with_status_and_no_console_errors(
     app = create_app(settings_for(prometheus, warehouse_sqlite, tmp_path))
     add_user(app, "boss", "admin", ())
     start_logged_in(dash_duo, app, "boss")
-    dash_duo.wait_for_text_to_equal("h2", "Dashboards")
+    dash_duo.wait_for_text_to_equal("#home-dashboards", "Dashboards")
     dash_duo.wait_for_element("#status-table tr[data-status='up']")
     rows = dash_duo.find_elements("#status-table tbody tr")
     assert [row.get_attribute("data-status") for row in rows] == ["up", "up", "up"]
