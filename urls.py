@@ -79,10 +79,16 @@ def query_value(search: str | None, key: str) -> list[str]:
 
 
 def dashboard(
-    prefix: str, slug: str, state: ViewState | None = None, *, back: str | None = None
+    prefix: str,
+    slug: str,
+    state: ViewState | None = None,
+    *,
+    back: str | None = None,
+    view: str | None = None,
 ) -> str:
-    """`back`: the page a drill-down came from, for its breadcrumb."""
-    return f"{prefix}d/{slug}{view_query(state, ('back', back))}"
+    """`back`: the page a drill-down came from, for its breadcrumb; `view`: the saved view the
+    state is from."""
+    return f"{prefix}d/{slug}{view_query(state, ('back', back), ('view', view))}"
 
 
 def _point(point: Clicked) -> list[tuple[str, str | None]]:
@@ -148,7 +154,7 @@ def login(prefix: str, next_: str | None = None) -> str:
 
 def dashboard_view(prefix: str, slug: str, view_id: str, query: str = "") -> str:
     """A dashboard in a saved view's state (its stored `query`), the view named by `view=`."""
-    return f"{prefix}d/{slug}{view_query(view_state(query), ('view', view_id))}"
+    return dashboard(prefix, slug, view_state(query), view=view_id)
 
 
 def saved_view(prefix: str, view_id: str) -> str:

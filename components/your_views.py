@@ -12,6 +12,7 @@ from appdb.saved_views import NAME_MAX, SavedView
 from auth.users import User
 from components.shell import team_label
 from data.spec import Dashboard
+from data.urlstate import ViewState
 from services import services
 
 PRIVATE = "only-me"  # the sharing choice "Only me" (no team is named so)
@@ -214,7 +215,7 @@ def view_banner(view: SavedView, user: User, dashboard: Dashboard, default: bool
     parts: list = [f"{what} ", html.Strong(view.name), f" · {owner} · {sharing(view.team)}"]
     if default:
         # The dashboard's own range in the address: a page with state opens no default view.
-        own = [("from", dashboard.time_from), ("to", dashboard.time_to)]
+        own = ViewState(dashboard.time_from, dashboard.time_to)
         plain = urls.dashboard(_prefix(), dashboard.slug, own)
         parts += [" · ", dcc.Link("Show the dashboard's own defaults", href=plain)]
     return html.P(

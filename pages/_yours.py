@@ -7,7 +7,7 @@ resolved like any address: what no longer exists or is locked for the viewer is 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import parse_qs
 
 import dash_bootstrap_components as dbc
 from dash import dcc
@@ -86,7 +86,13 @@ def yours(viewer: User, dashboard: Dashboard, query: dict) -> Yours:
             # The address gets the view's state (history.replaceState, callbacks/saved_views.py):
             # a click on a chart, a zoom or a copied address start from it.
             prefix = services().settings.url_prefix
-            address = urls.dashboard(prefix, dashboard.slug, urlencode(query, doseq=True))
+            address = urls.dashboard(
+                prefix,
+                dashboard.slug,
+                urls.view_state(query),
+                back=_one(query.get("back")),
+                view=shown.id,
+            )
             notes.append(dcc.Store(id="view-address", data=address))
     return Yours(
         query=query,
