@@ -149,6 +149,31 @@ class Panel(Strict):
         texts += [self.content, self.drilldown.sql if self.drilldown else None]
         return any(mentions(t, variable) for t in texts)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _written_queries(cls, data: Any) -> Any:
+        """A type that writes its queries from its options (cohort) has them here, so whatever
+        reads a panel's queries (the data, the scopes, the lint) reads the SQL it runs."""
+        from pydantic import ValidationError
+
+        from panels import KINDS
+
+        kind = KINDS.get(data.get("type")) if isinstance(data, dict) else None
+        if kind is None or kind.writes_queries is None:
+            return data
+        try:
+            options = kind.options.model_validate(data.get("options") or {})
+        except ValidationError:
+            return data  # the options' own error says what is wrong
+        written = kind.writes_queries(options)
+        given = [q if isinstance(q, Query) else Query.model_validate(q)
+                 for q in data.get("queries") or []]  # fmt: skip
+        if given and given != written:
+            raise ValueError(
+                f"a {kind.name} panel writes its own query from its options: leave `queries` out"
+            )
+        return {**data, "queries": written}
+
     @field_validator("type")
     @classmethod
     def _type(cls, value: str) -> str:
