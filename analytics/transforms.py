@@ -48,7 +48,7 @@ def resample(series: pd.Series, bucket: Bucket, how: Aggregate = "sum") -> pd.Se
 def bucket_start(times: pd.DatetimeIndex, bucket: Bucket) -> pd.DatetimeIndex:
     days = times.normalize()
     if bucket == "week":
-        return days - pd.to_timedelta(days.dayofweek, unit="D")
+        return days - pd.to_timedelta(days.day_of_week, unit="D")
     if bucket == "month":
         return days - pd.to_timedelta(days.day - 1, unit="D")
     return days
