@@ -109,7 +109,14 @@ def _baseline(values: np.ndarray, season: int, positions: np.ndarray | None) -> 
     if not season:
         return level
     phase = positions % season
-    profile = pd.Series(values - level).groupby(phase).median().to_numpy()
+    profile = pd.Series(values - level).groupby(phase).median().reindex(range(season))
+    # Neighbouring phases (within half an hour) pooled: a week holds only seven values of each,
+    # whose median is noisy and hugs them, so the deviation of a new value looks smaller than it is.
+    reach = season // 48
+    if reach:
+        around = pd.concat([profile.iloc[-reach:], profile, profile.iloc[:reach]])
+        profile = around.rolling(2 * reach + 1, center=True, min_periods=1).mean()[reach:-reach]
+    profile = profile.interpolate(limit_direction="both").to_numpy()
     return level + profile[phase]
 
 

@@ -223,7 +223,12 @@ def _compare(a: Variant, b: Variant, alpha: float, power: float, method: Method,
     significant = p_value < alpha
     more = None
     if not significant:
-        more = min(MAX_VISITORS, max(0, math.ceil(needed - min(a.visitors, b.visitors))))
+        more = (
+            MAX_VISITORS
+            if math.isinf(needed)
+            else max(0, math.ceil(needed - min(a.visitors, b.visitors)))
+        )
+        more = min(MAX_VISITORS, more)
     found = Comparison(a, b, difference, difference - half, difference + half, p_value,
                        observed_power(a, b, alpha), more, significant, "")  # fmt: skip
     return replace(found, verdict=_verdict(found, 1 - alpha))

@@ -10,6 +10,7 @@ import pandas as pd
 DAY, WEEK = 86_400, 604_800
 SEASONS = {"daily": DAY, "weekly": WEEK}
 MIN_STRENGTH = 0.3  # autocorrelation at the season's lag below which there is no season
+AUTO_SEASONS = 3  # whole seasons in the data before one is taken without being asked for
 
 
 @dataclass(frozen=True)
@@ -69,27 +70,29 @@ def _autocorrelation(values: np.ndarray, lag: int) -> float:
     return float(np.corrcoef(head, tail)[0, 1])
 
 
-def fits(name: str, step: int, points: int) -> int:
-    """The season's length in points when `points` at `step` hold two whole seasons of it (0
-    otherwise): the least a seasonal model or profile learns a season from."""
+def fits(name: str, step: int, points: int, seasons: int = 2) -> int:
+    """The season's length in points when `points` at `step` hold `seasons` whole seasons of it
+    (0 otherwise). Two are the least a seasonal model or profile learns a season from."""
     seconds = SEASONS[name]
     if step <= 0 or seconds % step:
         return 0
     lag = seconds // step
-    return lag if lag >= 2 and points >= 2 * lag else 0
+    return lag if lag >= 2 and points >= seasons * lag else 0
 
 
 def find_season(values: np.ndarray, step: int, asked: str = "auto") -> Season:
     """The season of values on a grid of `step` seconds: the one asked for (`daily`, `weekly`,
-    `none`), or with `auto` the daily or weekly pattern whose lag correlates more strongly (at
-    least MIN_STRENGTH), when two whole seasons of it are in the data."""
+    `none`; two whole seasons of it in the data), or with `auto` the daily or weekly pattern
+    whose lag correlates more strongly (at least MIN_STRENGTH) among those with AUTO_SEASONS
+    whole seasons in the data: from two, a season's shape is its own noise, and a model's bands
+    came out too narrow (80 % held 67 % of a week's next day)."""
     values = np.asarray(values, dtype=float)
     if asked == "none" or np.isnan(values).any():
         return NO_SEASON
     names = list(SEASONS) if asked == "auto" else [asked]
     found = NO_SEASON
     for name in names:
-        lag = fits(name, step, len(values))
+        lag = fits(name, step, len(values), AUTO_SEASONS if asked == "auto" else 2)
         if not lag:
             continue
         strength = _autocorrelation(values, lag)

@@ -109,17 +109,22 @@ def _label(start: pd.Timestamp, period: str) -> str:
     return f"{start:%Y-%m}" if period == "month" else f"{start:%Y-%m-%d}"
 
 
-def build(data: PanelData, _context: Context) -> CohortModel:
-    options: CohortOptions = data.panel.options
-    raw = data.frames[0].raw
+def triangle(raw: pd.DataFrame, options: CohortOptions, end: pd.Timestamp) -> Retention:
+    """The retention triangle from the rows the panel's query returns."""
     cohort = pd.to_datetime(raw["cohort"], utc=True, format="mixed")
     sized = raw["period"].isna()
     sizes = pd.Series(raw["users"][sized].to_numpy(dtype=float), index=cohort[sized])
     counts = pd.DataFrame(
         {"cohort": cohort[~sized], "period": raw["period"][~sized], "users": raw["users"][~sized]}
     )
+    return retention(counts, sizes.groupby(level=0).sum(), options.period, options.periods, end)
+
+
+def build(data: PanelData, _context: Context) -> CohortModel:
+    options: CohortOptions = data.panel.options
+    # The end the query was bound to (:end, aligned to its step): activity counts until then.
     end = pd.Timestamp(data.window.end, unit="s", tz="UTC")
-    found = retention(counts, sizes.groupby(level=0).sum(), options.period, options.periods, end)
+    found = triangle(data.frames[0].raw, options, end)
     labels = [_label(c, options.period) for c in found.cohorts]
     return CohortModel(data.panel, data.slug, data.time_range, found, labels)
 
