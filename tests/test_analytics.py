@@ -35,9 +35,14 @@ from data.panel_data import render_sql
 from data.scopes import Scope, load_rules
 from data.spec import Panel
 from data.timerange import TimeRange
+from data.urlstate import ViewState
+from data.view import resolve_view
 from demo.series import all_series, sample
 from panels.cohort import triangle
+from panels.display import panel_data, panel_model
+from services import services
 from settings import ROOT, Settings
+from tests.fixtures.app import demo_app
 
 HOUR, DAY = 3600, 86_400
 
@@ -391,3 +396,43 @@ def test_exm003_the_sequential_test_stays_valid_for_a_dashboard_read_every_day()
         sequential += any(compare(v, method="sequential").comparisons[0].significant for v in looks)
     assert fixed / runs > 0.15
     assert sequential / runs < 0.05
+
+
+def test_coh005_sales_eu_sees_the_retention_of_eu_customers_only(
+    prometheus, warehouse_sqlite, tmp_path
+):
+    """The demo's cohort panel for a region-bound user: the triangle of EU's customers, as worked
+    out in pandas from the warehouse's own rows, and not everyone's."""
+    app = demo_app(prometheus, warehouse_sqlite, tmp_path)
+    asked = {"from": ["now-7d"], "to": ["now"]}
+    models = {}
+    with app.server.app_context():
+        dashboard = services().dashboards["product-insights"]
+        panel = dashboard.panel("retention-cohorts")
+        for name in ("sales-eu", "admin"):
+            viewer = services().users.get(name)
+            view = resolve_view(viewer, "product-insights", ViewState.from_query(dashboard, asked))
+            data = panel_data(view, panel)
+            models[name] = (data, panel_model(view, data))
+    data, model = models["sales-eu"]
+    assert data.status == "ok", data.error
+    engine = create_engine(warehouse_sqlite.url)
+    with engine.connect() as conn:
+        signups = pd.read_sql(
+            text("SELECT id AS user, signup_at AS at FROM customers WHERE region = 'EU'"), conn
+        )
+        events = pd.read_sql(
+            text("SELECT customer_id AS user, active_at AS at FROM customer_activity"), conn
+        )
+    engine.dispose()
+    for frame in (signups, events):
+        frame["at"] = pd.to_datetime(frame["at"], utc=True, format="mixed")
+    start = pd.Timestamp(data.window.start, unit="s", tz="UTC")
+    end = pd.Timestamp(data.window.end, unit="s", tz="UTC")
+    expected = retention_of_events(signups, events, "week", 8, start, end)
+    found = model.retention
+    assert len(found.cohorts) >= 2 and list(found.cohorts) == list(expected.cohorts)
+    np.testing.assert_allclose(found.active, expected.active)
+    np.testing.assert_allclose(found.sizes, expected.sizes)
+    everyone = models["admin"][1].retention
+    assert everyone.sizes.sum() > found.sizes.sum() * 1.5
