@@ -203,14 +203,32 @@ def figure(model: CohortModel) -> dict:
         }
     )
     gap = 0.1
-    layout["xaxis"] = {"type": "category", "side": "top", "anchor": "y", "tickfont": {"size": 11}}
+    unit = f"{found.period}s since sign-up"
+    layout["margin"]["t"] = 40
+    layout["xaxis"] = {
+        "type": "category",
+        "side": "top",
+        "anchor": "y",
+        "tickvals": model.periods,
+        "ticktext": [str(n) for n in range(len(model.periods))],
+        "title": {"text": unit, "font": {"size": 11}, "standoff": 2},
+    }
     layout["yaxis"] = {
         "type": "category",
         "autorange": "reversed",
         "domain": [1 - HEATMAP_SHARE, 1],
         "automargin": True,
     }
-    layout["xaxis2"] = {"type": "category", "anchor": "y2", "matches": "x", "showticklabels": False}
+    layout["xaxis2"] = {
+        "type": "category",
+        "anchor": "y2",
+        "matches": "x",
+        "showticklabels": False,
+        "title": {
+            "text": "faded: still in progress, left out of the average",
+            "font": {"size": 10},
+        },
+    }
     layout["yaxis2"] = {
         "domain": [0, 1 - HEATMAP_SHARE - gap],
         "range": [0, 105],

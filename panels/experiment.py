@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from html import escape
+from textwrap import wrap
 from typing import Literal
 
 import pandas as pd
@@ -28,6 +29,7 @@ from panels.theme import BAD, MUTED, OK, PALETTE, base_layout
 from panels.units import headed
 
 RATE = headed("rate", "percent")
+WRAP = 46  # characters a line of the verdict holds on a phone
 COLUMNS = ["variant", "visitors", "conversions", RATE, "difference (pp)", "CI low (pp)",
            "CI high (pp)", "p-value", "power (%)", "more visitors needed", "verdict"]  # fmt: skip
 
@@ -102,11 +104,18 @@ def figure(model: ExperimentModel) -> dict:
     found = model.experiment
     layout = base_layout(model.panel.height)
     layout.update(hovermode="closest", showlegend=False)
-    layout["margin"] = {"l": 48, "r": 12, "t": 56, "b": 32}
     tint = {"good": OK, "bad": BAD, "flat": MUTED}[model.mood]
+    # Wrapped by hand: plotly does not wrap, and a phone's panel is 340 px wide.
+    verdict = [escape(line) for line in wrap(found.verdict, WRAP)]
+    stats = [escape(line) for line in wrap(" · ".join(_stats(c) for c in found.comparisons), WRAP)]
+    layout["margin"] = {"l": 48, "r": 12, "t": 16 + 17 * len(verdict) + 15 * len(stats), "b": 32}
     layout["annotations"] = [
-        text_note(f"<b>{escape(found.verdict)}</b>", 0.5, 1.13, 13, tint),
-        text_note(escape(" · ".join(_stats(c) for c in found.comparisons)), 0.5, 1.05, 11, MUTED),
+        {**text_note("<br>".join(stats), 0.5, 1, 11, MUTED), "yanchor": "bottom", "yshift": 6},
+        {
+            **text_note(f"<b>{'<br>'.join(verdict)}</b>", 0.5, 1, 13, tint),
+            "yanchor": "bottom",
+            "yshift": 10 + 15 * len(stats),
+        },
     ]
     variants = found.variants
     by_name = {c.variant.name: c for c in found.comparisons}
@@ -146,14 +155,16 @@ def figure(model: ExperimentModel) -> dict:
                         c.p_value,
                         round(c.power * 100, 1) if not math.isnan(c.power) else None,
                         c.needed,
+                        c.verdict,
                     ]
                     for c in points
-                ],  # fmt: skip
+                ],
                 "marker": {"size": 10, "color": [OK if c.significant else MUTED for c in points]},
                 "xaxis": "x2",
                 "yaxis": "y2",
                 "hovertemplate": "%{y}: %{x:.2f} pp (CI %{customdata[0]:.2f} to "
-                "%{customdata[1]:.2f} pp), p = %{customdata[2]:.3g}<extra></extra>",
+                "%{customdata[1]:.2f} pp), p = %{customdata[2]:.3g}<br>%{customdata[5]}"
+                "<extra></extra>",
             }
         )
     layout["xaxis"] = {"domain": [0, 0.42], "type": "category"}
