@@ -149,7 +149,7 @@ def figure(model: CohortModel) -> dict:
     layout = base_layout(model.panel.height)
     layout["hovermode"] = "closest"
     layout["showlegend"] = False
-    layout["margin"] = {"l": 84, "r": 12, "t": 8, "b": 32}
+    layout["margin"] = {"l": 84, "r": 12, "t": 8, "b": 44}
     if not found.ok:
         layout["xaxis"], layout["yaxis"] = {"visible": False}, {"visible": False}
         layout["annotations"] = [text_note(escape(found.reason), 0.5, 0.5, 13, MUTED)]

@@ -29,7 +29,7 @@ from panels.theme import BAD, MUTED, OK, PALETTE, base_layout
 from panels.units import headed
 
 RATE = headed("rate", "percent")
-WRAP = 46  # characters a line of the verdict holds on a phone
+WRAP = 38  # characters a line of the verdict holds on a phone (340 px, bold 13 px)
 COLUMNS = ["variant", "visitors", "conversions", RATE, "difference (pp)", "CI low (pp)",
            "CI high (pp)", "p-value", "power (%)", "more visitors needed", "verdict"]  # fmt: skip
 
