@@ -31,6 +31,7 @@ from analytics.transforms import change, cumulative, resample, rolling
 from analytics.trend import trend
 from data.cache import make_cache
 from data.datasources import DataLayer, build_sources, source_dialects
+from data.errors import DataSourceError
 from data.panel_data import render_sql
 from data.scopes import Scope, load_rules
 from data.spec import Panel
@@ -307,6 +308,9 @@ def test_coh002_the_panels_sql_gives_the_same_triangle_on_sqlite_and_postgresql_
         found = triangle(raw, panel.options, END)
         assert [f"{c:%Y-%m-%d}" for c in found.cohorts] == ["2026-11-02", "2026-11-09"], backend
         np.testing.assert_allclose(found.percent, expected, err_msg=backend)
+    # A scope the file has no rule for on these tables is refused, not read whole.
+    with pytest.raises(DataSourceError, match="has no rule for scope tenant"):
+        layer.scoped(Scope.of({"tenant": "acme"})).sql("warehouse", sql, window, ttl=0.001)
     layer.close()
 
 
