@@ -94,7 +94,7 @@ def _pp(value: float) -> float:
 
 
 def _stats(c: Comparison) -> str:
-    power = "" if math.isnan(c.power) else f" · observed power {c.power * 100:.0f} %"
+    power = "" if math.isnan(c.power) else f" · observed power {c.power * 100:.0f}\u00a0%"
     return f"{c.variant.name} vs {c.control.name}: p = {c.p_value:.3g}{power}"
 
 
