@@ -6,6 +6,7 @@ options:
     forecast: {horizon: 7d, train: 28d, season: auto}    # season: auto, daily, weekly, none
     anomalies: {method: seasonal, sensitivity: 4}
     trend: {method: robust}                               # linear or robust (Theil-Sen)
+    transform: {resample: week, rolling: 7d, rolling_by: median, cumulative: true, change: 7d}
 ```
 """
 
@@ -43,7 +44,21 @@ class TrendOptions(_Strict):
     method: Literal["linear", "robust"] = "linear"
 
 
+class TransformOptions(_Strict):
+    """Applied in this order: resample, rolling, cumulative, change."""
+
+    resample: Literal["day", "week", "month"] | None = None
+    resample_by: Literal["sum", "mean", "max", "min", "last"] = "sum"
+    rolling: str | None = None  # each point the mean (or median) of this long up to it
+    rolling_by: Literal["mean", "median"] = "mean"
+    cumulative: bool = False
+    change: str | None = None  # each point's change in percent against this long before
+
+    _durations = field_validator("rolling", "change")(checked_duration)
+
+
 class AnalyticsOptions(_Strict):
     forecast: ForecastOptions | None = None
     anomalies: AnomalyOptions | None = None
     trend: TrendOptions | None = None
+    transform: TransformOptions | None = None

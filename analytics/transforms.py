@@ -8,7 +8,9 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from analytics.options import TransformOptions
 from analytics.series import offsets
+from data.timerange import parse_duration
 
 Rolling = Literal["mean", "median"]
 Bucket = Literal["day", "week", "month"]
@@ -56,3 +58,16 @@ def bucket_start(times: pd.DatetimeIndex, bucket: Bucket) -> pd.DatetimeIndex:
 
 def cumulative(series: pd.Series) -> pd.Series:
     return series.dropna().sort_index().cumsum()
+
+
+def transformed(series: pd.Series, options: TransformOptions) -> pd.Series:
+    """The series through the transforms `options` ask for, in their order."""
+    if options.resample:
+        series = resample(series, options.resample, options.resample_by)
+    if options.rolling:
+        series = rolling(series, parse_duration(options.rolling), options.rolling_by)
+    if options.cumulative:
+        series = cumulative(series)
+    if options.change:
+        series = change(series, parse_duration(options.change))
+    return series

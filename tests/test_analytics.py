@@ -25,9 +25,9 @@ from analytics.anomalies import anomalies
 from analytics.cohorts import retention_of_events
 from analytics.experiment import Variant, compare, observed_power, sample_size, z_test
 from analytics.forecast import Z95, _variance_factors, forecast
-from analytics.options import AnalyticsOptions
+from analytics.options import AnalyticsOptions, TransformOptions
 from analytics.series import find_season
-from analytics.transforms import change, cumulative, resample, rolling
+from analytics.transforms import change, cumulative, resample, rolling, transformed
 from analytics.trend import trend
 from data.cache import make_cache
 from data.datasources import DataLayer, build_sources, source_dialects
@@ -174,6 +174,8 @@ def test_ana007_transforms_roll_compare_resample_and_accumulate():
     months = resample(orders, "month", "max")
     assert months.to_dict() == {pd.Timestamp("2026-11-01", tz="UTC"): 21.0}
     assert cumulative(orders).iloc[-1] == sum(range(1, 22))
+    asked = TransformOptions(resample="week", cumulative=True)
+    assert transformed(orders, asked).tolist() == [1, 1 + 35, 36 + 84, 120 + 111]
 
 
 def test_ana008_a_model_is_computed_once_per_version_of_the_data(tmp_path, monkeypatch):
