@@ -69,11 +69,14 @@ def build(data: PanelData, _context: Context) -> ExperimentModel:
             f"the query has no column {', '.join(missing)} (it returns {', '.join(raw.columns)})"
         )
     else:
+        # A variant without a count (NULL) has none: it says "no visitors yet", not an error.
+        visitors, conversions = (
+            pd.to_numeric(raw[c], errors="coerce").fillna(0).astype(int)
+            for c in (options.visitors, options.conversions)
+        )
         variants = [
-            Variant(str(name), int(visitors or 0), int(conversions or 0))
-            for name, visitors, conversions in zip(
-                raw[options.variant], raw[options.visitors], raw[options.conversions], strict=True
-            )
+            Variant(str(name), int(v), int(c))
+            for name, v, c in zip(raw[options.variant], visitors, conversions, strict=True)
         ]
         reason = None
     found = compare(

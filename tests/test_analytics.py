@@ -32,13 +32,14 @@ from analytics.trend import trend
 from data.cache import make_cache
 from data.datasources import DataLayer, build_sources, source_dialects
 from data.errors import DataSourceError
-from data.panel_data import render_sql
+from data.panel_data import PanelData, QueryFrame, render_sql
 from data.scopes import Scope, load_rules
 from data.spec import Panel
 from data.timerange import TimeRange
 from data.urlstate import ViewState
 from data.view import resolve_view
 from demo.series import all_series, sample
+from panels import experiment as experiment_panel
 from panels.cohort import triangle
 from panels.display import panel_data, panel_model
 from services import services
@@ -442,3 +443,21 @@ def test_coh005_sales_eu_sees_the_retention_of_eu_customers_only(
     np.testing.assert_allclose(found.sizes, expected.sizes)
     everyone = models["admin"][1].retention
     assert everyone.sizes.sum() > found.sizes.sum() * 1.5
+
+
+def test_exm004_an_experiment_panel_says_what_is_wrong_with_its_query_in_words():
+    panel = Panel.model_validate({"id": "ab", "type": "experiment", "title": "Checkout test",
+                                  "datasource": "warehouse", "queries": [{"sql": "SELECT 1"}]})  # fmt: skip
+
+    def verdict(raw: pd.DataFrame) -> str:
+        data = PanelData(panel, "shop", [QueryFrame(panel.queries[0], raw, raw)])
+        return experiment_panel.build(data, None).experiment.verdict
+
+    assert verdict(pd.DataFrame({"variant": ["A", "B"], "visitors": [None, 100],
+                                 "conversions": [None, 3]})) == "no visitors yet in A"  # fmt: skip
+    assert verdict(pd.DataFrame({"arm": ["A", "B"]})) == (
+        "the query has no column variant, visitors, conversions (it returns arm)"
+    )
+    assert verdict(pd.DataFrame({"variant": ["A"], "visitors": [10], "conversions": [1]})) == (
+        "an experiment needs two variants or more"
+    )
