@@ -446,8 +446,10 @@ def test_coh005_sales_eu_sees_the_retention_of_eu_customers_only(
 
 
 def test_exm004_an_experiment_panel_says_what_is_wrong_with_its_query_in_words():
-    panel = Panel.model_validate({"id": "ab", "type": "experiment", "title": "Checkout test",
-                                  "datasource": "warehouse", "queries": [{"sql": "SELECT 1"}]})  # fmt: skip
+    panel = Panel.model_validate(
+        {"id": "ab", "type": "experiment", "title": "Checkout test", "datasource": "warehouse",
+         "queries": [{"sql": "SELECT 1"}]}
+    )  # fmt: skip
 
     def verdict(raw: pd.DataFrame) -> str:
         data = PanelData(panel, "shop", [QueryFrame(panel.queries[0], raw, raw)])
