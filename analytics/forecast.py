@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+from threadpoolctl import threadpool_limits
 
 from analytics.series import NO_SEASON, Season, find_season, regular, step_of
 from data.timerange import nice_step
@@ -35,6 +36,10 @@ Z80, Z95 = float(norm.ppf(0.9)), float(norm.ppf(0.975))
 # (a result says in words when there is one). A filter, not catch_warnings: panels are built on
 # threads, and catch_warnings swaps the process's filters under them.
 warnings.filterwarnings("ignore", module=r"statsmodels\.")
+# A fit is thousands of tiny matrix operations: OpenBLAS's threads only wait on each other, and on
+# a busy machine made the forecasts 5-8 times slower (bench/analytics.py). One BLAS thread in this
+# process; its parallelism is the panels' own thread pool.
+threadpool_limits(limits=1, user_api="blas")
 
 
 @dataclass(frozen=True)
