@@ -26,6 +26,7 @@ lint: $(STAMP)
 bench: system-test $(STAMP)
 	$(PY) -m bench.data_layer
 	$(PY) -m bench.scopes
+	$(PY) -m bench.analytics
 
 # Needs `make run` in another terminal: it measures the app as deployed.
 bench-dashboard: $(STAMP)

@@ -16,13 +16,15 @@ from data.sql import SQLSource
 from data.timerange import QueryWindow, TimeRange, parse_duration, query_window
 
 _MACRO = re.compile(
-    r"\$__(timeFilter|timeGroup|day|week|hourOfDay|dayOfWeek|epoch)\(\s*([A-Za-z_][A-Za-z0-9_.]*)\s*\)"
+    r"\$__(timeFilter|timeGroup|day|week|month|hourOfDay|dayOfWeek|epoch)\(\s*([A-Za-z_][A-Za-z0-9_.]*)\s*\)"
 )
 # Dialect-specific forms of the date macros: SQLite stores times as text, PostgreSQL as timestamps.
 _DATE_MACROS = {
     "sqlite": {
         "day": "date({c})",
-        "week": "date({c}, 'weekday 1', '-7 days')",
+        # Back 6 days, then on to a Monday: a Monday stays in its own week.
+        "week": "date({c}, '-6 days', 'weekday 1')",
+        "month": "date({c}, 'start of month')",
         "hourOfDay": "CAST(strftime('%H', {c}) AS INTEGER)",
         "dayOfWeek": "CAST(strftime('%w', {c}) AS INTEGER)",
         "epoch": "CAST(strftime('%s', {c}) AS REAL)",
@@ -30,6 +32,7 @@ _DATE_MACROS = {
     "postgresql": {
         "day": "date_trunc('day', {c})",
         "week": "date_trunc('week', {c})",
+        "month": "date_trunc('month', {c})",
         "hourOfDay": "CAST(extract(hour from {c}) AS INTEGER)",
         "dayOfWeek": "CAST(extract(dow from {c}) AS INTEGER)",
         "epoch": "extract(epoch from {c})",
@@ -40,8 +43,8 @@ _DATE_MACROS = {
 def render_sql(sql: str, dialect: str) -> str:
     """Grafana-style SQL macros on a column named in the spec (never from the browser):
     `$__timeFilter(col)` -> col >= :start AND col < :end; `$__timeGroup(col)` -> col floored to
-    :bucket seconds; `$__day`, `$__week` (Monday), `$__hourOfDay`, `$__dayOfWeek` (0 = Sunday),
-    `$__epoch` (unix seconds), each in this database's dialect."""
+    :bucket seconds; `$__day`, `$__week` (Monday), `$__month`, `$__hourOfDay`, `$__dayOfWeek`
+    (0 = Sunday), `$__epoch` (unix seconds), each in this database's dialect."""
 
     def expand(match: re.Match) -> str:
         macro, column = match.groups()

@@ -7,6 +7,7 @@ exports and the embeds all read the same `Panel` object.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any, Literal, Protocol
 
 from pydantic import (
@@ -14,6 +15,7 @@ from pydantic import (
     ConfigDict,
     Field,
     SerializeAsAny,
+    ValidationError,
     ValidationInfo,
     field_validator,
     model_validator,
@@ -44,6 +46,8 @@ class PanelKind(Protocol):
     options: type[BaseModel]  # its `options:`
     queries: bool  # it reads queries of its own
     click: object | None  # what a click on it means, if it reports clicks
+    # It writes its queries from its options (cohort): the spec holds them as if written there.
+    writes_queries: Callable[[Any], list] | None
 
 
 # The panel types a spec may name, filled by panels/ when it is imported: the types read the spec,
@@ -168,6 +172,27 @@ class Panel(Strict):
         texts = [t for q in self.queries for t in (q.expr, q.sql, q.legend)]
         texts += [self.content, self.drilldown.sql if self.drilldown else None]
         return any(mentions(t, variable) for t in texts)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _written_queries(cls, data: Any) -> Any:
+        """A type that writes its queries from its options (cohort) has them here, so whatever
+        reads a panel's queries (the data, the scopes, the lint) reads the SQL it runs."""
+        kind = PANEL_TYPES.get(data.get("type")) if isinstance(data, dict) else None
+        if kind is None or kind.writes_queries is None:
+            return data
+        try:
+            options = kind.options.model_validate(data.get("options") or {})
+        except ValidationError:
+            return data  # the options' own error says what is wrong
+        written = kind.writes_queries(options)
+        given = [q if isinstance(q, Query) else Query.model_validate(q)
+                 for q in data.get("queries") or []]  # fmt: skip
+        if given and given != written:
+            raise ValueError(
+                f"a {kind.name} panel writes its own query from its options: leave `queries` out"
+            )
+        return {**data, "queries": written}
 
     @field_validator("type")
     @classmethod

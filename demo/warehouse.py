@@ -46,7 +46,7 @@ from demo.catalog import (
 )
 from demo.incidents import incidents_between
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5  # 5: customer activity and an A/B test (analytics)
 HOUR = 3600
 ORDERS_PER_HOUR = 52.0  # at the 90-day window's start; ~110k orders over 90 days with growth
 
@@ -161,6 +161,22 @@ TABLES = [
            Column("country", String(3)), indexes=(("created_at",),)),
 ]  # fmt: skip
 
+# What the analytics panels read: what new customers do after signing up (cohort retention), and
+# an A/B test of the checkout (experiment).
+TABLES += [
+    _table("customer_activity", Column("customer_id", Integer), Column("active_at", DateTime),
+           indexes=(("customer_id",), ("active_at",))),
+    _table("experiment_assignments", Column("experiment", String), Column("visitor_id", Integer),
+           Column("variant", String), Column("assigned_at", DateTime), Column("region", String(8)),
+           indexes=(("experiment", "assigned_at"),)),
+    _table("experiment_conversions", Column("experiment", String), Column("visitor_id", Integer),
+           Column("converted_at", DateTime), Column("region", String(8)),
+           indexes=(("experiment", "visitor_id"),)),
+]  # fmt: skip
+EXPERIMENT = "checkout-redesign"
+EXPERIMENT_DAYS = 21  # it started this long before the warehouse's end (or at its start)
+EXPERIMENT_RATES = {"A": 0.031, "B": 0.035}  # the true conversion rates: B is better
+
 COUNTRY_NAMES = {
     "DEU": "Germany", "FRA": "France", "GBR": "United Kingdom", "ESP": "Spain", "ITA": "Italy",
     "NLD": "Netherlands", "POL": "Poland", "SWE": "Sweden", "USA": "United States",
@@ -247,6 +263,7 @@ class _Builder:
         self._search_and_security()
         self._targets()
         self._fiscal_calendar()
+        self._activity_and_experiment()
         return self.frames
 
     def _fiscal_calendar(self) -> None:
@@ -822,6 +839,55 @@ class _Builder:
                 "detail": [f"{k.replace('_', ' ')} detected" for k in kind],
             }
         )
+
+    def _activity_and_experiment(self) -> None:
+        """Customers who signed up in the span come back less and less (each day after signup
+        about 0.25 (d + 1)^-0.6 of them, fewer on weekends), so cohorts retain as products do;
+        and visitors of the last EXPERIMENT_DAYS days are split between the checkout's variants
+        A and B, converting at EXPERIMENT_RATES within three days. Its own generator: the tables
+        before it keep their data."""
+        rng = np.random.default_rng(SEED + 2)
+        customers = self.frames["customers"]
+        start, end = np.datetime64(_naive(self.start)), np.datetime64(_naive(self.end))
+        new = customers[customers["signup_at"].to_numpy() >= start]
+        signup = new["signup_at"].to_numpy().astype("datetime64[s]")
+        keen = rng.lognormal(0, 0.5, len(new))  # some customers are keener than others
+        days_left = ((end - signup) // np.timedelta64(1, "D")).astype(int) + 1
+        who = np.repeat(np.arange(len(new)), days_left)
+        day = np.arange(len(who)) - np.repeat(np.cumsum(days_left) - days_left, days_left)
+        at = signup[who] + (day * 86_400 + rng.integers(0, 86_400, len(who))).astype(
+            "timedelta64[s]"
+        )
+        weekend = pd.DatetimeIndex(at).day_of_week.to_numpy() >= 5
+        chance = np.minimum(0.95, 0.25 * (day + 1.0) ** -0.6 * keen[who]) * np.where(
+            weekend, 0.7, 1
+        )
+        kept = (rng.random(len(who)) < chance) & (at < end)
+        order = np.argsort(at[kept], kind="stable")
+        self.frames["customer_activity"] = pd.DataFrame(
+            {"customer_id": new["id"].to_numpy()[who[kept]][order],
+             "active_at": at[kept][order].astype("datetime64[us]")}
+        )  # fmt: skip
+        first = max(start, end - np.timedelta64(EXPERIMENT_DAYS, "D"))
+        hours = self.hours[self.hours >= pd.Timestamp(first)]
+        visitors = rng.poisson(110 * _rhythm(hours))
+        assigned = np.repeat(hours.to_numpy(), visitors) + rng.integers(
+            0, HOUR, visitors.sum()
+        ).astype("timedelta64[s]")
+        n = len(assigned)
+        variant = rng.choice(list(EXPERIMENT_RATES), n)
+        region = rng.choice(list(REGION_WEIGHTS), n, p=list(REGION_WEIGHTS.values()))
+        self.frames["experiment_assignments"] = pd.DataFrame(
+            {"experiment": EXPERIMENT, "visitor_id": np.arange(1, n + 1), "variant": variant,
+             "assigned_at": np.sort(assigned).astype("datetime64[us]"), "region": region}
+        )  # fmt: skip
+        rate = np.vectorize(EXPERIMENT_RATES.get)(variant)
+        converted_at = np.sort(assigned) + rng.integers(60, 3 * 86_400, n).astype("timedelta64[s]")
+        won = (rng.random(n) < rate) & (converted_at < end)
+        self.frames["experiment_conversions"] = pd.DataFrame(
+            {"experiment": EXPERIMENT, "visitor_id": np.flatnonzero(won) + 1,
+             "converted_at": converted_at[won].astype("datetime64[us]"), "region": region[won]}
+        )  # fmt: skip
 
 
 def _meta_of(engine: Engine) -> dict[str, str]:

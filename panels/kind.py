@@ -155,6 +155,8 @@ class PanelType:
     lint: Callable[[Any, PanelData], list[Flag]] | None = None
     queries: bool = True  # False: it reads no queries of its own (text, alerts)
     annotated: bool = False  # it draws the dashboard's annotations (deployments, notes)
+    # It writes its queries from its options (cohort): the spec holds them as if written there.
+    writes_queries: Callable[[Any], list] | None = None
 
     def __post_init__(self) -> None:
         if self.card is None:
