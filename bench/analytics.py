@@ -31,7 +31,7 @@ from settings import ROOT, Settings
 def panel_series(settings: Settings, tr: TimeRange) -> list[pd.Series]:
     layer = DataLayer(build_sources(settings), make_cache(settings))
     try:
-        tidy = layer.prometheus_range("prometheus", QUERY, tr, legend="{{service}}").value
+        tidy = layer.prometheus("prometheus", QUERY, tr, legend="{{service}}").value
     finally:
         layer.close()
     return [as_series(part["timestamp"], part["value"], str(name))

@@ -196,7 +196,9 @@ def rows(model: ExperimentModel) -> Rows:
             if c else [None] * 7
         )  # fmt: skip
         records.append([v.name, v.visitors, v.conversions, _rate(v), *compared])
-    return Rows(pd.DataFrame(records, columns=COLUMNS), {RATE: "percent"})
+    points = {column: "pp" for column in COLUMNS if column.endswith("(pp)")}
+    units = {RATE: "percent", "power (%)": "percent", **points}
+    return Rows(pd.DataFrame(records, columns=COLUMNS), units)
 
 
 def summary(model: ExperimentModel) -> str:

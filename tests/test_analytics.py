@@ -20,6 +20,7 @@ from statsmodels.stats.proportion import (
 )
 from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
+import urls
 from analytics.analyse import analyse
 from analytics.anomalies import anomalies
 from analytics.cohorts import retention_of_events
@@ -36,8 +37,6 @@ from data.panel_data import PanelData, QueryFrame, render_sql
 from data.scopes import Scope, load_rules
 from data.spec import Panel
 from data.timerange import TimeRange
-from data.urlstate import ViewState
-from data.view import resolve_view
 from demo.series import all_series, sample
 from panels import experiment as experiment_panel
 from panels.cohort import triangle
@@ -45,6 +44,7 @@ from panels.display import panel_data, panel_model
 from services import services
 from settings import ROOT, Settings
 from tests.fixtures.app import demo_app
+from view.resolve import resolve_view
 
 HOUR, DAY = 3600, 86_400
 
@@ -418,7 +418,7 @@ def test_coh005_sales_eu_sees_the_retention_of_eu_customers_only(
         panel = dashboard.panel("retention-cohorts")
         for name in ("sales-eu", "admin"):
             viewer = services().users.get(name)
-            view = resolve_view(viewer, "product-insights", ViewState.from_query(dashboard, asked))
+            view = resolve_view(viewer, "product-insights", urls.view_state(asked))
             data = panel_data(view, panel)
             models[name] = (data, panel_model(view, data))
     data, model = models["sales-eu"]
