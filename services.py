@@ -13,12 +13,14 @@ from sqlalchemy import Engine
 
 from appdb.acks import AckStore
 from appdb.notes import AnnotationStore
+from appdb.reports import ReportStore
 from auth.audit import AuditLog
 from auth.embeds import EmbedLinks
 from auth.login_limit import LoginLimiter, Rate
 from auth.users import SessionStore, UserStore
 from data.datasources import DataLayer
 from data.spec import Dashboard
+from jobs.queue import TaskQueue
 from settings import Settings
 
 EXTENSION = "teamdash"
@@ -42,6 +44,10 @@ class Services:
     acks: AckStore
     # Panels of all requests share these threads; a panel's queries are mostly waiting.
     panel_pool: ThreadPoolExecutor
+    # Scheduled reports and the export workers (Celery): the subscriptions and their runs, and
+    # the queue (not configured without CELERY_BROKER_URL).
+    reports: ReportStore
+    queue: TaskQueue
 
     @classmethod
     def build(
@@ -71,6 +77,8 @@ class Services:
             notes=AnnotationStore(database),
             acks=AckStore(database),
             panel_pool=ThreadPoolExecutor(max_workers=16, thread_name_prefix="panel"),
+            reports=ReportStore(database),
+            queue=TaskQueue(settings),
         )
 
     def install(self, server: Flask) -> None:

@@ -95,6 +95,42 @@ def _samesite(raw: str) -> str:
     return value
 
 
+def _webhooks(raw: str) -> tuple[str, ...]:
+    """REPORT_WEBHOOKS: the only URLs report subscriptions may post to (space or comma
+    separated), so a user cannot make the server call an address of their choosing."""
+    hooks = tuple(h for h in re.split(r"[\s,]+", raw.strip()) if h)
+    for hook in hooks:
+        if not re.fullmatch(r"https?://[^\s/]+(/\S*)?", hook):
+            raise SystemExit(
+                f"REPORT_WEBHOOKS: {hook!r} is not a URL; give full http(s) URLs such as "
+                "https://chat.example.com/hooks/T0/B0/x"
+            )
+    return hooks
+
+
+def _queue_settings(env: dict[str, str]) -> dict:
+    """Scheduled reports and export workers: the Celery broker, SMTP, the webhooks."""
+    attempts = int(_float(env, "REPORT_ATTEMPTS", 4))
+    if attempts < 1:
+        raise SystemExit(f"REPORT_ATTEMPTS={attempts}: give 1 or more (1 = no retry)")
+    return {
+        "celery_broker_url": env.get("CELERY_BROKER_URL") or None,
+        "smtp_host": env.get("SMTP_HOST") or None,
+        "smtp_port": int(_float(env, "SMTP_PORT", 25)),
+        "smtp_starttls": _flag(env, "SMTP_STARTTLS"),
+        "smtp_user": env.get("SMTP_USER") or None,
+        "smtp_password": env.get("SMTP_PASSWORD") or None,
+        "smtp_from": env.get("SMTP_FROM") or "teamdash@localhost",
+        "report_webhooks": _webhooks(env.get("REPORT_WEBHOOKS", "")),
+        "reports_tick_seconds": _float(env, "REPORTS_TICK_SECONDS", 30.0),
+        "report_attempts": attempts,
+        "report_retry_seconds": _float(env, "REPORT_RETRY_SECONDS", 60.0),
+        "report_lease_seconds": _float(env, "REPORT_LEASE_SECONDS", 60.0),
+        "celery_visibility_timeout": _float(env, "CELERY_VISIBILITY_TIMEOUT", 3600.0),
+        "report_second_schedules": _flag(env, "REPORT_SECOND_SCHEDULES"),
+    }
+
+
 @dataclass(frozen=True)
 class Settings:
     var_dir: Path = ROOT / "var"
@@ -126,6 +162,21 @@ class Settings:
     export_timeout: float = 30.0
     export_warmup: bool = False
     fiscal_year_start: int = 1  # the month fiscal years start in (now/fQ, now/fy)
+    # Scheduled reports and export workers (Celery; see _queue_settings).
+    celery_broker_url: str | None = None
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_starttls: bool = False
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_from: str = "teamdash@localhost"
+    report_webhooks: tuple[str, ...] = ()
+    reports_tick_seconds: float = 30.0
+    report_attempts: int = 4
+    report_retry_seconds: float = 60.0
+    report_lease_seconds: float = 60.0
+    celery_visibility_timeout: float = 3600.0
+    report_second_schedules: bool = False
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -169,6 +220,7 @@ class Settings:
             export_timeout=_float(env, "EXPORT_TIMEOUT", 30.0),
             export_warmup=_flag(env, "EXPORT_WARMUP"),
             fiscal_year_start=_month(env, "FISCAL_YEAR_START"),
+            **_queue_settings(env),
         )
 
     def with_(self, **changes) -> Settings:

@@ -25,10 +25,9 @@ from exports.build import (
     ExportError,
     filename,
     panel_data_csv,
-    panel_image,
-    report_pdf,
 )
 from exports.kaleido_engine import ExportEngineError
+from exports.offload import WORKER_HEADER, drawn
 from services import services
 
 blueprint = Blueprint("exports", __name__)
@@ -128,6 +127,15 @@ def _exported(target: str, fmt: str, make: Callable[[Viewer], Response]) -> Resp
         return _error(exc.status, exc.message)
 
 
+# Images and reports are drawn by the export workers when the queue is configured
+# (exports/offload.py), in this process otherwise; the response says which worker drew it.
+def _drawn(view: View, fmt: str, headers: dict, **what) -> bytes:
+    body, worker = drawn(view, fmt, **what)
+    if worker is not None:
+        headers[WORKER_HEADER] = worker
+    return body
+
+
 @blueprint.get("/export/<slug>/<panel_id>.<fmt>")
 def panel_export(slug: str, panel_id: str, fmt: str) -> Response:
     def make(viewer: Viewer) -> Response:
@@ -142,8 +150,7 @@ def panel_export(slug: str, panel_id: str, fmt: str) -> Response:
             if truncated:
                 headers[TRUNCATED_HEADER] = TRUNCATED_NOTE
         else:
-            timeout = services().settings.export_timeout
-            body = panel_image(view, panel, fmt, size=size, scale=scale, timeout=timeout)
+            body = _drawn(view, fmt, headers, panel_id=panel.id, size=size, scale=scale)
         return _download(body, fmt, filename(view, fmt, panel), headers)
 
     return _exported(f"{slug}/{panel_id}", fmt, make)
@@ -153,8 +160,8 @@ def panel_export(slug: str, panel_id: str, fmt: str) -> Response:
 def dashboard_report(slug: str) -> Response:
     def make(viewer: Viewer) -> Response:
         view = _view(slug, viewer)
-        timeout = services().settings.export_timeout
-        pdf = report_pdf(view, services().panel_pool, viewer.name, timeout=timeout)
-        return _download(pdf, "pdf", filename(view, "pdf"))
+        headers: dict = {}
+        pdf = _drawn(view, "pdf", headers)
+        return _download(pdf, "pdf", filename(view, "pdf"), headers)
 
     return _exported(slug, "pdf", make)
