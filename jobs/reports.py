@@ -26,7 +26,7 @@ def tick() -> None:
         log.info("reports tick: queued runs %s", queued)
 
 
-@celery.task(name="reports.deliver", bind=True, ignore_result=True)
+@celery.task(name=runs.DELIVER, bind=True, ignore_result=True)
 def deliver(task, run_id: int) -> None:
     worker = f"{task.request.hostname}:{os.getpid()}"
     with app_context():

@@ -11,6 +11,7 @@ render side by side in as many browsers as there are processes.
 
 from __future__ import annotations
 
+import logging
 from contextlib import AbstractContextManager
 
 from celery import signals
@@ -23,6 +24,9 @@ if not SETTINGS.celery_broker_url:
     raise SystemExit("CELERY_BROKER_URL is not set: point it at the Redis the web app uses")
 
 celery = make_celery(SETTINGS, include=("jobs.reports", "jobs.exports"))
+# kaleido and its browser driver log every tab they take at INFO: a line per export is enough.
+for _name in ("kaleido", "choreographer"):
+    logging.getLogger(_name).setLevel(logging.WARNING)
 
 
 def app_context() -> AbstractContextManager:

@@ -31,6 +31,7 @@ from services import Services
 log = logging.getLogger(__name__)
 
 Enqueue = Callable[[int, float], None]  # (run id, seconds from now)
+DELIVER = "reports.deliver"  # the task (jobs/reports.py)
 
 
 def tick(app: Services, enqueue: Enqueue, now: datetime | None = None) -> list[int]:
@@ -62,6 +63,14 @@ def tick(app: Services, enqueue: Enqueue, now: datetime | None = None) -> list[i
     for run_id in queued:
         enqueue(run_id, 0)
     return queued
+
+
+def send_now(app: Services, sub_id: int, who: str) -> int:
+    """A run outside the schedule ("Send now"), queued; its id. QueueUnavailable when the
+    broker cannot be reached (the run is recorded and a later tick's sweep queues it)."""
+    run_id = app.reports.send_now(sub_id, who, app.settings.report_attempts)
+    app.queue.send(DELIVER, (run_id,))
+    return run_id
 
 
 class _Lease:
