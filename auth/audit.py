@@ -33,6 +33,12 @@ ACTIONS = (
     "annotation_edit",
     "annotation_delete",
     "embed_revoke",
+    # Scheduled reports: subscriptions made, changed, deleted, sent now; each run's outcome.
+    "report_subscribe",
+    "report_edit",
+    "report_delete",
+    "report_send_now",
+    "report_run",
 )
 
 

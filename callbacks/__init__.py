@@ -3,9 +3,9 @@ explicitly (not `dash.callback`'s global list, which only the first app in a pro
 
 from dash import Dash
 
-from callbacks import admin, alerts, annotate, drilldown, panels, status, toolbar
+from callbacks import admin, alerts, annotate, drilldown, panels, reports, status, toolbar
 
-MODULES = [status, panels, toolbar, admin, alerts, annotate, drilldown]
+MODULES = [status, panels, toolbar, admin, alerts, annotate, drilldown, reports]
 
 
 def register_all(app: Dash) -> None:

@@ -23,6 +23,7 @@ import urls
 from appdb.reports import ReportStore, Run, Subscription
 from auth.users import User, UserError
 from data.timerange import readable_time
+from jobs.queue import QueueUnavailable
 from reports.render import DeliveryError, ReportFile, Undeliverable, render
 from reports.schedule import ScheduleError, latest_slot
 from reports.send import mail, webhook
@@ -68,6 +69,8 @@ def tick(app: Services, enqueue: Enqueue, now: datetime | None = None) -> list[i
 def send_now(app: Services, sub_id: int, who: str) -> int:
     """A run outside the schedule ("Send now"), queued; its id. QueueUnavailable when the
     broker cannot be reached (the run is recorded and a later tick's sweep queues it)."""
+    if not app.queue.configured:
+        raise QueueUnavailable("the report queue is not configured (CELERY_BROKER_URL is not set)")
     run_id = app.reports.send_now(sub_id, who, app.settings.report_attempts)
     app.queue.send(DELIVER, (run_id,))
     return run_id

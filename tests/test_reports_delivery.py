@@ -62,9 +62,7 @@ def test_rep001_a_scheduled_pdf_arrives_by_mail_with_the_dashboards_panels(
     )
 
 
-def test_rep002_a_scoped_subscribers_csv_holds_only_their_regions_rows(
-    celery_stack, smtp_server
-):
+def test_rep002_a_scoped_subscribers_csv_holds_only_their_regions_rows(celery_stack, smtp_server):
     sub = celery_stack.subscribe(
         "sales-eu", "sales-performance", "csv", panel="countries", time_from="now-30d",
         recipients=("eu-sales@example.com",),
@@ -188,7 +186,9 @@ def test_rep008_broker_down_the_app_keeps_serving_and_says_the_queue_is_unreacha
         page = open_page(boss, "/reports")
         assert "The report queue is unreachable" in page
         assert "Container Infrastructure" in open_page(boss, "/d/container-infrastructure")
-        png = boss.get("/export/container-infrastructure/cpu-by-container.png")  # drawn here instead
+        png = boss.get(
+            "/export/container-infrastructure/cpu-by-container.png"
+        )  # drawn here instead
         assert png.status_code == 200 and "X-Teamdash-Rendered-By" not in png.headers
     finally:
         stack.broker.start()
