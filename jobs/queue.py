@@ -38,6 +38,7 @@ class TaskQueue:
         self.settings = settings
         self.url = settings.celery_broker_url
         self.celery = make_celery(settings) if self.url else None
+        self.client = self._redis() if self.url else None
 
     @property
     def configured(self) -> bool:
@@ -55,22 +56,19 @@ class TaskQueue:
                 "The report queue is not configured (CELERY_BROKER_URL is not set): schedules do "
                 "not fire and exports render in the web app. Subscriptions are kept.",
             )
-        client = self._redis()
         try:
-            client.ping()
-            raw = client.get(LAST_TICK_KEY)
+            self.client.ping()
+            raw = self.client.get(LAST_TICK_KEY)
         except redis.RedisError as exc:
             return QueueStatus(
                 "unreachable",
                 f"The report queue is unreachable ({self.where}: "
                 f"{exc}). Schedules wait until it is back; nothing is lost.",
             )
-        finally:
-            client.close()
         last = float(raw) if raw else None
         if last is None:
             words = (
-                "Beat has not checked the schedules yet: is `celery -A jobs.worker beat` running?"
+                "Beat has not checked the schedules yet: is `celery -A jobs.beat beat` running?"
             )
         else:
             ago = max(0, time.time() - last)
@@ -87,10 +85,13 @@ class TaskQueue:
     def send(self, name: str, args: tuple, *, countdown: float = 0, expires: float | None = None):
         """Queues task `name`; its AsyncResult. QueueUnavailable when the broker is down."""
         try:
+            # A broker that is down is said at once: Celery's result listener would otherwise
+            # retry its connection for seconds before giving up (with a RuntimeError).
+            self.client.ping()
             return self.celery.send_task(
                 name, args=args, countdown=countdown, expires=expires, retry=False
             )
-        except (OperationalError, redis.RedisError, OSError) as exc:
+        except (OperationalError, redis.RedisError, OSError, RuntimeError) as exc:
             raise QueueUnavailable(f"the queue at {self.where} is unreachable: {exc}") from None
 
     def call(self, name: str, args: tuple, timeout: float):

@@ -1,8 +1,7 @@
-"""The Celery app of the worker and beat processes, configured from the environment as the web
-app is (settings.py):
+"""The Celery app of the worker processes, configured from the environment as the web app is
+(settings.py); beat has its own, lighter one (jobs/beat.py):
 
     celery -A jobs.worker worker -Q exports,reports --concurrency 2
-    celery -A jobs.worker beat
 
 Each worker process builds the app (dashboards, data layer, app database: what the tasks read
 through `services()`) and starts its own export browser (kaleido) when it starts, so exports

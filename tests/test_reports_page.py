@@ -177,7 +177,7 @@ def test_rpt005_embed_links_and_anonymous_scripts_reach_no_reports_callback(app)
     anonymous = client_for(app, None)
     before = len(subscriptions(app))
     linked = {("dash-state", "data"): {"slug": "container-infrastructure", "embed": token},
-              ("url", "href"): f"http://localhost/embed/container-infrastructure?token={token}"}  # fmt: skip
+              ("url", "href"): f"/embed/container-infrastructure?token={token}"}  # fmt: skip
     for output in [k for k in app.callback_map if "report" in k]:
         values = {**linked, **{(n, "value"): v for n, v in FORM.items()},
                   ("report-save", "n_clicks"): 1}  # fmt: skip
