@@ -67,9 +67,7 @@ class TaskQueue:
             )
         last = float(raw) if raw else None
         if last is None:
-            words = (
-                "Beat has not checked the schedules yet: is `celery -A jobs.beat beat` running?"
-            )
+            words = "Beat has not checked the schedules yet: is `celery -A jobs.beat beat` running?"
         else:
             ago = max(0, time.time() - last)
             late = ago > 3 * self.settings.reports_tick_seconds + 30
