@@ -31,6 +31,7 @@ from demo.promstack import (
     stored_until,
     write_config,
 )
+from demo.queue import REDIS_PORT, SMTP_PORT, queue_env, start_queue
 from demo.series import MODEL_VERSION
 from demo.users import ensure_demo_users
 from demo.warehouse import build_warehouse
@@ -129,7 +130,8 @@ def main() -> None:
 
     prom_port = urlparse(settings.prometheus_url).port or 9090
     for port, what in ((prom_port, "Prometheus"), (EXPORTER_PORT, "the demo exporter"),
-                       (APP_PORT, "the app")):  # fmt: skip
+                       (APP_PORT, "the app"), (REDIS_PORT, "Redis (DEMO_REDIS_PORT)"),
+                       (SMTP_PORT, "the mail sink (DEMO_SMTP_PORT)")):  # fmt: skip
         if port_in_use(port):
             raise SystemExit(
                 f"port {port} for {what} is already in use: stop whatever listens there "
@@ -178,6 +180,15 @@ def main() -> None:
         stack.callback(prometheus.stop)
         say(f"Prometheus: {prometheus.url}")
 
+        # Scheduled reports and export workers: Redis, a mail sink, a Celery worker and beat.
+        public = os.environ.get("PUBLIC_URL") or f"http://{APP_HOST}:{APP_PORT}"
+        queue = {**os.environ, **queue_env(os.environ),
+                 "FISCAL_YEAR_START": str(FISCAL_YEAR_START), "PUBLIC_URL": public}  # fmt: skip
+        start_queue(lambda args, log, **kw: start_process(stack, args, log, **kw),
+                    lambda port, what: wait_for_port(port, what), var, queue)  # fmt: skip
+        say(f"Redis on 127.0.0.1:{REDIS_PORT}, a Celery worker and beat (reports: /reports; "
+            f"demo mail in {var / 'mail'})")  # fmt: skip
+
         # The app runs as it would in production: gunicorn workers sharing one cache, their
         # /metrics added up through prometheus_client's multiprocess directory.
         metrics_dir = var / "metrics"
@@ -190,9 +201,7 @@ def main() -> None:
             logs / "app.log",
             # EXPORT_WARMUP: each worker starts its export browser at start-up, not on the
             # first export a user asks for.
-            env={**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir), "EXPORT_WARMUP": "1",
-                 "FISCAL_YEAR_START": str(FISCAL_YEAR_START),
-                 "PUBLIC_URL": os.environ.get("PUBLIC_URL") or f"http://{APP_HOST}:{APP_PORT}"},
+            env={**queue, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir), "EXPORT_WARMUP": "1"},
         )  # fmt: skip
         wait_for_port(APP_PORT, "the app", timeout=60)
         say(f"app: http://{APP_HOST}:{APP_PORT}   (logs under {logs}; Ctrl-C stops everything)")
