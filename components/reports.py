@@ -42,6 +42,14 @@ def _when(moment: datetime | None) -> str:
     return f"{moment:%Y-%m-%d %H:%M:%S}" if moment else ""
 
 
+def range_words(time_from: str, time_to: str) -> str:
+    """ "Last 7 days" for a preset's range, the range as written otherwise."""
+    for label, preset_from, preset_to in TIME_PRESETS:
+        if (preset_from, preset_to) == (time_from, time_to):
+            return label
+    return f"{time_from} to {time_to}"
+
+
 def _what(sub: Subscription, titles: dict[str, str]) -> str:
     dashboard = titles.get(sub.dashboard, sub.dashboard)
     if sub.format == "pdf":
@@ -88,7 +96,7 @@ def subscriptions_table(
             sub.name,
             *([sub.owner] if show_owner else []),
             _what(sub, titles),
-            f"{sub.time_from} to {sub.time_to}",
+            range_words(sub.time_from, sub.time_to),
             sub.schedule.words(),
             _next(sub, allow_seconds),
             ", ".join(to),
@@ -129,96 +137,135 @@ def runs_table(runs: list[Run], names: dict[int, str]) -> html.Div:
     return html.Div(table, className="table-responsive")
 
 
+def _row(*fields: tuple[int, html.Div]) -> dbc.Row:
+    """Fields side by side: (columns of 12 on a wide screen, field)."""
+    return dbc.Row([dbc.Col(field, md=width) for width, field in fields], className="g-2")
+
+
 def subscription_form(dashboards: list[Dashboard], webhooks: tuple[str, ...]) -> dbc.Card:
     presets = [{"label": label, "value": preset_value(f, t)} for label, f, t in TIME_PRESETS]
-    schedule = html.Div(
-        [
-            _field(
-                "Frequency",
-                dcc.Dropdown(
-                    id="report-frequency",
-                    options=list(FREQUENCIES),
-                    value="weekly",
-                    clearable=False,
-                ),
-            ),  # fmt: skip
-            _field("At (HH:MM)", dbc.Input(id="report-at", value="08:00", size="sm")),
-            _field(
-                "Weekday",
-                dcc.Dropdown(
-                    id="report-weekday", options=list(WEEKDAYS), value="mon", clearable=False
-                ),
-            ),  # fmt: skip
-            _field(
-                "Day of month",
-                dbc.Input(id="report-monthday", type="number", min=1, max=28, value=1, size="sm"),
-            ),  # fmt: skip
-            _field("Cron", dbc.Input(id="report-cron", placeholder="30 7 * * mon-fri", size="sm")),
-            _field(
-                "Time zone",
-                dcc.Dropdown(id="report-timezone", options=ZONES, value="UTC", clearable=False),
-            ),  # fmt: skip
-        ],
-        className="report-schedule",
-    )
+    formats = [{"label": label, "value": fmt} for fmt, label in FORMATS.items()]
+    dashboard_options = [{"label": d.title, "value": d.slug} for d in dashboards]
+    no_hooks = "none" if webhooks else "none: admins list them in REPORT_WEBHOOKS"
+
+    def dropdown(name: str, options: list, value=None, **extra) -> dcc.Dropdown:
+        return dcc.Dropdown(id=name, options=options, value=value, **extra)
+
     return dbc.Card(
         dbc.CardBody(
             [
                 html.H3("New subscription", className="h6", id="report-form-title"),
                 dcc.Store(id="report-editing", data=None),
-                _field("Name", dbc.Input(id="report-name", size="sm", maxLength=128)),
-                _field(
-                    "Dashboard",
-                    dcc.Dropdown(
-                        id="report-dashboard",
-                        options=[{"label": d.title, "value": d.slug} for d in dashboards],
+                _row(
+                    (4, _field("Name", dbc.Input(id="report-name", size="sm", maxLength=128))),
+                    (4, _field("Dashboard", dropdown("report-dashboard", dashboard_options))),
+                    (
+                        4,
+                        _field(
+                            "Format",
+                            dbc.RadioItems(
+                                id="report-format", options=formats, value="pdf", inline=True
+                            ),
+                        ),
                     ),
-                ),  # fmt: skip
-                _field(
-                    "Format",
-                    dbc.RadioItems(
-                        id="report-format",
-                        options=[{"label": v, "value": k} for k, v in FORMATS.items()],
-                        value="pdf",
-                        inline=True,
+                ),
+                _row(
+                    (4, _field("Panel (PNG and CSV)", dropdown("report-panel", []))),
+                    (
+                        4,
+                        _field(
+                            "Range, relative to each run",
+                            dropdown(
+                                "report-range",
+                                presets,
+                                preset_value("now-7d", "now"),
+                                clearable=False,
+                            ),
+                        ),
                     ),
-                ),  # fmt: skip
-                _field("Panel (PNG and CSV)", dcc.Dropdown(id="report-panel", options=[])),
-                _field(
-                    "Range",
-                    dcc.Dropdown(
-                        id="report-range",
-                        options=presets,
-                        value=preset_value("now-7d", "now"),
-                        clearable=False,
+                    (
+                        4,
+                        _field(
+                            "Variables (name=value; your locked ones apply)",
+                            dbc.Input(id="report-vars", size="sm"),
+                        ),
                     ),
-                    "Relative to each run: 'Last 7 days', 'Previous month'.",
-                ),  # fmt: skip
-                schedule,
-                _field(
-                    "Variables (name=value, space-separated; your locked ones always apply)",
-                    dbc.Input(id="report-vars", size="sm"),
-                ),  # fmt: skip
-                _field(
-                    "Recipients (e-mail addresses)",
-                    dbc.Textarea(id="report-recipients", rows=2, size="sm"),
-                ),  # fmt: skip
-                _field(
-                    "Webhook",
-                    dcc.Dropdown(
-                        id="report-webhook",
-                        options=list(webhooks),
-                        placeholder="none"
-                        if webhooks
-                        else "no webhooks: admins list them in REPORT_WEBHOOKS",
-                        disabled=not webhooks,
+                ),
+                _row(
+                    (
+                        2,
+                        _field(
+                            "Frequency",
+                            dropdown(
+                                "report-frequency", list(FREQUENCIES), "weekly", clearable=False
+                            ),
+                        ),
                     ),
-                ),  # fmt: skip
-                _field(
-                    "Your e-mail address",
-                    dbc.Input(id="report-notify", size="sm"),
-                    "Told when a report cannot be sent.",
-                ),  # fmt: skip
+                    (2, _field("At (HH:MM)", dbc.Input(id="report-at", value="08:00", size="sm"))),
+                    (
+                        2,
+                        _field(
+                            "Weekday",
+                            dropdown("report-weekday", list(WEEKDAYS), "mon", clearable=False),
+                        ),
+                    ),
+                    (
+                        2,
+                        _field(
+                            "Day of month",
+                            dbc.Input(
+                                id="report-monthday",
+                                type="number",
+                                min=1,
+                                max=28,
+                                value=1,
+                                size="sm",
+                            ),
+                        ),
+                    ),
+                    (
+                        2,
+                        _field(
+                            "Cron",
+                            dbc.Input(id="report-cron", size="sm", placeholder="30 7 * * mon-fri"),
+                        ),
+                    ),
+                    (
+                        2,
+                        _field(
+                            "Time zone", dropdown("report-timezone", ZONES, "UTC", clearable=False)
+                        ),
+                    ),
+                ),
+                _row(
+                    (
+                        5,
+                        _field(
+                            "Recipients (e-mail addresses)",
+                            dbc.Textarea(id="report-recipients", rows=1, size="sm"),
+                        ),
+                    ),
+                    (
+                        4,
+                        _field(
+                            "Webhook",
+                            dropdown(
+                                "report-webhook",
+                                list(webhooks),
+                                placeholder=no_hooks,
+                                disabled=not webhooks,
+                            ),
+                        ),
+                    ),
+                    (
+                        3,
+                        _field(
+                            "Your e-mail address",
+                            dbc.Input(id="report-notify", size="sm"),
+                            "Told when a report cannot be sent.",
+                        ),
+                    ),
+                ),
                 dbc.Button("Save", id="report-save", size="sm", className="me-2"),
                 dbc.Button("New", id="report-new", size="sm", color="secondary", outline=True),
                 html.Div(id="report-result", className="mt-2 small", role="status"),

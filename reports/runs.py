@@ -23,6 +23,7 @@ import urls
 from appdb.reports import ReportStore, Run, Subscription
 from auth.users import User, UserError
 from data.timerange import readable_time
+from data.urlstate import ViewState
 from jobs.queue import QueueUnavailable
 from reports.render import DeliveryError, ReportFile, Undeliverable, render
 from reports.schedule import ScheduleError, latest_slot
@@ -164,7 +165,9 @@ def _message(app: Services, sub: Subscription, run: Run, report: ReportFile) -> 
     when = run.slot or run.created_at
     subject = f"{sub.name}: {view.dashboard.title}, {when:%Y-%m-%d %H:%M:%S} UTC"
     prefix = app.settings.url_prefix
-    link = urls.external(urls.dashboard(prefix, sub.dashboard, view.state.query_string()))
+    # The dashboard as the subscription asks for it (the owner's locked values apply there too).
+    asked = ViewState(sub.time_from, sub.time_to, view.state.refresh, dict(sub.variables))
+    link = urls.external(urls.dashboard(prefix, sub.dashboard, asked.query_string()))
     manage = urls.external(urls.page(prefix, "reports"))
     lines = [
         f"{view.dashboard.title}, {readable_time(view.state.time_from)} to "
