@@ -7,6 +7,7 @@ twice), the broker down (the web app keeps serving and says so)."""
 
 from __future__ import annotations
 
+import base64
 import io
 import signal
 import time
@@ -17,7 +18,7 @@ from pypdf import PdfReader
 
 from reports.runs import send_now
 from services import services
-from tests.fixtures.app import client_for, open_page
+from tests.fixtures.app import client_for, embed_token, open_page
 from tests.fixtures.celery import WORKERS
 
 EU = {"DEU", "FRA", "GBR", "ESP", "ITA", "NLD", "POL", "SWE"}
@@ -179,6 +180,32 @@ def test_rep007_exports_are_drawn_by_the_export_workers(celery_stack):
     assert response.status_code == 200, response.get_data(as_text=True)
     assert response.data.startswith(PNG_SIGNATURE)
     assert response.headers["X-Teamdash-Rendered-By"].split("@")[0] in WORKERS
+
+
+def test_rep009_a_webhook_on_the_admins_list_gets_the_report_as_json(celery_stack):
+    stack = celery_stack
+    sub = stack.subscribe("sre", "container-infrastructure", "png", panel="cpu-by-container",
+                          recipients=(), webhook=stack.webhook, name="CPU to chat")  # fmt: skip
+    stack.pause(sub)
+    sent_now(stack, sub, "sre")
+    run = stack.wait_for_run(sub, lambda r: r.state in ("sent", "failed"), "finished")
+    assert run.words() == "sent (webhook HTTP 200)"
+    body = next(b for b in stack.posted if b["subscription"] == sub)
+    assert body["text"].startswith("CPU to chat: Container Infrastructure, ")
+    assert body["attachment"]["content_type"] == "image/png"
+    assert base64.b64decode(body["attachment"]["base64"]).startswith(PNG_SIGNATURE)
+
+
+def test_rep010_an_embed_links_export_is_drawn_by_a_worker_for_that_link_only(celery_stack):
+    stack = celery_stack
+    token = embed_token(stack.app, "container-infrastructure")
+    anonymous = client_for(stack.app, None)
+    path = "/export/container-infrastructure/cpu-by-container.png"
+    drawn = anonymous.get(path, query_string={"token": token})
+    assert drawn.status_code == 200 and drawn.data.startswith(PNG_SIGNATURE)
+    assert drawn.headers["X-Teamdash-Rendered-By"].split("@")[0] in WORKERS
+    other = anonymous.get("/export/sales-performance/countries.png", query_string={"token": token})
+    assert other.status_code == 403
 
 
 def test_rep008_broker_down_the_app_keeps_serving_and_says_the_queue_is_unreachable(
