@@ -11,7 +11,14 @@ import json
 import pytest
 
 from services import services
-from tests.fixtures.app import add_user, client_for, demo_app, embed_token, open_page
+from tests.fixtures.app import (
+    add_user,
+    client_for,
+    demo_app,
+    embed_token,
+    open_page,
+    start_logged_in,
+)
 from tests.test_authorisation import call, key_of
 
 FORM = {
@@ -186,3 +193,23 @@ def test_rpt005_embed_links_and_anonymous_scripts_reach_no_reports_callback(app)
     assert row_action(anonymous, app, "report-delete", 1).status_code == 401
     assert len(subscriptions(app)) == before
     assert anonymous.get("/reports").status_code == 302
+
+
+@pytest.mark.browser
+def test_rpt006_in_the_browser_a_user_fills_the_form_and_sees_the_subscription(
+    dash_duo, prometheus, warehouse_sqlite, tmp_path
+):
+    app = demo_app(prometheus, warehouse_sqlite, tmp_path)
+    start_logged_in(dash_duo, app, "sre")
+    dash_duo.driver.get(dash_duo.server_url + "/reports")
+    dash_duo.wait_for_text_to_equal("#report-form-title", "New subscription")
+    dash_duo.find_element("#report-name").send_keys("Containers for the on-call")
+    dash_duo.select_dcc_dropdown("#report-dashboard", "Container Infrastructure")
+    dash_duo.find_element("#report-recipients").send_keys("oncall@example.com")
+    dash_duo.find_element("#report-save").click()
+    dash_duo.wait_for_contains_text(
+        "#report-result", "Subscribed: Containers for the on-call, weekly on mon at 08:00 (UTC)"
+    )
+    dash_duo.wait_for_contains_text("#reports-subscriptions", "PDF report of Container")
+    assert "The report queue is not configured" in dash_duo.find_element("#reports-queue").text
+    assert dash_duo.get_logs() == []
