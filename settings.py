@@ -113,6 +113,12 @@ def _queue_settings(env: dict[str, str]) -> dict:
     attempts = int(_float(env, "REPORT_ATTEMPTS", 4))
     if attempts < 1:
         raise SystemExit(f"REPORT_ATTEMPTS={attempts}: give 1 or more (1 = no retry)")
+    seconds = {name: _float(env, name, default) for name, default in (
+        ("REPORTS_TICK_SECONDS", 30.0), ("REPORT_RETRY_SECONDS", 60.0),
+        ("REPORT_LEASE_SECONDS", 60.0), ("CELERY_VISIBILITY_TIMEOUT", 3600.0))}  # fmt: skip
+    for name, value in seconds.items():
+        if value <= 0:
+            raise SystemExit(f"{name}={value:g}: give a number of seconds above 0")
     return {
         "celery_broker_url": env.get("CELERY_BROKER_URL") or None,
         "smtp_host": env.get("SMTP_HOST") or None,
@@ -122,11 +128,11 @@ def _queue_settings(env: dict[str, str]) -> dict:
         "smtp_password": env.get("SMTP_PASSWORD") or None,
         "smtp_from": env.get("SMTP_FROM") or "teamdash@localhost",
         "report_webhooks": _webhooks(env.get("REPORT_WEBHOOKS", "")),
-        "reports_tick_seconds": _float(env, "REPORTS_TICK_SECONDS", 30.0),
+        "reports_tick_seconds": seconds["REPORTS_TICK_SECONDS"],
         "report_attempts": attempts,
-        "report_retry_seconds": _float(env, "REPORT_RETRY_SECONDS", 60.0),
-        "report_lease_seconds": _float(env, "REPORT_LEASE_SECONDS", 60.0),
-        "celery_visibility_timeout": _float(env, "CELERY_VISIBILITY_TIMEOUT", 3600.0),
+        "report_retry_seconds": seconds["REPORT_RETRY_SECONDS"],
+        "report_lease_seconds": seconds["REPORT_LEASE_SECONDS"],
+        "celery_visibility_timeout": seconds["CELERY_VISIBILITY_TIMEOUT"],
         "report_second_schedules": _flag(env, "REPORT_SECOND_SCHEDULES"),
     }
 
