@@ -218,7 +218,22 @@ def panel_options(slug: str | None, fmt: str | None) -> list[dict]:
             if fmt in panel_type(p.type).exports]  # fmt: skip
 
 
+# The schedule's fields each frequency uses (the others are hidden in the browser).
+SCHEDULE_FIELDS = ("report-at-field", "report-weekday-field", "report-monthday-field",
+                   "report-cron-field")  # fmt: skip
+
+
 def register(app: Dash) -> None:
+    app.clientside_callback(
+        """function (frequency) {
+            const uses = {daily: [1, 0, 0, 0], weekly: [1, 1, 0, 0], monthly: [1, 0, 1, 0],
+                          cron: [0, 0, 0, 1]}[frequency] || [1, 1, 1, 1];
+            return uses.map(shown => shown ? {} : {display: 'none'});
+        }""",
+        *[Output(name, "style") for name in SCHEDULE_FIELDS],
+        Input("report-frequency", "value"),
+    )
+
     @callback(
         app,
         Output("report-panel", "options"),

@@ -26,7 +26,8 @@ def _field(label: str, control, hint: str | None = None) -> html.Div:
     parts = [html.Label(label, className="toolbar-label"), control]
     if hint:
         parts.append(html.Div(hint, className="form-text mt-0"))
-    return html.Div(parts, className="mb-2")
+    # `<control id>-field`: the schedule's fields are shown for the frequencies that use them.
+    return html.Div(parts, className="mb-2", id=f"{control.id}-field")
 
 
 def queue_banner(status: QueueStatus) -> html.Div:
