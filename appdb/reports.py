@@ -20,7 +20,6 @@ from sqlalchemy.exc import IntegrityError
 from appdb.schema import report_runs, report_subscriptions
 from reports.schedule import Schedule
 
-FINAL = ("sent", "failed")
 # A queued run no worker took in this long is sent to the queue again (its message was lost).
 REQUEUE_AFTER = timedelta(minutes=10)
 

@@ -30,7 +30,6 @@ class QueueTimeout(Exception):
 class QueueStatus:
     state: str  # "not configured", "unreachable" or "ok"
     words: str
-    last_tick: float | None = None  # unix seconds of beat's last tick that a worker ran
 
 
 class TaskQueue:
@@ -74,7 +73,7 @@ class TaskQueue:
             words = f"Schedules last checked {ago:.0f} s ago" + (
                 ": is beat running, and a worker on the reports queue?" if late else "."
             )
-        return QueueStatus("ok", words, last)
+        return QueueStatus("ok", words)
 
     @property
     def where(self) -> str:
