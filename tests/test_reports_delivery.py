@@ -16,9 +16,11 @@ from collections import Counter
 import pandas as pd
 from pypdf import PdfReader
 
+from app import create_app
 from reports.runs import send_now
 from services import services
-from tests.fixtures.app import client_for, embed_token, open_page
+from settings import Settings
+from tests.fixtures.app import add_user, client_for, embed_token, open_page
 from tests.fixtures.celery import WORKERS
 
 EU = {"DEU", "FRA", "GBR", "ESP", "ITA", "NLD", "POL", "SWE"}
@@ -206,6 +208,21 @@ def test_rep010_an_embed_links_export_is_drawn_by_a_worker_for_that_link_only(ce
     assert drawn.headers["X-Teamdash-Rendered-By"].split("@")[0] in WORKERS
     other = anonymous.get("/export/sales-performance/countries.png", query_string={"token": token})
     assert other.status_code == 403
+
+
+def test_rep011_no_export_worker_in_time_is_a_504_that_says_what_to_do(celery_stack, tmp_path):
+    """An app whose queue no worker listens to (another Redis database) gives up in time."""
+    env = {**celery_stack.env, "VAR_DIR": str(tmp_path), "EXPORT_TIMEOUT": "2",
+           "APP_DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}",
+           "CELERY_BROKER_URL": celery_stack.broker.url.rsplit("/", 1)[0] + "/3"}  # fmt: skip
+    lonely = create_app(Settings.from_env(env))
+    add_user(lonely, "boss", "admin", ())
+    answer = client_for(lonely, "boss").get("/export/container-infrastructure/cpu-by-container.png")
+    assert answer.status_code == 504
+    assert answer.get_json()["error"] == (
+        "The export did not finish within 2 s: no export worker finished it within 2 s. Try "
+        "again in a moment; if it keeps happening, add export workers."
+    )
 
 
 def test_rep008_broker_down_the_app_keeps_serving_and_says_the_queue_is_unreachable(
