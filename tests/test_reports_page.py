@@ -10,6 +10,7 @@ import json
 
 import pytest
 
+from callbacks.access import registry
 from services import services
 from tests.fixtures.app import (
     add_user,
@@ -185,7 +186,7 @@ def test_rpt005_embed_links_and_anonymous_scripts_reach_no_reports_callback(app)
     before = len(subscriptions(app))
     linked = {("dash-state", "data"): {"slug": "container-infrastructure", "embed": token},
               ("url", "href"): f"/embed/container-infrastructure?token={token}"}  # fmt: skip
-    for output in [k for k in app.callback_map if "report" in k]:
+    for output in [k for k in registry(app) if "report" in k]:
         values = {**linked, **{(n, "value"): v for n, v in FORM.items()},
                   ("report-save", "n_clicks"): 1}  # fmt: skip
         answer = anonymous.post("/_dash-update-component", json=call(app, output, values))
