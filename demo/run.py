@@ -1,7 +1,8 @@
 """`make run`: build the demo data, start the demo stack and the app, stop everything on Ctrl-C.
 
 Processes: Prometheus (14 days of backfilled history, then live scrapes), the demo exporter that
-continues the same series, this host's node_exporter, and the app on 127.0.0.1:8050. Running it
+continues the same series, this host's node_exporter, Redis with a Celery worker and beat and a
+mail sink (demo/queue.py), and the app on 127.0.0.1:8050. Running it
 again reuses the warehouse and the TSDB, backfilling only the hours the stack was not running.
 """
 
@@ -185,7 +186,7 @@ def main() -> None:
         queue = {**os.environ, **queue_env(os.environ),
                  "FISCAL_YEAR_START": str(FISCAL_YEAR_START), "PUBLIC_URL": public}  # fmt: skip
         start_queue(lambda args, log, **kw: start_process(stack, args, log, **kw),
-                    lambda port, what: wait_for_port(port, what), var, queue)  # fmt: skip
+                    wait_for_port, var, queue)  # fmt: skip
         say(f"Redis on 127.0.0.1:{REDIS_PORT}, a Celery worker and beat (reports: /reports; "
             f"demo mail in {var / 'mail'})")  # fmt: skip
 
