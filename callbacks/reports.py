@@ -219,8 +219,8 @@ def panel_options(slug: str | None, fmt: str | None) -> list[dict]:
 
 
 # The schedule's fields each frequency uses (the others are hidden in the browser).
-SCHEDULE_FIELDS = ("report-at-field", "report-weekday-field", "report-monthday-field",
-                   "report-cron-field")  # fmt: skip
+SCHEDULE_FIELDS = ("report-at-field-col", "report-weekday-field-col",
+                   "report-monthday-field-col", "report-cron-field-col")  # fmt: skip
 
 
 def register(app: Dash) -> None:

@@ -26,7 +26,6 @@ def _field(label: str, control, hint: str | None = None) -> html.Div:
     parts = [html.Label(label, className="toolbar-label"), control]
     if hint:
         parts.append(html.Div(hint, className="form-text mt-0"))
-    # `<control id>-field`: the schedule's fields are shown for the frequencies that use them.
     return html.Div(parts, className="mb-2", id=f"{control.id}-field")
 
 
@@ -139,8 +138,10 @@ def runs_table(runs: list[Run], names: dict[int, str]) -> html.Div:
 
 
 def _row(*fields: tuple[int, html.Div]) -> dbc.Row:
-    """Fields side by side: (columns of 12 on a wide screen, field)."""
-    return dbc.Row([dbc.Col(field, md=width) for width, field in fields], className="g-2")
+    """Fields side by side: (columns of 12 on a wide screen, field); a field's column is
+    `<field id>-col` (hidden with it, the row closes up)."""
+    columns = [dbc.Col(field, md=width, id=f"{field.id}-col") for width, field in fields]
+    return dbc.Row(columns, className="g-2")
 
 
 def subscription_form(dashboards: list[Dashboard], webhooks: tuple[str, ...]) -> dbc.Card:

@@ -204,6 +204,13 @@ def test_rpt006_in_the_browser_a_user_fills_the_form_and_sees_the_subscription(
     start_logged_in(dash_duo, app, "sre")
     dash_duo.driver.get(dash_duo.server_url + "/reports")
     dash_duo.wait_for_text_to_equal("#report-form-title", "New subscription")
+    # A weekly schedule asks for a time and a weekday; a cron schedule for its expression.
+    assert dash_duo.find_element("#report-weekday-field").is_displayed()
+    assert not dash_duo.find_element("#report-cron").is_displayed()
+    dash_duo.select_dcc_dropdown("#report-frequency", "cron")
+    dash_duo.wait_for_style_to_equal("#report-weekday-field-col", "display", "none")
+    assert dash_duo.find_element("#report-cron").is_displayed()
+    dash_duo.select_dcc_dropdown("#report-frequency", "weekly")
     dash_duo.find_element("#report-name").send_keys("Containers for the on-call")
     dash_duo.select_dcc_dropdown("#report-dashboard", "Container Infrastructure")
     dash_duo.find_element("#report-recipients").send_keys("oncall@example.com")
