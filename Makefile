@@ -7,8 +7,9 @@ PY := $(VENV)/bin/python
 APT_GET := DEBIAN_FRONTEND=noninteractive apt-get
 STAMP := $(VENV)/.installed
 
-RUN_PACKAGES := prometheus prometheus-node-exporter prometheus-alertmanager chromium chromium-driver
-TEST_PACKAGES := $(RUN_PACKAGES) postgresql redis-server
+RUN_PACKAGES := prometheus prometheus-node-exporter prometheus-alertmanager chromium chromium-driver \
+	redis-server
+TEST_PACKAGES := $(RUN_PACKAGES) postgresql
 
 .PHONY: run test lint bench bench-dashboard bench-exports system-run system-test clean
 

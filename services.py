@@ -15,6 +15,7 @@ from alerting.client import AlertmanagerClient
 from appdb.acks import AckStore
 from appdb.notes import AnnotationStore
 from appdb.personal import PersonalStore
+from appdb.reports import ReportStore
 from appdb.saved_views import SavedViewStore
 from auth.audit import AuditLog
 from auth.embeds import EmbedLinks
@@ -22,6 +23,7 @@ from auth.login_limit import LoginLimiter, Rate
 from auth.users import SessionStore, UserStore
 from data.datasources import DataLayer
 from data.spec import Dashboard
+from jobs.queue import TaskQueue
 from settings import Settings
 
 EXTENSION = "teamdash"
@@ -48,6 +50,10 @@ class Services:
     personal: PersonalStore  # stars, recently viewed, views: read per page
     # Panels of all requests share these threads; a panel's queries are mostly waiting.
     panel_pool: ThreadPoolExecutor
+    # Scheduled reports and the export workers (Celery): the subscriptions and their runs, and
+    # the queue (not configured without CELERY_BROKER_URL).
+    reports: ReportStore
+    queue: TaskQueue
 
     @classmethod
     def build(
@@ -85,6 +91,8 @@ class Services:
             views=views,
             personal=PersonalStore(database, views),
             panel_pool=ThreadPoolExecutor(max_workers=16, thread_name_prefix="panel"),
+            reports=ReportStore(database),
+            queue=TaskQueue(settings),
         )
 
     def install(self, server: Flask) -> None:

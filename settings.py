@@ -95,6 +95,42 @@ def _samesite(raw: str) -> str:
     return value
 
 
+def _webhooks(raw: str) -> tuple[str, ...]:
+    """REPORT_WEBHOOKS: the only URLs report subscriptions may post to (space or comma
+    separated), so a user cannot make the server call an address of their choosing."""
+    hooks = tuple(h for h in re.split(r"[\s,]+", raw.strip()) if h)
+    for hook in hooks:
+        if not re.fullmatch(r"https?://[^\s/]+(/\S*)?", hook):
+            raise SystemExit(
+                f"REPORT_WEBHOOKS: {hook!r} is not a URL; give full http(s) URLs such as "
+                "https://chat.example.com/hooks/T0/B0/x"
+            )
+    return hooks
+
+
+def _queue_settings(env: dict[str, str]) -> dict:
+    """Scheduled reports and export workers: the Celery broker, the webhooks, retries."""
+    attempts = int(_float(env, "REPORT_ATTEMPTS", 4))
+    if attempts < 1:
+        raise SystemExit(f"REPORT_ATTEMPTS={attempts}: give 1 or more (1 = no retry)")
+    seconds = {name: _float(env, name, default) for name, default in (
+        ("REPORTS_TICK_SECONDS", 30.0), ("REPORT_RETRY_SECONDS", 60.0),
+        ("REPORT_LEASE_SECONDS", 60.0), ("CELERY_VISIBILITY_TIMEOUT", 3600.0))}  # fmt: skip
+    for name, value in seconds.items():
+        if value <= 0:
+            raise SystemExit(f"{name}={value:g}: give a number of seconds above 0")
+    return {
+        "celery_broker_url": env.get("CELERY_BROKER_URL") or None,
+        "report_webhooks": _webhooks(env.get("REPORT_WEBHOOKS", "")),
+        "reports_tick_seconds": seconds["REPORTS_TICK_SECONDS"],
+        "report_attempts": attempts,
+        "report_retry_seconds": seconds["REPORT_RETRY_SECONDS"],
+        "report_lease_seconds": seconds["REPORT_LEASE_SECONDS"],
+        "celery_visibility_timeout": seconds["CELERY_VISIBILITY_TIMEOUT"],
+        "report_second_schedules": _flag(env, "REPORT_SECOND_SCHEDULES"),
+    }
+
+
 def _alertmanager_url(raw: str) -> str | None:
     """ALERTMANAGER_URL: where Alertmanager's API is (its base URL, without /api/v2)."""
     if not raw:
@@ -170,6 +206,15 @@ class Settings:
     smtp_user: str | None = None
     smtp_password: str | None = None
     smtp_from: str = "teamdash@localhost"
+    # Scheduled reports and export workers (Celery; see _queue_settings).
+    celery_broker_url: str | None = None
+    report_webhooks: tuple[str, ...] = ()
+    reports_tick_seconds: float = 30.0
+    report_attempts: int = 4
+    report_retry_seconds: float = 60.0
+    report_lease_seconds: float = 60.0
+    celery_visibility_timeout: float = 3600.0
+    report_second_schedules: bool = False
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -215,6 +260,7 @@ class Settings:
             fiscal_year_start=_month(env, "FISCAL_YEAR_START"),
             **_alerting_settings(env),
             **_smtp_settings(env),
+            **_queue_settings(env),
         )
 
     def with_(self, **changes) -> Settings:

@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     create_engine,
     event,
     inspect,
@@ -154,6 +155,57 @@ dashboard_visits = Table(
     Index("ix_dashboard_visits_user_at", "user_id", "at"),
 )
 
+
+# Scheduled reports (appdb/reports.py). A subscription reads under its owner's rights; its runs
+# are unique per (subscription, slot): a slot is sent once, however often beat ticks or restarts.
+report_subscriptions = Table(
+    "report_subscriptions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("owner", String(64), nullable=False),  # a user name: reads under their rights
+    Column("name", String(128), nullable=False),
+    Column("dashboard", String(64), nullable=False),
+    Column("saved_view", String(64)),  # saved views do not exist yet: always NULL today
+    Column("panel", String(64)),  # PNG and CSV: the panel
+    Column("format", String(8), nullable=False),  # pdf, png, csv
+    Column("schedule", Text, nullable=False),  # JSON: reports.schedule.Schedule
+    Column("time_from", String(64), nullable=False),
+    Column("time_to", String(64), nullable=False),
+    Column("variables", Text, nullable=False, default="{}"),  # JSON: {"region": ["EU"]}
+    Column("recipients", Text, nullable=False, default=""),  # e-mail addresses, comma-separated
+    Column("webhook", String(512)),  # one of REPORT_WEBHOOKS
+    Column("notify", String(255)),  # the owner's address, told when a run cannot be sent
+    Column("enabled", Integer, nullable=False, default=1),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("schedule_since", DateTime(timezone=True), nullable=False),  # slots after this fire
+    Index("ix_report_subscriptions_owner", "owner"),
+)
+
+report_runs = Table(
+    "report_runs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "subscription_id",
+        Integer,
+        ForeignKey("report_subscriptions.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("slot", DateTime(timezone=True)),  # the scheduled moment; NULL for "Send now"
+    Column("trigger", String(160), nullable=False),  # "schedule" or "send now by <user>"
+    Column("state", String(16), nullable=False),  # queued, rendering, retrying, sent, failed
+    Column("attempt", Integer, nullable=False, default=0),
+    Column("attempts", Integer, nullable=False),
+    Column("next_at", DateTime(timezone=True)),  # retrying: when the next attempt starts
+    Column("lease_until", DateTime(timezone=True)),  # rendering: the worker's claim, renewed
+    Column("worker", String(160)),
+    Column("message_id", String(255)),
+    Column("reason", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("subscription_id", "slot", name="uq_report_runs_slot"),
+    Index("ix_report_runs_state", "state"),
+)
 
 # Columns added after their table first shipped: databases made before get them at start-up.
 ADDED_COLUMNS = (("annotations", "changed_at"),)

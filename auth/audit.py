@@ -40,6 +40,12 @@ ACTIONS = (
     "view_change",
     "view_delete",
     "view_default",
+    # Scheduled reports: subscriptions made, changed, deleted, sent now; each run's outcome.
+    "report_subscribe",
+    "report_edit",
+    "report_delete",
+    "report_send_now",
+    "report_run",
 )
 
 

@@ -8,9 +8,11 @@ browser does (HTTP, with an embed token):
   a fresh process, kaleido's browser start and the data queries included (each in a new process);
   warm: later ones.
 - The PDF report of the largest dashboard (migration-health, 16 panels), and where its time goes.
-- 10 PNG exports at once against a running server (werkzeug, threaded): wall time.
+- 10 PNG exports and 4 PDF reports at once against a running server (werkzeug, threaded):
+  wall time, drawn in the web process (no queue), then by 1, 2 and 4 export worker processes
+  (Celery, a Redis broker of its own; each process with its own browser).
 
-    .venv/bin/python -m bench.exports [--runs 20]
+    .venv/bin/python -m bench.exports [--runs 20] [--workers 1 2 4]
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
+import redis
 import requests
 from werkzeug.serving import WSGIRequestHandler, make_server
 
@@ -72,18 +75,24 @@ def world(directory: Path) -> tuple[PrometheusServer, str, int]:
     return server, f"sqlite:///{directory / 'warehouse.db'}", end
 
 
-def make_app(prometheus_url: str, database_url: str):
+def app_env(prometheus_url: str, database_url: str, broker: str | None = None) -> dict:
+    """The environment of an app (and of its export workers) over the bench's world."""
     var = Path(tempfile.mkdtemp(prefix="bench-exports-"))
     atexit.register(shutil.rmtree, var, ignore_errors=True)
+    env = {**os.environ, "VAR_DIR": str(var), "SECRET_KEY": secrets.token_hex(32),
+           "PROMETHEUS_URL": prometheus_url, "PROMETHEUS_SCRAPE_INTERVAL": "60",
+           "DATABASE_URL": database_url, "PYTHONPATH": str(ROOT),
+           "EXPORT_TIMEOUT": "60"}  # fmt: skip
+    return env | ({"CELERY_BROKER_URL": broker} if broker else {})
+
+
+def make_app(env: dict):
     # Importing app builds its module-level app from the environment: give it a place and a key.
-    os.environ.setdefault("VAR_DIR", str(var))
-    os.environ.setdefault("SECRET_KEY", secrets.token_hex(32))
+    os.environ.setdefault("VAR_DIR", env["VAR_DIR"])
+    os.environ.setdefault("SECRET_KEY", env["SECRET_KEY"])
     from app import create_app
 
-    settings = Settings(var_dir=var, cache_dir=var / "cache", prometheus_url=prometheus_url,
-                        prometheus_scrape_interval=60, database_url=database_url,
-                        secret_key=secrets.token_hex(32))  # fmt: skip
-    return create_app(settings)
+    return create_app(Settings.from_env(env))
 
 
 def query(app, slug: str, end: int, **extra) -> dict:
@@ -107,7 +116,7 @@ def get(client, path: str, params: dict) -> None:
 
 def cold_png(prometheus_url: str, database_url: str, end: int) -> None:
     """In a fresh process: the first PNG export's seconds, printed."""
-    app = make_app(prometheus_url, database_url)
+    app = make_app(app_env(prometheus_url, database_url))
     client = app.server.test_client()
     print(timed(lambda: get(client, PNG, query(app, "system-health", end))))
 
@@ -147,19 +156,90 @@ def pdf_stages(app, end: int, runs: int) -> dict[str, float]:
     return {name: statistics.median(values) for name, values in samples.items()}
 
 
-def concurrent_pngs(url: str, app, end: int) -> float:
-    widths = [400 + 20 * n for n in range(10)]
-    start = threading.Barrier(len(widths))
+def at_once(url: str, app, end: int, path: str, count: int) -> float:
+    """Wall time of `count` exports asked for at the same moment (PNGs each of its own width)."""
+    slug = "system-health" if path == PNG else "migration-health"
+    asked = [query(app, slug, end, **({"width": 400 + 20 * n, "height": 250} if path == PNG
+                                      else {})) for n in range(count)]  # fmt: skip
+    start = threading.Barrier(count)
 
-    def export(width: int) -> None:
+    def export(params: dict) -> None:
         start.wait()
-        params = query(app, "system-health", end, width=width, height=250)
-        requests.get(url + PNG, params=params, timeout=120).raise_for_status()
+        requests.get(url + path, params=params, timeout=120).raise_for_status()
 
     started = time.perf_counter()
-    with ThreadPoolExecutor(len(widths)) as pool:
-        list(pool.map(export, widths))
+    with ThreadPoolExecutor(count) as pool:
+        list(pool.map(export, asked))
     return time.perf_counter() - started
+
+
+def serve(app) -> tuple[str, object]:
+    server = make_server("127.0.0.1", 0, app.server, threaded=True,
+                         request_handler=_QuietHandler)  # fmt: skip
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_port}", server
+
+
+def concurrency(app, end: int, runs: int) -> tuple[float, float]:
+    """Medians of 10 PNGs at once and 4 PDF reports at once, after a warm-up of each."""
+    url, server = serve(app)
+    try:
+        at_once(url, app, end, PNG, 10)
+        at_once(url, app, end, PDF, 4)
+        pngs = [at_once(url, app, end, PNG, 10) for _ in range(runs)]
+        pdfs = [at_once(url, app, end, PDF, 4) for _ in range(runs)]
+    finally:
+        server.shutdown()
+    return statistics.median(pngs), statistics.median(pdfs)
+
+
+def with_workers(prometheus_url: str, database_url: str, end: int, workers: int, runs: int):
+    """`concurrency` with the exports drawn by `workers` export processes (one Celery worker,
+    `workers` pool processes) on a Redis broker of their own."""
+    directory = Path(tempfile.mkdtemp(prefix="bench-broker-"))
+    port = free_port()
+    broker = subprocess.Popen(
+        [shutil.which("redis-server") or "redis-server", "--port", str(port), "--bind",
+         "127.0.0.1", "--save", "", "--dir", str(directory)], stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    env = app_env(prometheus_url, database_url, f"redis://127.0.0.1:{port}/0")
+    worker = None
+    try:
+        client = redis.Redis(port=port)
+        while True:
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        app = make_app(env)
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "jobs.worker", "worker", "-Q", "exports",
+             "-c", str(workers), "-l", "WARNING", "--without-gossip", "--without-mingle"],
+            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        url, server = serve(app)
+        try:
+            # Until every pool process has its app and its browser: as many exports at once as
+            # processes, until a round takes under a second (the first may time out).
+            deadline = time.monotonic() + 300
+            while True:
+                try:
+                    if at_once(url, app, end, PNG, workers) < 1.0:
+                        break
+                except requests.HTTPError:
+                    if time.monotonic() > deadline:
+                        raise
+        finally:
+            server.shutdown()
+        return concurrency(app, end, runs)
+    finally:
+        if worker is not None:
+            worker.terminate()
+            worker.wait(timeout=60)
+        broker.terminate()
+        broker.wait(timeout=10)
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -170,6 +250,7 @@ class _QuietHandler(WSGIRequestHandler):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--workers", type=int, nargs="*", default=[1, 2, 4])
     parser.add_argument("--cold", nargs=3, metavar=("PROMETHEUS", "DATABASE", "END"),
                         help=argparse.SUPPRESS)  # fmt: skip
     args = parser.parse_args()
@@ -185,7 +266,7 @@ def main() -> None:
                  str(end)], capture_output=True, text=True, check=True, cwd=ROOT,
             )  # fmt: skip
             colds.append(float(out.stdout.strip().splitlines()[-1]))
-        app = make_app(prometheus.url, database_url)
+        app = make_app(app_env(prometheus.url, database_url))
         client = app.server.test_client()
         get(client, PNG, query(app, "system-health", end))
         warm = [timed(lambda: get(client, PNG, query(app, "system-health", end)))
@@ -195,12 +276,13 @@ def main() -> None:
         pdfs = [timed(lambda: get(client, PDF, query(app, "migration-health", end)))
                 for _ in range(pdf_runs)]  # fmt: skip
         stages = pdf_stages(app, end, pdf_runs)
-        server = make_server("127.0.0.1", 0, app.server, threaded=True,
-                             request_handler=_QuietHandler)  # fmt: skip
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        url = f"http://127.0.0.1:{server.server_port}"
-        walls = [concurrent_pngs(url, app, end) for _ in range(5)]
-        server.shutdown()
+        print("\nAt once, wall time (medians of 5 runs):      10 PNGs    4 PDF reports", flush=True)
+        walls = {"in the web process": concurrency(app, end, 5)}
+        report(walls)
+        for workers in args.workers:
+            where = f"{workers} export worker process{'es' if workers > 1 else ''}"
+            walls[where] = with_workers(prometheus.url, database_url, end, workers, 5)
+            report({where: walls[where]})
     finally:
         prometheus.stop()
     print(f"\nExports over {HOURS} h of demo data; medians (cold: 3 fresh processes)\n")
@@ -209,7 +291,13 @@ def main() -> None:
     print(f"PDF, migration-health, 16 panels ({pdf_runs} runs): {statistics.median(pdfs):6.2f} s")
     for name, seconds in stages.items():
         print(f"    {name:<28}{seconds * 1000:8.0f} ms")
-    print(f"10 PNG exports at once, wall time (5 runs): {statistics.median(walls):8.2f} s")
+    print("\nAt once, wall time (medians of 5 runs):      10 PNGs    4 PDF reports")
+    report(walls)
+
+
+def report(walls: dict[str, tuple[float, float]]) -> None:
+    for where, (pngs, pdfs) in walls.items():
+        print(f"    {where:<40}{pngs * 1000:7.0f} ms {pdfs:10.2f} s", flush=True)
 
 
 if __name__ == "__main__":

@@ -10,12 +10,13 @@ from callbacks import (
     drilldown,
     home,
     panels,
+    reports,
     saved_views,
     status,
     toolbar,
 )
 
-MODULES = [status, panels, toolbar, admin, alerts, annotate, drilldown, saved_views, home]
+MODULES = [status, panels, toolbar, admin, alerts, annotate, drilldown, saved_views, home, reports]
 
 
 def register_all(app: Dash) -> None:

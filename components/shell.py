@@ -87,6 +87,12 @@ def alerts_link() -> html.A:
     )
 
 
+def reports_link() -> html.A:
+    """The user's report subscriptions (scheduled PDF, PNG, CSV by e-mail or webhook)."""
+    return html.A("Reports", href=urls.page(_prefix(), "reports"),
+                  className="nav-link text-light me-2", id="reports-link")  # fmt: skip
+
+
 def navbar(user: User) -> dbc.Navbar:
     menus = []
     for team, items in user_groups(user).items():
@@ -100,6 +106,7 @@ def navbar(user: User) -> dbc.Navbar:
                 dbc.NavbarBrand("Teamdash", href=urls.page(_prefix())),
                 dbc.Nav(menus, navbar=True, className="me-auto"),
                 alerts_link(),
+                reports_link(),
                 _user_menu(user),
             ],
             fluid=True,

@@ -2,7 +2,8 @@
 
 Processes: Prometheus (14 days of backfilled history, then live scrapes), the demo exporter that
 continues the same series, this host's node_exporter, Alertmanager and the demo inbox its
-notifications land in (demo/alerting.py), and the app on 127.0.0.1:8050. Running it
+notifications and the reports land in (demo/alerting.py), Redis with a Celery worker and beat
+(demo/queue.py), and the app on 127.0.0.1:8050. Running it
 again reuses the warehouse and the TSDB, backfilling only the hours the stack was not running.
 """
 
@@ -35,6 +36,7 @@ from demo.promstack import (
     stored_until,
     write_config,
 )
+from demo.queue import REDIS_PORT, queue_env, start_queue
 from demo.series import MODEL_VERSION
 from demo.users import ensure_demo_users
 from demo.warehouse import build_warehouse
@@ -135,7 +137,7 @@ def main() -> None:
 
     prom_port = urlparse(settings.prometheus_url).port or 9090
     for port, what in ((prom_port, "Prometheus"), (EXPORTER_PORT, "the demo exporter"),
-                       (APP_PORT, "the app")):  # fmt: skip
+                       (APP_PORT, "the app"), (REDIS_PORT, "Redis (DEMO_REDIS_PORT)")):  # fmt: skip
         if port_in_use(port):
             raise SystemExit(
                 f"port {port} for {what} is already in use: stop whatever listens there "
@@ -193,6 +195,14 @@ def main() -> None:
         stack.callback(prometheus.stop)
         say(f"Prometheus: {prometheus.url}")
 
+        # Scheduled reports and export workers: Redis, a Celery worker and beat.
+        queue = {**os.environ, **queue_env(os.environ),
+                 "FISCAL_YEAR_START": str(FISCAL_YEAR_START), "PUBLIC_URL": public}  # fmt: skip
+        start_queue(lambda args, log, **kw: start_process(stack, args, log, **kw),
+                    wait_for_port, var, queue)  # fmt: skip
+        say(f"Redis on 127.0.0.1:{REDIS_PORT}, a Celery worker and beat (reports: /reports; "
+            "their mail lands in the demo inbox)")  # fmt: skip
+
         # The app runs as it would in production: gunicorn workers sharing one cache, their
         # /metrics added up through prometheus_client's multiprocess directory.
         metrics_dir = var / "metrics"
@@ -205,9 +215,7 @@ def main() -> None:
             logs / "app.log",
             # EXPORT_WARMUP: each worker starts its export browser at start-up, not on the
             # first export a user asks for.
-            env={**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir), "EXPORT_WARMUP": "1",
-                 "FISCAL_YEAR_START": str(FISCAL_YEAR_START),
-                 "PUBLIC_URL": os.environ.get("PUBLIC_URL") or f"http://{APP_HOST}:{APP_PORT}"},
+            env={**queue, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir), "EXPORT_WARMUP": "1"},
         )  # fmt: skip
         wait_for_port(APP_PORT, "the app", timeout=60)
         say(f"app: http://{APP_HOST}:{APP_PORT}   (logs under {logs}; Ctrl-C stops everything)")

@@ -1,15 +1,18 @@
-"""The export engine: kaleido 1.x driving Debian's headless Chromium, one persistent server per
-process.
+"""The export engine: kaleido 1.x driving Debian's headless Chromium, one browser per process
+with TABS tabs.
 
-- One kaleido sync server per process (kaleido keeps it as a process-wide singleton): mathjax
-  off and plotly.js from our build in assets/vendor, so nothing comes from a CDN; map outlines
-  come from assets/topojson as file:// URLs. A batch (the figures of a PDF report) is one call
-  that kaleido spreads over TABS browser tabs.
-- A process-wide lock around every call: the sync server is not thread-safe (its callers share
-  one result queue, so concurrent callers can receive each other's images).
-- Every call has a deadline. It runs in a helper thread that holds the lock until kaleido
-  returns, so a call that outlives its caller's deadline cannot hand its image to the next one;
-  callers behind it get a 504 when their own deadline passes.
+- kaleido's async API on an event loop of the engine's own (a daemon thread): mathjax off and
+  plotly.js from our build in assets/vendor, so nothing comes from a CDN; map outlines come from
+  assets/topojson as file:// URLs. Every call is a coroutine that takes a free tab from
+  kaleido's queue and hands back its own figure, so exports from several threads draw side by
+  side in the tabs (kaleido's sync server runs one call at a time, behind a process-wide lock).
+- Tabs keep their page between figures: kaleido reloads the page, and with it plotly.js, after
+  every figure; a figure leaves nothing behind in the page (plotly draws a PNG or SVG off-page,
+  and a PDF's page is rewritten by the next one), so the page is reloaded only every
+  RELOAD_EVERY figures, to bound what a long-lived page gathers.
+- Every call has a deadline: a caller whose deadline passes gets a 504 and its coroutine is
+  cancelled (kaleido gives its tab back); kaleido's own RENDER_TIMEOUT frees a tab stuck in the
+  browser.
 - The browser starts on the first call (lazily, or from `warm_up_in_background` at start-up):
   a missing browser is reported at once, one that does not answer a first tiny figure within
   the start timeout is reported as broken (and recovers if that figure arrives later).
@@ -17,13 +20,14 @@ process.
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import logging
 import os
 import shutil
-import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,12 +37,13 @@ from errors import StatusError
 
 TABS = 2
 START_TIMEOUT = 30.0
-# kaleido's own limit per figure: a render stuck in the browser is abandoned after this, and the
-# server (and the lock) become free again.
+# kaleido's own limit per figure: a render stuck in the browser is abandoned after this, and its
+# tab becomes free again.
 RENDER_TIMEOUT = 60.0
+RELOAD_EVERY = 100  # figures between reloads of a tab's page
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 # Our plotly.js build (every trace type the panels and exports draw; a third of the full bundle):
-# kaleido reloads it in its tab before each answer, so its size is paid on every export.
+# parsed when a tab loads its page.
 PLOTLY_JS = next((ASSETS / "vendor").glob("plotly-*-teamdash.min.js"))
 TOPOJSON_DIR = ASSETS / "topojson"
 _WARM_UP_FIGURE = {"data": [{"type": "scatter", "y": [1, 2]}], "layout": {}}
@@ -93,11 +98,23 @@ def find_browser() -> str:
     )
 
 
+class _KeptTabs(kaleido.Kaleido):
+    """kaleido's browser, its tabs kept loaded between figures (see the module's docstring)."""
+
+    async def _return_kaleido_tab(self, tab) -> None:
+        count = self._figures = getattr(self, "_figures", 0) + 1
+        if count % RELOAD_EVERY == 0:
+            await tab.reload()
+        else:
+            tab.js_logger.reset()
+        await self.tabs_ready.put(tab)
+
+
 class KaleidoEngine:
     def __init__(self) -> None:
-        self._call_lock = threading.Lock()
         self._start_lock = threading.Lock()
-        self._started = False
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._browser: _KeptTabs | None = None
         self._broken: str | None = None
 
     def image(self, image: Image, timeout: float) -> bytes:
@@ -105,27 +122,27 @@ class KaleidoEngine:
         started = time.monotonic()
         self._ensure_started(started + START_TIMEOUT)
         return self._call(
-            lambda: kaleido.calc_fig_sync(image.figure, opts=image.opts, topojson=_topojson()),
+            lambda: self._draw(image),
             started + timeout,
             f"The image export did not finish within {timeout:g} s",
         )
 
     def images(self, images: list[Image], timeout: float) -> list[bytes]:
-        """Several figures in one call (drawn side by side in kaleido's tabs), in order."""
+        """Several figures, drawn side by side in the tabs, in order."""
         started = time.monotonic()
         self._ensure_started(started + START_TIMEOUT)
-        with tempfile.TemporaryDirectory(prefix="teamdash-export-") as folder:
-            paths = [Path(folder) / f"{n}.{image.format}" for n, image in enumerate(images)]
-            specs = [
-                {"fig": image.figure, "path": path, "opts": image.opts, "topojson": _topojson()}
-                for image, path in zip(images, paths, strict=True)
-            ]
-            self._call(
-                lambda: kaleido.write_fig_from_object_sync(specs, cancel_on_error=True),
-                started + timeout,
-                f"The {len(images)} figures of this export did not finish within {timeout:g} s",
-            )
-            return [path.read_bytes() for path in paths]
+
+        async def draw_all() -> list[bytes]:
+            return list(await asyncio.gather(*(self._draw(image) for image in images)))
+
+        return self._call(
+            draw_all,
+            started + timeout,
+            f"The {len(images)} figures of this export did not finish within {timeout:g} s",
+        )
+
+    async def _draw(self, image: Image) -> bytes:
+        return await self._browser.calc_fig(image.figure, opts=image.opts, topojson=_topojson())
 
     def warm_up_in_background(self) -> None:
         """Start the browser now, off the caller's thread; a failure is logged and kept for the
@@ -149,26 +166,25 @@ class KaleidoEngine:
         try:
             if self._broken is not None:
                 raise ExportEngineError(self._broken)
-            if self._started:
+            if self._browser is not None:
                 return
             browser = find_browser()
-            kaleido.start_sync_server(
-                n=TABS,
-                timeout=RENDER_TIMEOUT,
-                plotlyjs=PLOTLY_JS,
-                mathjax=False,
-                path=browser,
-                silence_warnings=True,
+            self._loop = asyncio.new_event_loop()
+            threading.Thread(target=self._loop.run_forever, name="kaleido", daemon=True).start()
+
+            async def open_browser() -> _KeptTabs:
+                opened = _KeptTabs(n=TABS, timeout=RENDER_TIMEOUT, plotlyjs=PLOTLY_JS,
+                                   mathjax=False, path=browser)  # fmt: skip
+                await opened.open()
+                return opened
+
+            late = (
+                f"The export engine's browser ({browser}) did not start within {START_TIMEOUT:g} s"
             )
-            self._started = True
             try:
-                self._call(
-                    lambda: kaleido.calc_fig_sync(_WARM_UP_FIGURE, opts={"format": "svg"}),
-                    deadline,
-                    f"The export engine's browser ({browser}) did not start within "
-                    f"{START_TIMEOUT:g} s",
-                    warm_up=True,
-                )
+                self._browser = self._call(open_browser, deadline, late)
+                warm_up = Image(_WARM_UP_FIGURE, "svg", 100, 100)
+                self._call(lambda: self._draw(warm_up), deadline, late)
             except ExportEngineError as exc:
                 self._broken = (
                     f"{exc.message}. Check that `{browser} --headless --no-sandbox "
@@ -179,43 +195,21 @@ class KaleidoEngine:
         finally:
             self._start_lock.release()
 
-    def _call(
-        self, work: Callable[[], object], deadline: float, late: str, warm_up: bool = False
-    ) -> object:
-        """`work` in a helper thread that holds the lock until kaleido returns; the caller waits
-        until `deadline` at most."""
-        if not self._call_lock.acquire(timeout=max(0.0, deadline - time.monotonic())):
-            raise ExportEngineError(
-                f"{late}: it waited for other exports the whole time. Try again in a moment; if "
-                "it keeps happening, an export may be stuck: restart the app and check its log.",
-                504,
-            )
-        outcome: dict[str, object] = {}
-        done = threading.Event()
-
-        def run() -> None:
-            try:
-                outcome["value"] = work()
-                if warm_up:
-                    self._broken = None  # a slow start that finished after all
-            except BaseException as exc:  # kaleido re-raises whatever the browser side raised
-                outcome["error"] = exc
-            finally:
-                self._call_lock.release()
-                done.set()
-
-        threading.Thread(target=run, name="kaleido-call", daemon=True).start()
-        if not done.wait(max(0.0, deadline - time.monotonic())):
+    def _call(self, work: Callable[[], Awaitable], deadline: float, late: str):
+        """`work()` on the engine's loop; the caller waits until `deadline` at most."""
+        future = asyncio.run_coroutine_threadsafe(work(), self._loop)
+        try:
+            return future.result(timeout=max(0.0, deadline - time.monotonic()))
+        except concurrent.futures.TimeoutError:
+            future.cancel()
             raise ExportEngineError(
                 f"{late}. Try again; if it keeps happening, restart the app and check its log.",
                 504,
-            )
-        error = outcome.get("error")
-        if isinstance(error, TimeoutError):
-            raise ExportEngineError(f"{late}: the browser took too long to draw it.", 504)
-        if error is not None:
-            raise ExportEngineError(f"The export engine failed: {error}", 503) from error
-        return outcome["value"]
+            ) from None
+        except TimeoutError:  # kaleido's own limit per figure
+            raise ExportEngineError(f"{late}: the browser took too long to draw it.", 504) from None
+        except Exception as exc:  # kaleido re-raises whatever the browser side raised
+            raise ExportEngineError(f"The export engine failed: {exc}", 503) from exc
 
 
 def _topojson() -> str:

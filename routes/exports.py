@@ -28,9 +28,8 @@ from exports.build import (
     detail_csv,
     filename,
     panel_data_csv,
-    panel_image,
-    report_pdf,
 )
+from exports.offload import WORKER_HEADER, drawn
 from services import services
 from view.detail import detail_of
 from view.resolve import INPUT_ERRORS, View, ViewDenied, resolve_view
@@ -140,6 +139,15 @@ def _exported(target: str, fmt: str, make: Callable[[Viewer], Response]) -> Resp
     return response
 
 
+# Images and reports are drawn by the export workers when the queue is configured
+# (exports/offload.py), in this process otherwise; the response says which worker drew it.
+def _drawn(view: View, fmt: str, headers: dict, **what) -> bytes:
+    body, worker = drawn(view, fmt, **what)
+    if worker is not None:
+        headers[WORKER_HEADER] = worker
+    return body
+
+
 @blueprint.get("/export/<slug>/<panel_id>.<fmt>")
 def panel_export(slug: str, panel_id: str, fmt: str) -> Response:
     def make(viewer: Viewer) -> Response:
@@ -154,8 +162,7 @@ def panel_export(slug: str, panel_id: str, fmt: str) -> Response:
             if truncated:
                 headers[TRUNCATED_HEADER] = TRUNCATED_NOTE
         else:
-            timeout = services().settings.export_timeout
-            body = panel_image(view, panel, fmt, size=size, scale=scale, timeout=timeout)
+            body = _drawn(view, fmt, headers, panel_id=panel.id, size=size, scale=scale)
         return _download(body, fmt, filename(view, fmt, panel), headers)
 
     return _exported(f"{slug}/{panel_id}", fmt, make)
@@ -165,9 +172,9 @@ def panel_export(slug: str, panel_id: str, fmt: str) -> Response:
 def dashboard_report(slug: str) -> Response:
     def make(viewer: Viewer) -> Response:
         view = _view(slug, viewer)
-        timeout = services().settings.export_timeout
-        pdf = report_pdf(view, services().panel_pool, viewer.name, timeout=timeout)
-        return _download(pdf, "pdf", filename(view, "pdf"))
+        headers: dict = {}
+        pdf = _drawn(view, "pdf", headers)
+        return _download(pdf, "pdf", filename(view, "pdf"), headers)
 
     return _exported(slug, "pdf", make)
 
