@@ -11,7 +11,6 @@ from appdb.reports import Subscription
 from auth.users import User
 from data.errors import DataSourceError, ErrorKind
 from data.urlstate import ViewState
-from view.resolve import INPUT_ERRORS, View, ViewDenied, resolve_view
 from exports.build import (
     MEDIA_TYPES,
     ExportError,
@@ -22,6 +21,7 @@ from exports.build import (
 )
 from exports.kaleido_engine import ExportEngineError
 from services import services
+from view.resolve import INPUT_ERRORS, View, ViewDenied, resolve_view
 
 
 class Undeliverable(Exception):

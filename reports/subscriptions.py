@@ -12,10 +12,10 @@ from appdb.reports import Subscription
 from auth.users import User
 from data.errors import DataSourceError
 from data.urlstate import ViewState
-from view.resolve import INPUT_ERRORS, ViewDenied, resolve_view
 from panels import panel_type
 from reports.schedule import ScheduleError, check
 from settings import Settings
+from view.resolve import INPUT_ERRORS, ViewDenied, resolve_view
 
 FORMATS = {"pdf": "PDF report", "png": "PNG of a panel", "csv": "CSV of a panel"}
 EMAIL = re.compile(r"[^@\s,;<>\"']+@[^@\s,;<>\"']+\.[A-Za-z]{2,}")
