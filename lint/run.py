@@ -13,6 +13,7 @@ from data.urlstate import ViewState
 from data.view import view_of
 from lint import Finding
 from lint.drawn import color_findings, comparison_findings, scale_findings
+from lint.filters import filter_findings
 from lint.spec import spec_findings
 from panels import panel_type
 from panels.display import panel_data, panel_model
@@ -39,7 +40,7 @@ def drawn_findings(dashboard: Dashboard) -> list[Finding]:
             found += color_findings(dashboard.slug, panel, figure)
             found += comparison_findings(dashboard.slug, data, figure)
         found += scale_findings(dashboard.slug, panel, model)
-    return found
+    return found + filter_findings(dashboard, view.layer)
 
 
 def lint(dashboards: dict[str, Dashboard], drawn: bool = True) -> list[Finding]:
