@@ -5,6 +5,8 @@ stored with who and when, and audited."""
 
 from __future__ import annotations
 
+from functools import cache
+
 from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
 from flask import request
 
@@ -14,6 +16,7 @@ from callbacks.access import OPERATORS, VIEWERS, callback
 from components.alerts import alerts_view
 from data.alerts import current_alerts
 from data.errors import DataSourceError
+from data.variables import offered as variable_options
 from data.view import layer_for
 from services import services
 
@@ -41,7 +44,11 @@ def alerts_list(severities: list[str] | None, search: str | None) -> html.Div:
     viewer = current_viewer()
     app = services()
     visible = [d for _, d in sorted(app.dashboards.items()) if may_view(viewer, d)]
-    listing = alerts_view(shown, acks, _can_ack(), visible, app.settings.url_prefix)
+    layer = layer_for(viewer)
+    by_slug = cache(lambda slug: variable_options(layer, app.dashboards[slug]))
+    listing = alerts_view(
+        shown, acks, _can_ack(), visible, app.settings.url_prefix, lambda d: by_slug(d.slug)
+    )
     scope = scope_of(current_viewer())
     if not scope:
         return listing

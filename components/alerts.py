@@ -4,6 +4,8 @@ is a panel type of its own (panels/alerts.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import dash_bootstrap_components as dbc
 from dash import html
 
@@ -49,17 +51,32 @@ def _ack_form(alert: Alert) -> html.Div:
     )
 
 
-def service_dashboards(alert: Alert, dashboards: list[Dashboard], prefix: str) -> list[tuple]:
-    """(title, href) of each dashboard with a label variable the alert carries (its service, its
-    container, ...), opened at that value."""
+# A dashboard's variables' options by name (data.variables.offered), asked only of the dashboards
+# whose variables an alert's labels name.
+Offered = Callable[[Dashboard], dict[str, list[str]]]
+
+
+def service_dashboards(
+    alert: Alert, dashboards: list[Dashboard], prefix: str, offered: Offered
+) -> list[tuple]:
+    """(title, href) of the dashboard its rule names (the `dashboard` annotation) first, then of
+    each dashboard with a label variable the alert carries (its service, its container, ...)
+    among its options, opened at that value."""
     links = []
-    for dashboard in dashboards:
-        for variable in dashboard.variables:
-            value = alert.labels.get(variable.label_name or "")
-            if variable.type == "label_values" and value:
-                pairs = [(f"var-{variable.name}", value)]
-                links.append((dashboard.title, urls.dashboard(prefix, dashboard.slug, pairs)))
-                break
+    for dashboard in sorted(dashboards, key=lambda d: d.slug != alert.dashboard):
+        named = [v for v in dashboard.variables
+                 if v.type == "label_values" and alert.labels.get(v.label_name or "")]  # fmt: skip
+        options = offered(dashboard) if named else {}
+        pairs = next(
+            (
+                [(f"var-{v.name}", alert.labels[v.label_name])]
+                for v in named
+                if alert.labels[v.label_name] in options.get(v.name, [])
+            ),
+            [],
+        )
+        if pairs or dashboard.slug == alert.dashboard:
+            links.append((dashboard.title, urls.dashboard(prefix, dashboard.slug, pairs)))
     return links
 
 
@@ -79,7 +96,7 @@ def alert_item(
     head = [
         dbc.Badge(alert.severity, color=TONE.get(alert.severity, "secondary"), className="me-2"),
         html.Span(alert.name, className="fw-semibold me-2"),
-        html.Span(f"{alert.state} for {since(alert.active_at)}", className="small text-muted"),
+        html.Span(f"{alert.state} for {since(alert.since)}", className="small text-muted"),
     ]
     children = [html.Div(head), html.Div(alert.summary, className="small")]
     links = _links(alert, list(dashboards))
@@ -106,6 +123,7 @@ def alerts_view(
     can_ack: bool,
     dashboards: list[Dashboard] = (),
     prefix: str = "/",
+    offered: Offered = lambda _dashboard: {},
 ) -> html.Div:
     """Severity groups, then service groups, most urgent first; each alert links to its runbook
     and to the `dashboards` (those the viewer may open) that show what it is about."""
@@ -128,7 +146,7 @@ def alerts_view(
                                 a,
                                 acks.get(a.fingerprint),
                                 can_ack,
-                                service_dashboards(a, list(dashboards), prefix),
+                                service_dashboards(a, list(dashboards), prefix, offered),
                             )
                             for a in items
                         ],
