@@ -30,12 +30,14 @@ def write_config(
     evaluation_interval: float | None = None,
 ) -> Path:
     """prometheus.yml: one job per entry of `targets`. The demo exporter's job keeps the series'
-    own `job`/`instance` labels (honor_labels) and is scraped every 5 s for live panels."""
+    own `job`/`instance` labels (honor_labels) and is scraped every 5 s for live panels, with as
+    long to answer (a shorter global interval would cut it shorter: a scrape that times out marks
+    every demo series stale)."""
     jobs = []
     for job, hosts in targets.items():
         entry: dict = {"job_name": job, "static_configs": [{"targets": hosts}]}
         if job == "demo":
-            entry.update(scrape_interval="5s", honor_labels=True)
+            entry.update(scrape_interval="5s", scrape_timeout="5s", honor_labels=True)
         jobs.append(entry)
     config = {
         "global": {
