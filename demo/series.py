@@ -155,23 +155,28 @@ def _incidents_until(s: Series, t: np.ndarray):
 
 
 def _incident_extra(s: Series, t: np.ndarray) -> np.ndarray:
-    """The counter's extra increase from incidents that started before t."""
-    extra = np.zeros_like(t)
+    """The counter's extra increase from incidents that started before t. An incident over
+    before the first t adds one number to every t (long histories of incidents stay cheap),
+    summed in the same order as the rest, so a sample is the same to the last bit whatever
+    times it is computed with (the backfill's span, the exporter's now)."""
+    extra = 0.0
     for incident, begin, end in _incidents_until(s, t):
         if s.share_during_incident is not None:
             # A histogram bucket: the share of requests under `le` changes while it lasts.
             factor = s.share_during_incident / s.base_share if s.base_share else 0.0
         else:
             factor = getattr(incident, s.incident_factor)
-        clipped = np.clip(t, begin, end)
-        extra += (factor - 1) * (_integral(s, clipped) - _integral(s, np.full_like(t, begin)))
-    return extra
+        clipped = np.clip(t, begin, end) if end > t[0] else np.array(end)
+        extra = extra + (factor - 1) * (_integral(s, clipped) - _integral(s, np.array(begin)))
+    return np.zeros_like(t) + extra
 
 
 def _active_factor(s: Series, t: np.ndarray) -> np.ndarray:
     factor = np.ones_like(t)
     for incident, begin, end in _incidents_until(s, t):
-        factor = np.where((t >= begin) & (t < end), getattr(incident, s.incident_factor), factor)
+        if end > t[0]:  # one over before the first t changes nothing
+            during = (t >= begin) & (t < end)
+            factor = np.where(during, getattr(incident, s.incident_factor), factor)
     return factor
 
 

@@ -25,7 +25,7 @@ from panels.display import panel_data, panel_model
 from panels.kind import Context
 from panels.units import format_value
 from services import services
-from tests.fixtures.app import add_user, login, open_page, settings_for
+from tests.fixtures.app import add_user, login, nodes, open_page, settings_for
 
 ADMIN = User(id=0, name="boss", level="admin", teams=TEAMS)
 
@@ -57,21 +57,12 @@ def cards(app, path: str) -> dict[str, str]:
     """{panel id: the text of its card} on the page at `path`, as an admin opens it."""
     client = app.server.test_client()
     login(client, "boss")
-    found = {}
-
-    def walk(node) -> None:
-        if isinstance(node, dict):
-            props = node.get("props", {})
-            if "data-panel-id" in props:
-                found[props["data-panel-id"]] = json.dumps(node)
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(json.loads(open_page(client, path)))
-    return found
+    page = json.loads(open_page(client, path))
+    return {
+        node["props"]["data-panel-id"]: json.dumps(node)
+        for node in nodes(page)
+        if "data-panel-id" in node.get("props", {})
+    }
 
 
 def read(warehouse, sql: str, **params) -> pd.DataFrame:

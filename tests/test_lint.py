@@ -86,7 +86,7 @@ BROKEN = {
                     "title": "Calls between services",
                     "queries": [
                         {
-                            "expr": 'label_replace(sum(rate(http_requests_total[$__range])) * 0.8, '
+                            "expr": "label_replace(sum(rate(http_requests_total[$__range])) * 0.8, "
                             '"source", "web", "", "")',
                             "instant": True,
                         }
