@@ -60,7 +60,7 @@ class PrometheusServer:
         data_dir: Path,
         config_path: Path,
         port: int,
-        retention: str = "30d",
+        retention: str = "35d",  # the demo's 31 days of history, and room to run on
         admin_api: bool = False,
     ):
         self.data_dir = Path(data_dir)
