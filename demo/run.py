@@ -96,6 +96,11 @@ def fill_history(tsdb: Path) -> None:
         with offline(tsdb, free_port()) as server:
             count = write_alert_history(tsdb, server.url, RULES, first, end)
         say(f"{count} ALERTS series for that time in {time.perf_counter() - started:.1f} s")
+        # And the seconds that took, so live scrapes continue the series without a hole that
+        # rate() would draw (ALERTS take up from the rule manager a few seconds later).
+        since, now = stored_until(tsdb) or end, int(time.time())
+        if now - since > 1:
+            backfill(tsdb, since, now, up_to_end=True)
 
 
 def start_process(stack: ExitStack, args: list[str], log: Path, **kwargs) -> subprocess.Popen:
