@@ -384,9 +384,12 @@ class _Builder:
         )
         rows = []
         campaign_start = _naive(self.start)
+        # Campaigns start all through the span, to its last days (none after it): the same
+        # draws as ever, spread over the span, so the tables after keep their rows.
+        spread = ((self.end - self.start).days - 2) / 80
         for i in range(24):
             channel = 2 + i % 4  # paid search, social, email, affiliate run campaigns
-            begins = campaign_start + timedelta(days=int(rng.integers(0, 80)))
+            begins = campaign_start + timedelta(days=int(rng.integers(0, 80)) * spread)
             budget = float(np.round(rng.uniform(5_000, 60_000), 2))
             rows.append((i + 1, f"{CHANNELS[channel - 1]} campaign {i + 1}", channel, begins,
                          begins + timedelta(days=int(rng.integers(7, 30))), budget,
