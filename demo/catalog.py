@@ -110,6 +110,17 @@ DB_QUERIES = [
     "report_sales",
 ]
 
+# The audio enhancer: its models (share of the jobs, mean quality score 0-100, dollars per second
+# of audio processed), jobs an hour at the daily mean, and a file's length in seconds
+# (lognormal: mu, sigma). The warehouse's jobs and the Prometheus cost counters both follow it.
+AUDIO_MODELS: dict[str, tuple[float, float, float]] = {
+    "denoise-v2": (0.35, 82.0, 0.004),
+    "denoise-v3": (0.5, 88.0, 0.007),
+    "studio-xl": (0.15, 93.0, 0.02),
+}
+AUDIO_JOBS_PER_HOUR = 9.0
+AUDIO_SECONDS = (4.6, 0.7)
+
 MIGRATION_COMPONENTS = ["users", "orders", "payments", "inventory", "search-index", "media"]
 
 AUTH_SOURCES = ["10.0.1.15", "10.0.2.33", "192.0.2.10", "198.51.100.7", "203.0.113.42"]

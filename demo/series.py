@@ -21,6 +21,9 @@ from functools import cache
 import numpy as np
 
 from demo.catalog import (
+    AUDIO_JOBS_PER_HOUR,
+    AUDIO_MODELS,
+    AUDIO_SECONDS,
     AUTH_SOURCES,
     CONTAINERS,
     DB_QUERIES,
@@ -37,8 +40,8 @@ from demo.incidents import Incident, incidents_between
 
 # Bump when a series' labels or shape change, or the history gains series (4: 15-s recent tier,
 # ALERTS; 5: the order queue by region; 6: 5xx shares per service, no budget gauge; 7: latency by
-# route, calls between services, pool states, service owners): `make run` then rebuilds its
-# Prometheus history.
+# route, calls between services, pool states, service owners, the audio cost of the warehouse's
+# jobs): `make run` then rebuilds its Prometheus history.
 MODEL_VERSION = 7
 ORIGIN = datetime(2026, 1, 1, tzinfo=UTC).timestamp()
 DAY, WEEK = 86_400, 604_800
@@ -487,10 +490,14 @@ def _product(world: _World) -> None:
                       rate / (1 + i * 0.3), 0.1, 0.0)  # fmt: skip
         world.add("migration_errors_total", (("component", component),), 0.02 * (1 + i % 3),
                   0.1, 0.0, 0.3)  # fmt: skip
-    for model, score, dollars in (("denoise-v2", 82.0, 0.004), ("denoise-v3", 88.0, 0.007),
-                                  ("studio-xl", 93.0, 0.02)):  # fmt: skip
+    # The enhancer's cost is what its jobs cost (the warehouse's audio_jobs): jobs a second of
+    # the model, times a file's mean length, times its price a second of audio.
+    mu, sigma = AUDIO_SECONDS
+    per_job = math.exp(mu + sigma**2 / 2)
+    for model, (share, score, dollars) in AUDIO_MODELS.items():
         world.add("audio_quality_score", (("model", model),), score, 0.02, 0.0, 0.02)
-        world.add("audio_processing_cost_dollars_total", (("model", model),), dollars, 0.4)
+        world.add("audio_processing_cost_dollars_total", (("model", model),),
+                  AUDIO_JOBS_PER_HOUR / 3600 * share * per_job * dollars, 0.4)  # fmt: skip
 
 
 def families() -> list[Family]:

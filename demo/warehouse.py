@@ -36,6 +36,9 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine, make_url
 
 from demo.catalog import (
+    AUDIO_JOBS_PER_HOUR,
+    AUDIO_MODELS,
+    AUDIO_SECONDS,
     FEATURES,
     FISCAL_YEAR_START,
     MIGRATION_COMPONENTS,
@@ -828,17 +831,18 @@ class _Builder:
     def _audio(self) -> None:
         rng = self.rng
         audio_incident = self._incident_hours({"audio-enhancer"})
-        per_hour = rng.poisson(9 * _rhythm(self.hours))
+        per_hour = rng.poisson(AUDIO_JOBS_PER_HOUR * _rhythm(self.hours))
         created = self._times_in_hours(per_hour)
         n = len(created)
         hour_index = ((created - self.hours.to_numpy()[0]) // np.timedelta64(1, "h")).astype(int)
-        models = np.array(["denoise-v2", "denoise-v3", "studio-xl"])
-        model = rng.choice(models, n, p=[0.35, 0.5, 0.15])
-        quality_base = np.select([model == m for m in models], [82.0, 88.0, 93.0])
-        audio = rng.lognormal(4.6, 0.7, n)
+        models = np.array(list(AUDIO_MODELS))
+        share, quality, dollars = (list(c) for c in zip(*AUDIO_MODELS.values(), strict=True))
+        model = rng.choice(models, n, p=share)
+        quality_base = np.select([model == m for m in models], quality)
+        audio = rng.lognormal(*AUDIO_SECONDS, n)
         speed = np.select([model == m for m in models], [0.08, 0.12, 0.35])
         slowdown = audio_incident[hour_index]
-        cost_rate = np.select([model == m for m in models], [0.004, 0.007, 0.02])
+        cost_rate = np.select([model == m for m in models], dollars)
         failed = rng.random(n) < 0.01 * slowdown
         self.frames["audio_jobs"] = pd.DataFrame(
             {

@@ -6,12 +6,14 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
 import pandas as pd
 import pytest
 from sqlalchemy import create_engine, inspect
 
 from data.sql import SQLSource
 from demo.incidents import incidents_between
+from demo.series import all_series, sample
 from demo.warehouse import TABLES, build_warehouse
 from tests.fixtures.warehouse import WAREHOUSE_END
 
@@ -160,3 +162,13 @@ def test_wh012_active_users_are_planned_by_month(tmp_path):
     assert frame["target"].is_monotonic_increasing  # the plan follows the growth
     share = frame["users"] / frame["target"]
     assert 0.7 < share.median() < 1.1
+
+
+def test_wh013_the_audio_enhancers_cost_is_the_same_in_sql_and_promql(warehouse_sqlite):
+    """What the jobs in the warehouse cost a day is what the cost counters in Prometheus add up
+    to (the weekly rhythm aside): a product manager comparing the two panels sees one number."""
+    jobs = read(warehouse_sqlite.url, "SELECT sum(cost) AS dollars FROM audio_jobs")["dollars"][0]
+    start, end = warehouse_sqlite.start.timestamp(), warehouse_sqlite.end.timestamp()
+    counted = sum(np.diff(sample(s, np.array([start, end])))[0] for s in all_series()
+                  if s.name == "audio_processing_cost_dollars_total")  # fmt: skip
+    assert counted == pytest.approx(jobs, rel=0.2)
