@@ -9,6 +9,7 @@ Options: `reduce`, `lower_is_better` as for a stat; the target, a number in the 
 
 from __future__ import annotations
 
+from string import Formatter
 from typing import Literal
 
 from pydantic import field_validator
@@ -31,11 +32,11 @@ class KpiOptions(Options):
     @classmethod
     def _words(cls, value: str) -> str:
         try:
-            value.format(share="", target="")
-        except (KeyError, IndexError, ValueError) as exc:
-            raise ValueError(
-                f"may name only {{share}} and {{target}} ({exc.__class__.__name__}: {exc})"
-            ) from None
+            fields = {name for _text, name, _spec, _conv in Formatter().parse(value) if name}
+        except ValueError as exc:
+            raise ValueError(f"{exc}: write {{share}} and {{target}} where they go") from None
+        if fields - {"share", "target"}:
+            raise ValueError(f"may name only {{share}} and {{target}}, not {sorted(fields)}")
         return value
 
 
