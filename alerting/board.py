@@ -77,6 +77,8 @@ def _alert_of(notice: Notice) -> Alert:
         active_at=notice.starts_at,
         value="",
         runbook=_runbook(notice.annotations.get("runbook_url", "")),
+        dashboard=notice.annotations.get("dashboard", ""),
+        since=notice.starts_at,
     )
 
 

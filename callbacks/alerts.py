@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
+from functools import cache
 from typing import NoReturn
 
 from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
@@ -28,6 +29,7 @@ from components.notifications import DEFAULT_SILENCE, Powers, Typed
 from data.alerts import Alert, current_alerts
 from data.errors import DataSourceError
 from data.timerange import TimeRangeError, parse_duration
+from data.variables import offered as variable_options
 from services import services
 from view.resolve import layer_for
 
@@ -102,7 +104,19 @@ def alerts_list(
     acks = app.acks.for_alerts(shown)
     visible = [d for _, d in sorted(app.dashboards.items()) if may_view(viewer, d)]
     powers = Powers(acknowledge=_is_operator(), silence=_is_operator() and board.live)
-    listing = alerts_view(board, shown, acks, powers, visible, app.settings.url_prefix, typed, note)
+    layer = layer_for(viewer)
+    by_slug = cache(lambda slug: variable_options(layer, app.dashboards[slug]))
+    listing = alerts_view(
+        board,
+        shown,
+        acks,
+        powers,
+        visible,
+        app.settings.url_prefix,
+        typed,
+        note,
+        lambda d: by_slug(d.slug),
+    )
     scope = scope_of(viewer)
     if not scope:
         return listing

@@ -5,6 +5,8 @@ its own (panels/alerts.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import dash_bootstrap_components as dbc
 from dash import html
 
@@ -39,17 +41,33 @@ def _ack_line(ack: Ack | None) -> html.Div | None:
     )
 
 
-def service_dashboards(alert: Alert, dashboards: list[Dashboard], prefix: str) -> list[tuple]:
-    """(title, href) of each dashboard with a label variable the alert carries (its service, its
-    container, ...), opened at that value."""
+# A dashboard's variables' options by name (data.variables.offered), asked only of the dashboards
+# whose variables an alert's labels name.
+Offered = Callable[[Dashboard], dict[str, list[str]]]
+
+
+def service_dashboards(
+    alert: Alert, dashboards: list[Dashboard], prefix: str, offered: Offered
+) -> list[tuple]:
+    """(title, href) of the dashboard its rule names (the `dashboard` annotation) first, then of
+    each dashboard with a label variable the alert carries (its service, its container, ...)
+    among its options, opened at that value."""
     links = []
-    for dashboard in dashboards:
-        for variable in dashboard.variables:
-            value = alert.labels.get(variable.label_name or "")
-            if variable.type == "label_values" and value:
-                state = ViewState(variables={variable.name: [value]})
-                links.append((dashboard.title, urls.dashboard(prefix, dashboard.slug, state)))
-                break
+    for dashboard in sorted(dashboards, key=lambda d: d.slug != alert.dashboard):
+        named = [v for v in dashboard.variables
+                 if v.type == "label_values" and alert.labels.get(v.label_name or "")]  # fmt: skip
+        options = offered(dashboard) if named else {}
+        variables = next(
+            (
+                {v.name: [alert.labels[v.label_name]]}
+                for v in named
+                if alert.labels[v.label_name] in options.get(v.name, [])
+            ),
+            {},
+        )
+        if variables or dashboard.slug == alert.dashboard:
+            state = ViewState(variables=variables)
+            links.append((dashboard.title, urls.dashboard(prefix, dashboard.slug, state)))
     return links
 
 
@@ -80,7 +98,7 @@ def alert_item(
     head = [
         dbc.Badge(alert.severity, color=TONE.get(alert.severity, "secondary"), className="me-2"),
         html.Span(alert.name, className="fw-semibold me-2"),
-        html.Span(f"{alert.state} for {since(alert.active_at)}", className="small text-muted"),
+        html.Span(f"{alert.state} for {since(alert.since)}", className="small text-muted"),
     ]
     children = [html.Div(head), html.Div(alert.summary, className="small")]
     links = _links(alert, list(dashboards))
@@ -120,6 +138,7 @@ def alerts_view(
     prefix: str = "/",
     typed: dict[str, Typed] | None = None,
     note: tuple[str, str, str] | None = None,
+    offered: Offered = lambda _dashboard: {},
 ) -> html.Div:
     """Where the alerts come from, the notification groups and silences, then the `shown` alerts
     (those of the board the filters keep) in severity groups and service groups, most urgent
@@ -151,7 +170,7 @@ def alerts_view(
                     acks.get(a.fingerprint),
                     board,
                     powers,
-                    service_dashboards(a, list(dashboards), prefix),
+                    service_dashboards(a, list(dashboards), prefix, offered),
                     typed.get(a.fingerprint),
                     note[1:] if note and note[0] == a.fingerprint else None,
                 )

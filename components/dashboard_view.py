@@ -321,7 +321,9 @@ def grid(
 
     def card(panel: Panel) -> dbc.Col:
         ignored = [
-            label for name, label in narrowed.items() if panel.queries and not panel.uses(name)
+            label
+            for name, label in narrowed.items()
+            if panel.queries and not dashboard.reads(panel, name)
         ]
         return panel_card(dashboard.slug, panel, export, ignored)
 

@@ -334,6 +334,15 @@ class Dashboard(Strict):
     def panels(self) -> list[Panel]:
         return [panel for row in self.rows for panel in row.panels]
 
+    def reads(self, panel: Panel, variable: str) -> bool:
+        """Whether the variable filters the panel: the panel reads it, or reads a variable whose
+        options follow it (a `service` listed for the chosen `$team`)."""
+        names = {variable}
+        for other in self.variables:  # a variable may use only those before it
+            if any(mentions(other.sql, n) or mentions(other.match, n) for n in names):
+                names.add(other.name)
+        return any(panel.uses(name) for name in names)
+
     def panel(self, panel_id: str) -> Panel | None:
         return next((p for p in self.panels if p.id == panel_id), None)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from data.datasources import DataLayer
+from data.errors import DataSourceError
 from data.promql import render as render_promql
 from data.spec import Dashboard, Variable
 
@@ -87,6 +88,15 @@ def resolve(
             )
         values[variable.name] = asked
     return values, all_options
+
+
+def offered(layer: DataLayer, dashboard: Dashboard) -> dict[str, list[str]]:
+    """Each variable's options when the dashboard opens (those before it at their defaults);
+    none when they cannot be read for this layer's scope."""
+    try:
+        return resolve(layer, dashboard, {})[1]
+    except (DataSourceError, VariableError):
+        return {}
 
 
 def shows_all(

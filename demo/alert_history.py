@@ -6,13 +6,12 @@ where the stack last started. Each alerting rule's expression is evaluated over 
 span (a range query against a Prometheus on the backfilled TSDB, recording rules written out in
 place); a run of steps where it holds is `pending` until the rule's `for` has passed, then
 `firing`, as the rule manager decides it. The series go to blocks through promtool like the rest
-of the history.
+of the history, a file a day.
 """
 
 from __future__ import annotations
 
 import re
-import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +20,8 @@ import requests
 import yaml
 
 from data.timerange import parse_duration
-from demo.backfill import promtool
+from demo.backfill import build_blocks
+from demo.series import DAY
 
 STEP = 60
 MAX_POINTS = 10_000  # Prometheus refuses range queries of more than 11,000 points a series
@@ -107,14 +107,14 @@ def write_alert_history(tsdb: Path, url: str, rules_file: Path, start: int, end:
     text, count = alerts_openmetrics(url, rules_file, start, end)
     if not count:
         return 0
+    by_day: dict[int, list[str]] = {}
+    for line in text.splitlines():
+        if line.startswith("ALERTS{"):
+            by_day.setdefault(int(line.rsplit(" ", 1)[1]) // DAY, []).append(line)
     with tempfile.TemporaryDirectory(dir=Path(tsdb).parent) as tmp:
-        source = Path(tmp) / "alerts.om"
-        source.write_text(text)
-        result = subprocess.run(
-            [promtool(), "tsdb", "create-blocks-from", "openmetrics", str(source), str(tsdb)],
-            capture_output=True, text=True,
-        )  # fmt: skip
-    if result.returncode != 0:
-        tail = (result.stderr or result.stdout).strip().splitlines()[-5:]
-        raise RuntimeError("promtool could not build the ALERTS blocks:\n" + "\n".join(tail))
+        files = []
+        for day, lines in sorted(by_day.items()):
+            files.append(Path(tmp) / f"alerts-{day}.om")
+            files[-1].write_text("\n".join(["# TYPE ALERTS gauge", *lines, "# EOF", ""]))
+        build_blocks(files, Path(tsdb))
     return count

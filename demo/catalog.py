@@ -8,31 +8,58 @@ SEED = 20261122
 # warehouse's fiscal_quarters table is its calendar).
 FISCAL_YEAR_START = 4
 
-# Services that serve HTTP traffic: their routes and their share of total traffic.
-# `share`: of all requests; `errors`: the share of its requests that fail (5xx) outside incidents,
-# against its objective in demo.series (99.9 % for the first four, 99.5 % for the others): most
-# services keep their error budget, checkout and the audio enhancer spend theirs.
+# Services that serve HTTP traffic: their routes (each with how much slower than the service's
+# median latency it answers), their share of total traffic and their median latency in seconds.
+# `errors`: the share of its requests that fail (5xx) outside incidents, against its objective in
+# demo.series (99.9 % for the first four, 99.5 % for the others): most services keep their error
+# budget, checkout and the audio enhancer spend theirs.
 SERVICES: dict[str, dict] = {
-    "api": {"routes": ["/api/orders", "/api/products", "/api/cart", "/api/users"], "share": 0.35,
-            "errors": 0.0003},
-    "web": {"routes": ["/", "/product", "/category", "/search"], "share": 0.25, "errors": 0.0002},
-    "checkout": {"routes": ["/checkout", "/checkout/confirm"], "share": 0.10, "errors": 0.0011},
-    "payments": {"routes": ["/payments/charge", "/payments/refund"], "share": 0.08,
-                 "errors": 0.0006},
-    "auth": {"routes": ["/login", "/logout", "/token"], "share": 0.10, "errors": 0.001},
-    "search": {"routes": ["/search/query", "/search/suggest"], "share": 0.07, "errors": 0.0025},
-    "audio-enhancer": {"routes": ["/enhance", "/jobs"], "share": 0.05, "errors": 0.0048},
+    "api": {"routes": {"/api/orders": 1.4, "/api/products": 0.8, "/api/cart": 1.0,
+                       "/api/users": 0.7},
+            "share": 0.35, "errors": 0.0003, "median": 0.045},
+    "web": {"routes": {"/": 0.6, "/product": 1.0, "/category": 1.2, "/search": 1.6},
+            "share": 0.25, "errors": 0.0002, "median": 0.08},
+    "checkout": {"routes": {"/checkout": 0.8, "/checkout/confirm": 1.5}, "share": 0.10,
+                 "errors": 0.0011, "median": 0.12},
+    "payments": {"routes": {"/payments/charge": 1.2, "/payments/refund": 0.7}, "share": 0.08,
+                 "errors": 0.0006, "median": 0.2},
+    "auth": {"routes": {"/login": 2.2, "/logout": 0.5, "/token": 0.8}, "share": 0.10,
+             "errors": 0.001, "median": 0.03},
+    "search": {"routes": {"/search/query": 1.3, "/search/suggest": 0.6}, "share": 0.07,
+               "errors": 0.0025, "median": 0.06},
+    "audio-enhancer": {"routes": {"/enhance": 1.4, "/jobs": 0.15}, "share": 0.05,
+                       "errors": 0.0048, "median": 0.9},
 }  # fmt: skip
 
-# Who calls whom (for the node graph): (source, destination, share of source traffic).
+# Who calls whom (the node graph): (caller, callee, share of the callee's requests it sends).
+# The rest of a service's requests come from clients outside, so the calls into a service add up
+# to its request rate.
 SERVICE_CALLS: list[tuple[str, str, float]] = [
-    ("web", "api", 0.8),
-    ("web", "search", 0.3),
-    ("api", "checkout", 0.15),
-    ("api", "auth", 0.25),
+    ("web", "api", 0.55),
+    ("web", "search", 0.6),
+    ("web", "auth", 0.3),
+    ("api", "checkout", 0.7),
+    ("api", "auth", 0.5),
+    ("api", "audio-enhancer", 0.4),
     ("checkout", "payments", 0.9),
-    ("api", "audio-enhancer", 0.05),
 ]
+
+# The engineering team that owns each service; alerts name some services of their own (edge,
+# infrastructure, containers) and the jobs of the databases, which the platform team runs.
+SERVICE_TEAMS: dict[str, str] = {
+    "web": "storefront",
+    "api": "storefront",
+    "search": "storefront",
+    "checkout": "payments",
+    "payments": "payments",
+    "auth": "identity",
+    "audio-enhancer": "audio",
+    "edge": "platform",
+    "infrastructure": "platform",
+    "containers": "platform",
+    "postgres": "platform",
+    "redis": "platform",
+}
 
 STATUS_CODES = ["200", "201", "304", "400", "404", "429", "500", "503"]
 
@@ -82,6 +109,17 @@ DB_QUERIES = [
     "select_products",
     "report_sales",
 ]
+
+# The audio enhancer: its models (share of the jobs, mean quality score 0-100, dollars per second
+# of audio processed), jobs an hour at the daily mean, and a file's length in seconds
+# (lognormal: mu, sigma). The warehouse's jobs and the Prometheus cost counters both follow it.
+AUDIO_MODELS: dict[str, tuple[float, float, float]] = {
+    "denoise-v2": (0.35, 82.0, 0.004),
+    "denoise-v3": (0.5, 88.0, 0.007),
+    "studio-xl": (0.15, 93.0, 0.02),
+}
+AUDIO_JOBS_PER_HOUR = 9.0
+AUDIO_SECONDS = (4.6, 0.7)
 
 MIGRATION_COMPONENTS = ["users", "orders", "payments", "inventory", "search-index", "media"]
 

@@ -31,13 +31,14 @@ def write_config(
     alertmanagers: list[str] = (),
 ) -> Path:
     """prometheus.yml: one job per entry of `targets`. The demo exporter's job keeps the series'
-    own `job`/`instance` labels (honor_labels) and is scraped every 5 s for live panels.
-    Firing alerts go to the `alertmanagers` (host:port) given."""
+    own `job`/`instance` labels (honor_labels) and is scraped every 5 s for live panels, with as
+    long to answer (a shorter global interval would cut it shorter: a scrape that times out marks
+    every demo series stale). Firing alerts go to the `alertmanagers` (host:port) given."""
     jobs = []
     for job, hosts in targets.items():
         entry: dict = {"job_name": job, "static_configs": [{"targets": hosts}]}
         if job == "demo":
-            entry.update(scrape_interval="5s", honor_labels=True)
+            entry.update(scrape_interval="5s", scrape_timeout="5s", honor_labels=True)
         jobs.append(entry)
     config = {
         "global": {
@@ -131,7 +132,7 @@ class PrometheusServer(_Server):
         data_dir: Path,
         config_path: Path,
         port: int,
-        retention: str = "30d",
+        retention: str = "35d",  # the demo's 31 days of history, and room to run on
         admin_api: bool = False,
         resend_delay: str | None = None,
     ):

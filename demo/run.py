@@ -1,6 +1,6 @@
 """`make run`: build the demo data, start the demo stack and the app, stop everything on Ctrl-C.
 
-Processes: Prometheus (14 days of backfilled history, then live scrapes), the demo exporter that
+Processes: Prometheus (31 days of backfilled history, then live scrapes), the demo exporter that
 continues the same series, this host's node_exporter, Alertmanager and the demo inbox its
 notifications and the reports land in (demo/alerting.py), Redis with a Celery worker and beat
 (demo/queue.py), and the app on 127.0.0.1:8050. Running it
@@ -49,7 +49,8 @@ APP_HOST = "127.0.0.1"
 APP_PORT = int(os.environ.get("DEMO_APP_PORT") or 8050)
 EXPORTER_PORT = int(os.environ.get("DEMO_EXPORTER_PORT") or 9101)
 NODE_EXPORTER_PORT = 9100
-HISTORY_DAYS = 14
+# A day more than the longest window the dashboards read (the SLA board's 30 days).
+HISTORY_DAYS = 31
 RULES = HERE / "rules.yml"
 MINUTE = 60
 
@@ -72,7 +73,7 @@ def wait_for_port(port: int, what: str, timeout: float = 30) -> None:
 
 
 def fill_history(tsdb: Path) -> None:
-    """Keep what the last run scraped, then backfill from where the TSDB ends (or 14 days ago)
+    """Keep what the last run scraped, then backfill from where the TSDB ends (or HISTORY_DAYS ago)
     to now. The Prometheus servers this needs (their admin API on) listen on a free port of
     their own for the seconds they run, not on the demo's."""
     state_file = tsdb.parent / "backfill.json"
@@ -101,6 +102,11 @@ def fill_history(tsdb: Path) -> None:
         with offline(tsdb, free_port()) as server:
             count = write_alert_history(tsdb, server.url, RULES, first, end)
         say(f"{count} ALERTS series for that time in {time.perf_counter() - started:.1f} s")
+        # And the seconds that took, so live scrapes continue the series without a hole that
+        # rate() would draw (ALERTS take up from the rule manager a few seconds later).
+        since, now = stored_until(tsdb) or end, int(time.time())
+        if now - since > 1:
+            backfill(tsdb, since, now, up_to_end=True)
 
 
 def start_process(stack: ExitStack, args: list[str], log: Path, **kwargs) -> subprocess.Popen:

@@ -21,6 +21,9 @@ from functools import cache
 import numpy as np
 
 from demo.catalog import (
+    AUDIO_JOBS_PER_HOUR,
+    AUDIO_MODELS,
+    AUDIO_SECONDS,
     AUTH_SOURCES,
     CONTAINERS,
     DB_QUERIES,
@@ -28,15 +31,18 @@ from demo.catalog import (
     JOBS,
     MIGRATION_COMPONENTS,
     REGION_WEIGHTS,
+    SERVICE_CALLS,
+    SERVICE_TEAMS,
     SERVICES,
     TLS_CERTIFICATES,
 )
 from demo.incidents import Incident, incidents_between
 
 # Bump when a series' labels or shape change, or the history gains series (4: 15-s recent tier,
-# ALERTS; 5: the order queue by region; 6: 5xx shares per service, no budget gauge): `make run`
-# then rebuilds its Prometheus history.
-MODEL_VERSION = 6
+# ALERTS; 5: the order queue by region; 6: 5xx shares per service, no budget gauge; 7: latency by
+# route, calls between services, pool states, service owners, the audio cost of the warehouse's
+# jobs): `make run` then rebuilds its Prometheus history.
+MODEL_VERSION = 7
 ORIGIN = datetime(2026, 1, 1, tzinfo=UTC).timestamp()
 DAY, WEEK = 86_400, 604_800
 OMEGA_DAY, OMEGA_WEEK = 2 * math.pi / DAY, 2 * math.pi / WEEK
@@ -58,6 +64,10 @@ def status_shares(errors: float) -> dict[str, float]:
 
 
 TOTAL_RPS = 120.0
+# The database pool: connections the application wants at the daily mean (more at peaks, and
+# while a checkout incident holds each one longer), the pool's size, and the idle connections it
+# keeps open when it can.
+POOL_DEMAND, POOL_SIZE, POOL_MIN_IDLE = 36.0, 60.0, 8.0
 
 
 @dataclass(frozen=True)
@@ -148,23 +158,28 @@ def _incidents_until(s: Series, t: np.ndarray):
 
 
 def _incident_extra(s: Series, t: np.ndarray) -> np.ndarray:
-    """The counter's extra increase from incidents that started before t."""
-    extra = np.zeros_like(t)
+    """The counter's extra increase from incidents that started before t. An incident over
+    before the first t adds one number to every t (long histories of incidents stay cheap),
+    summed in the same order as the rest, so a sample is the same to the last bit whatever
+    times it is computed with (the backfill's span, the exporter's now)."""
+    extra = 0.0
     for incident, begin, end in _incidents_until(s, t):
         if s.share_during_incident is not None:
             # A histogram bucket: the share of requests under `le` changes while it lasts.
             factor = s.share_during_incident / s.base_share if s.base_share else 0.0
         else:
             factor = getattr(incident, s.incident_factor)
-        clipped = np.clip(t, begin, end)
-        extra += (factor - 1) * (_integral(s, clipped) - _integral(s, np.full_like(t, begin)))
-    return extra
+        clipped = np.clip(t, begin, end) if end > t[0] else np.array(end)
+        extra = extra + (factor - 1) * (_integral(s, clipped) - _integral(s, np.array(begin)))
+    return np.zeros_like(t) + extra
 
 
 def _active_factor(s: Series, t: np.ndarray) -> np.ndarray:
     factor = np.ones_like(t)
     for incident, begin, end in _incidents_until(s, t):
-        factor = np.where((t >= begin) & (t < end), getattr(incident, s.incident_factor), factor)
+        if end > t[0]:  # one over before the first t changes nothing
+            during = (t >= begin) & (t < end)
+            factor = np.where(during, getattr(incident, s.incident_factor), factor)
     return factor
 
 
@@ -200,11 +215,26 @@ def _special(s: Series, t: np.ndarray, minutes: np.ndarray) -> np.ndarray:
     if s.special == "tls":
         # Certificates are renewed on schedule: the days left stay near their catalogue value.
         return s.base - seconds_of_day / DAY
+    if s.special == "pool":
+        return _pool(s, t, minutes)
     if s.special == "session_peak":
         day, week = _wave(t)
         growth = 1 + 0.25 * (t - ORIGIN) / (365 * DAY)
         return np.round(s.base * growth * (1 + s.daily * day + s.weekly * week))
     raise ValueError(f"unknown special series {s.special}")
+
+
+def _pool(s: Series, t: np.ndarray, minutes: np.ndarray) -> np.ndarray:
+    """The pool's state from one demand (the same noise for every state, so they add up): active
+    connections up to the pool's size, idle ones while there is room, clients waiting beyond it."""
+    day, week = _wave(t)
+    noise = 1 + s.noise * (2 * _hash_unit("db_pool", minutes) - 1)
+    demand = np.round(s.base * (1 + s.daily * day + s.weekly * week) * _active_factor(s, t) * noise)
+    if s.name == "db_pool_waiting_clients":
+        return np.maximum(demand - POOL_SIZE, 0.0)
+    if s.label_dict["state"] == "active":
+        return np.minimum(demand, POOL_SIZE)
+    return np.clip(POOL_SIZE - demand, 0.0, POOL_MIN_IDLE)
 
 
 def _normal_cdf(x: float) -> float:
@@ -250,203 +280,232 @@ def _histogram(
     return [fam]
 
 
-def families() -> list[Family]:
-    """Every metric family of the demo world, with its series."""
-    fams: list[Family] = []
+# Every metric family of the demo world: its kind and help text.
+FAMILIES: dict[str, tuple[str, str]] = {
+    "up": ("gauge", "Whether the demo world's scrape targets are up (1) or down (0)."),
+    "http_requests_total": ("counter", "HTTP requests by service, route and status."),
+    "http_request_duration_seconds": ("histogram", "HTTP request latency by service and route."),
+    "service_calls_total": ("counter", "Requests a service received, by the caller that sent "
+                            "them (clients: from outside)."),
+    "service_owner_info": ("gauge", "The team that owns a service (always 1)."),
+    "node_cpu_seconds_total": ("counter", "Seconds the CPUs spent in each mode."),
+    "node_memory_MemTotal_bytes": ("gauge", "Memory size in bytes."),
+    "node_memory_MemAvailable_bytes": ("gauge", "Available memory in bytes."),
+    "node_disk_read_bytes_total": ("counter", "Bytes read from disk."),
+    "node_disk_written_bytes_total": ("counter", "Bytes written to disk."),
+    "node_network_receive_bytes_total": ("counter", "Bytes received."),
+    "node_network_transmit_bytes_total": ("counter", "Bytes transmitted."),
+    "node_filesystem_size_bytes": ("gauge", "Filesystem size in bytes."),
+    "node_filesystem_avail_bytes": ("gauge", "Filesystem space available."),
+    "container_cpu_usage_seconds_total": ("counter", "CPU seconds used by container."),
+    "container_memory_working_set_bytes": ("gauge", "Container working set memory."),
+    "container_spec_memory_limit_bytes": ("gauge", "Container memory limit."),
+    "container_spec_cpu_quota": ("gauge", "Container CPU quota (microseconds/100ms)."),
+    "container_network_receive_bytes_total": ("counter", "Container bytes received."),
+    "container_network_transmit_bytes_total": ("counter", "Container bytes sent."),
+    "container_fs_reads_bytes_total": ("counter", "Container filesystem bytes read."),
+    "container_fs_writes_bytes_total": ("counter", "Container filesystem bytes written."),
+    "db_query_duration_seconds": ("histogram", "Database query latency by query."),
+    "db_pool_connections": ("gauge", "Connections of the pool: active (checked out) or idle."),
+    "db_pool_waiting_clients": ("gauge", "Clients waiting for a connection of the pool."),
+    "db_connections_max": ("gauge", "Size of the connection pool."),
+    "db_lock_waits_total": ("counter", "Lock waits."),
+    "db_deadlocks_total": ("counter", "Deadlocks."),
+    "cache_hits_total": ("counter", "Application cache hits."),
+    "cache_misses_total": ("counter", "Application cache misses."),
+    "auth_attempts_total": ("counter", "Login attempts by outcome and source address."),
+    "runtime_gc_pause_seconds_total": ("counter", "Time the runtime spent in GC pauses."),
+    "runtime_heap_bytes": ("gauge", "Heap memory in use."),
+    "order_queue_depth": ("gauge", "Orders waiting to be processed, by region."),
+    "rate_limit_hits_total": ("counter", "Requests refused by the rate limiter."),
+    "tls_certificate_expiry_days": ("gauge", "Days until the TLS certificate expires."),
+    "active_user_sessions": ("gauge", "Users with an active session."),
+    "feature_usage_total": ("counter", "Uses of each product feature."),
+    "migration_operations_total": ("counter", "Records migrated, by component and step."),
+    "migration_errors_total": ("counter", "Migration errors by component."),
+    "audio_quality_score": ("gauge", "Mean quality score (0-100) of enhanced audio."),
+    "audio_processing_cost_dollars_total": ("counter", "Processing cost in dollars."),
+    "slo_target_ratio": ("gauge", "Availability objective of the service."),
+}  # fmt: skip
 
-    def add(name: str, kind: str, help_: str) -> Family:
-        fam = Family(name, kind, help_)
-        fams.append(fam)
-        return fam
 
-    up = add("up", "gauge", "Whether the demo world's scrape targets are up (1) or down (0).")
+class _World:
+    """The families being built, each created on first use from FAMILIES."""
+
+    def __init__(self) -> None:
+        self.families: dict[str, Family] = {}
+
+    def __getitem__(self, name: str) -> Family:
+        if name not in self.families:
+            kind, help_ = FAMILIES[name]
+            self.families[name] = Family(name, kind, help_)
+        return self.families[name]
+
+    def add(
+        self, name: str, labels: tuple[tuple[str, str], ...], base: float, *args, **kwargs
+    ) -> None:
+        """One series of the family `name` (its samples' name is the family's)."""
+        fam = self[name]
+        fam.series.append(Series(name, fam.kind, labels, base, *args, **kwargs))
+
+
+def _services(world: _World) -> None:
+    """Requests of each service by route and status, their latency by route, the calls between
+    services (which add up to each service's requests), objectives, runtimes; each labelled
+    with the team that owns the service, as a deployment's labels would."""
     for job in JOBS:
-        instance = f"{job}-1:8080"
-        up.series.append(
-            Series("up", "gauge", (("instance", instance), ("job", job)), 1.0, special="up")
-        )
-
-    http = add("http_requests_total", "counter", "HTTP requests by service, route and status.")
-    latency = add("http_request_duration_seconds", "histogram", "HTTP request latency.")
-    medians = {"api": 0.045, "web": 0.08, "checkout": 0.12, "payments": 0.2, "auth": 0.03,
-               "search": 0.06, "audio-enhancer": 0.9}  # fmt: skip
-    for service, info in SERVICES.items():
+        world.add("up", (("instance", f"{job}-1:8080"), ("job", job)), 1.0, special="up")
+    latency = world["http_request_duration_seconds"]
+    for i, (service, info) in enumerate(SERVICES.items()):
         routes = info["routes"]
         service_rps = TOTAL_RPS * info["share"]
-        for route in routes:
+        owner = ("team", SERVICE_TEAMS[service])
+        of_service = (("service", service), owner)
+        for route, slower in routes.items():
             method = "POST" if any(w in route for w in ("charge", "confirm", "enhance", "login",
                                                         "token", "refund")) else "GET"  # fmt: skip
             for status, share in status_shares(info["errors"]).items():
                 labels = (("method", method), ("route", route), ("service", service),
-                          ("status_code", status))  # fmt: skip
+                          ("status_code", status), owner)  # fmt: skip
                 is_error = status.startswith("5")
-                http.series.append(
-                    Series(
-                        "http_requests_total", "counter", labels,
-                        service_rps / len(routes) * share, noise=0.3,
-                        incident_service=service if is_error else None,
-                        incident_factor="error_factor" if is_error else None,
-                    )
+                world.add(
+                    "http_requests_total", labels, service_rps / len(routes) * share, noise=0.3,
+                    incident_service=service if is_error else None,
+                    incident_factor="error_factor" if is_error else None,
                 )  # fmt: skip
-        _histogram(latency, (("service", service),), service_rps, medians[service],
-                   HTTP_BUCKETS, service)  # fmt: skip
+            _histogram(latency, (("route", route), *of_service),
+                       service_rps / len(routes), info["median"] * slower, HTTP_BUCKETS,
+                       service)  # fmt: skip
+        for caller, share in calls_into(service).items():
+            world.add("service_calls_total", (("destination", service), ("source", caller)),
+                      service_rps * share, noise=0.0)  # fmt: skip
+        world.add("runtime_gc_pause_seconds_total", of_service, 0.004 + 0.002 * i,
+                  0.4, 0.1, 0.3, service, "latency_factor")  # fmt: skip
+        world.add("runtime_heap_bytes", of_service, 2**28 * (1 + i % 3), 0.2, 0.05,
+                  0.03)  # fmt: skip
+        world.add("rate_limit_hits_total", of_service, service_rps * 0.004,
+                  noise=0.3)  # fmt: skip
+        # The objectives; what is left of each budget is measured from the requests (SLA board).
+        world.add("slo_target_ratio", of_service, 0.999 if i < 4 else 0.995, 0, 0,
+                  0)  # fmt: skip
+    for service, team in SERVICE_TEAMS.items():
+        world.add("service_owner_info", (("service", service), ("team", team)), 1.0, 0, 0, 0)
 
-    cpu = add("node_cpu_seconds_total", "counter", "Seconds the CPUs spent in each mode.")
-    mem_total = add("node_memory_MemTotal_bytes", "gauge", "Memory size in bytes.")
-    mem_avail = add("node_memory_MemAvailable_bytes", "gauge", "Available memory in bytes.")
-    disk_r = add("node_disk_read_bytes_total", "counter", "Bytes read from disk.")
-    disk_w = add("node_disk_written_bytes_total", "counter", "Bytes written to disk.")
-    net_rx = add("node_network_receive_bytes_total", "counter", "Bytes received.")
-    net_tx = add("node_network_transmit_bytes_total", "counter", "Bytes transmitted.")
-    fs_size = add("node_filesystem_size_bytes", "gauge", "Filesystem size in bytes.")
-    fs_avail = add("node_filesystem_avail_bytes", "gauge", "Filesystem space available.")
+
+def calls_into(service: str) -> dict[str, float]:
+    """Who sends `service` its requests: {caller: share of its requests}; what no service of the
+    demo sends comes from clients outside."""
+    callers = {source: share for source, dest, share in SERVICE_CALLS if dest == service}
+    outside = 1.0 - sum(callers.values())
+    return callers | ({"clients": outside} if outside > 1e-9 else {})
+
+
+def _hosts(world: _World) -> None:
     for n, load in enumerate([0.35, 0.55, 0.2], start=1):
         inst = (("instance", f"demo-node-{n}:9100"), ("job", "demo-node"))
         for core in ("0", "1"):
             modes = {"user": load * 0.7, "system": load * 0.2, "iowait": load * 0.1}
             for mode, rate in modes.items():
-                cpu.series.append(
-                    Series(cpu.name, "counter", (("cpu", core), *inst, ("mode", mode)), rate)
-                )
-            cpu.series.append(
-                Series(cpu.name, "counter", (("cpu", core), *inst, ("mode", "idle")), 1 - load,
-                       daily=-0.3 * load / (1 - load), weekly=-0.1 * load / (1 - load))
-            )  # fmt: skip
+                world.add("node_cpu_seconds_total", (("cpu", core), *inst, ("mode", mode)), rate)
+            world.add("node_cpu_seconds_total", (("cpu", core), *inst, ("mode", "idle")),
+                      1 - load, daily=-0.3 * load / (1 - load),
+                      weekly=-0.1 * load / (1 - load))  # fmt: skip
         total = 16 * 2**30
-        mem_total.series.append(Series(mem_total.name, "gauge", inst, total, daily=0, weekly=0,
-                                       noise=0))  # fmt: skip
-        mem_avail.series.append(Series(mem_avail.name, "gauge", inst, total * (1 - load), 0.15))
+        world.add("node_memory_MemTotal_bytes", inst, total, daily=0, weekly=0, noise=0)
+        world.add("node_memory_MemAvailable_bytes", inst, total * (1 - load), 0.15)
         dev = (("device", "sda"), *inst)
-        disk_r.series.append(Series(disk_r.name, "counter", dev, 4e6 * load))
-        disk_w.series.append(Series(disk_w.name, "counter", dev, 9e6 * load))
+        world.add("node_disk_read_bytes_total", dev, 4e6 * load)
+        world.add("node_disk_written_bytes_total", dev, 9e6 * load)
         eth = (("device", "eth0"), *inst)
-        net_rx.series.append(Series(net_rx.name, "counter", eth, 2.5e6 * load))
-        net_tx.series.append(Series(net_tx.name, "counter", eth, 1.8e6 * load))
+        world.add("node_network_receive_bytes_total", eth, 2.5e6 * load)
+        world.add("node_network_transmit_bytes_total", eth, 1.8e6 * load)
         mount = (*inst, ("mountpoint", "/"))
         size = 200 * 2**30
-        fs_size.series.append(Series(fs_size.name, "gauge", mount, size, 0, 0, 0))
+        world.add("node_filesystem_size_bytes", mount, size, 0, 0, 0)
         # demo-node-3's disk is nearly full: the DiskSpaceLow alert fires on it.
         free = 0.08 if n == 3 else 0.45
-        fs_avail.series.append(Series(fs_avail.name, "gauge", mount, size * free, 0.02, 0, 0.01))
+        world.add("node_filesystem_avail_bytes", mount, size * free, 0.02, 0, 0.01)
 
-    c_cpu = add("container_cpu_usage_seconds_total", "counter", "CPU seconds used by container.")
-    c_mem = add("container_memory_working_set_bytes", "gauge", "Container working set memory.")
-    c_lim = add("container_spec_memory_limit_bytes", "gauge", "Container memory limit.")
-    c_quota = add("container_spec_cpu_quota", "gauge", "Container CPU quota (microseconds/100ms).")
-    c_rx = add("container_network_receive_bytes_total", "counter", "Container bytes received.")
-    c_tx = add("container_network_transmit_bytes_total", "counter", "Container bytes sent.")
-    c_fr = add("container_fs_reads_bytes_total", "counter", "Container filesystem bytes read.")
-    c_fw = add("container_fs_writes_bytes_total", "counter", "Container filesystem bytes written.")
+
+def _containers(world: _World) -> None:
     for i, name in enumerate(CONTAINERS):
         labels = (("name", name),)
         cores = 0.2 + 0.15 * (i % 4)
         limit = 2**30 * (1 + i % 3)
         # audio-enhancer-1 runs close to its memory limit: ContainerMemoryNearLimit fires.
         used = 0.93 if name == "audio-enhancer-1" else 0.35 + 0.05 * (i % 5)
-        c_cpu.series.append(Series(c_cpu.name, "counter", labels, cores))
-        c_mem.series.append(Series(c_mem.name, "gauge", labels, limit * used, 0.02, 0.0, 0.01))
-        c_lim.series.append(Series(c_lim.name, "gauge", labels, limit, 0, 0, 0))
-        c_quota.series.append(Series(c_quota.name, "gauge", labels, 100_000.0, 0, 0, 0))
-        c_rx.series.append(Series(c_rx.name, "counter", labels, 4e5 * (1 + i % 3)))
-        c_tx.series.append(Series(c_tx.name, "counter", labels, 3e5 * (1 + i % 3)))
-        c_fr.series.append(Series(c_fr.name, "counter", labels, 1e5 * (1 + i % 2)))
-        c_fw.series.append(Series(c_fw.name, "counter", labels, 2e5 * (1 + i % 2)))
+        world.add("container_cpu_usage_seconds_total", labels, cores)
+        world.add("container_memory_working_set_bytes", labels, limit * used, 0.02, 0.0, 0.01)
+        world.add("container_spec_memory_limit_bytes", labels, limit, 0, 0, 0)
+        world.add("container_spec_cpu_quota", labels, 100_000.0, 0, 0, 0)
+        world.add("container_network_receive_bytes_total", labels, 4e5 * (1 + i % 3))
+        world.add("container_network_transmit_bytes_total", labels, 3e5 * (1 + i % 3))
+        world.add("container_fs_reads_bytes_total", labels, 1e5 * (1 + i % 2))
+        world.add("container_fs_writes_bytes_total", labels, 2e5 * (1 + i % 2))
 
-    db = add("db_query_duration_seconds", "histogram", "Database query latency by query.")
+
+def _database(world: _World) -> None:
+    """Query latency, the connection pool (see _pool), locks and the application caches."""
+    db = world["db_query_duration_seconds"]
     for i, query in enumerate(DB_QUERIES):
         _histogram(db, (("query", query),), 20.0 / (i + 1), 0.004 * (i + 1), DB_BUCKETS, None)
-    pool_used = add("db_connections_in_use", "gauge", "Connections checked out of the pool.")
-    pool_used.series.append(Series(pool_used.name, "gauge", (), 38.0, 0.35, 0.1, 0.1))
-    pool_max = add("db_connections_max", "gauge", "Size of the connection pool.")
-    pool_max.series.append(Series(pool_max.name, "gauge", (), 100.0, 0, 0, 0))
-    locks = add("db_lock_waits_total", "counter", "Lock waits.")
-    locks.series.append(Series(locks.name, "counter", (), 0.8, 0.4))
-    deadlocks = add("db_deadlocks_total", "counter", "Deadlocks.")
-    deadlocks.series.append(Series(deadlocks.name, "counter", (), 0.002, 0.2))
-
-    hits = add("cache_hits_total", "counter", "Application cache hits.")
-    misses = add("cache_misses_total", "counter", "Application cache misses.")
+    for state in ("active", "idle"):
+        world.add("db_pool_connections", (("state", state),), POOL_DEMAND, 0.35, 0.1, 0.1,
+                  "checkout", "latency_factor", special="pool")  # fmt: skip
+    world.add("db_pool_waiting_clients", (), POOL_DEMAND, 0.35, 0.1, 0.1, "checkout",
+              "latency_factor", special="pool")  # fmt: skip
+    world.add("db_connections_max", (), POOL_SIZE, 0, 0, 0)
+    world.add("db_lock_waits_total", (), 0.8, 0.4)
+    world.add("db_deadlocks_total", (), 0.002, 0.2)
     for name, rate, ratio in (("sessions", 300.0, 0.97), ("products", 180.0, 0.9),
                               ("search", 90.0, 0.72)):  # fmt: skip
-        hits.series.append(Series(hits.name, "counter", (("cache", name),), rate * ratio))
-        misses.series.append(Series(misses.name, "counter", (("cache", name),), rate * (1 - ratio)))
+        world.add("cache_hits_total", (("cache", name),), rate * ratio)
+        world.add("cache_misses_total", (("cache", name),), rate * (1 - ratio))
 
-    auth = add("auth_attempts_total", "counter", "Login attempts by outcome and source address.")
+
+def _security(world: _World) -> None:
     for i, source in enumerate(AUTH_SOURCES):
         # 203.0.113.42 is a credential-stuffing source: mostly failures.
         fail_share = 0.85 if source == "203.0.113.42" else 0.04
         rate = 2.0 / (i + 1)
-        auth.series.append(Series(auth.name, "counter", (("source", source), ("status", "failure")),
-                                  rate * fail_share, noise=0.3))  # fmt: skip
-        auth.series.append(Series(auth.name, "counter", (("source", source), ("status", "success")),
-                                  rate * (1 - fail_share), noise=0.3))  # fmt: skip
-
-    gc = add("runtime_gc_pause_seconds_total", "counter", "Time the runtime spent in GC pauses.")
-    heap = add("runtime_heap_bytes", "gauge", "Heap memory in use.")
-    for i, service in enumerate(SERVICES):
-        gc.series.append(
-            Series(
-                gc.name,
-                "counter",
-                (("service", service),),
-                0.004 + 0.002 * i,
-                0.4,
-                0.1,
-                0.3,
-                service,
-                "latency_factor",
-            )
-        )
-        heap.series.append(
-            Series(
-                heap.name, "gauge", (("service", service),), 2**28 * (1 + i % 3), 0.2, 0.05, 0.03
-            )
-        )
-    queue = add("order_queue_depth", "gauge", "Orders waiting to be processed, by region.")
-    for region, share in REGION_WEIGHTS.items():
-        queue.series.append(Series(queue.name, "gauge", (("region", region),), 180.0 * share,
-                                   0.6, 0.15, 0.12, "checkout", "error_factor"))  # fmt: skip
-
-    limited = add("rate_limit_hits_total", "counter", "Requests refused by the rate limiter.")
-    for service, info in SERVICES.items():
-        limited.series.append(Series(limited.name, "counter", (("service", service),),
-                                     TOTAL_RPS * info["share"] * 0.004, noise=0.3))  # fmt: skip
-
-    tls = add("tls_certificate_expiry_days", "gauge", "Days until the TLS certificate expires.")
+        for status, share in (("failure", fail_share), ("success", 1 - fail_share)):
+            world.add("auth_attempts_total", (("source", source), ("status", status)),
+                      rate * share, noise=0.3)  # fmt: skip
     for host, days in TLS_CERTIFICATES.items():
-        tls.series.append(Series(tls.name, "gauge", (("host", host),), float(days), special="tls"))
+        world.add("tls_certificate_expiry_days", (("host", host),), float(days), special="tls")
 
-    sessions = add("active_user_sessions", "gauge", "Users with an active session.")
-    sessions.series.append(Series(sessions.name, "gauge", (), 1800.0, 0.45, 0.12,
-                                  special="session_peak"))  # fmt: skip
 
-    usage = add("feature_usage_total", "counter", "Uses of each product feature.")
+def _product(world: _World) -> None:
+    """The shop's queue, sessions, features, the migration and the audio enhancer."""
+    for region, share in REGION_WEIGHTS.items():
+        world.add("order_queue_depth", (("region", region),), 180.0 * share, 0.6, 0.15, 0.12,
+                  "checkout", "error_factor")  # fmt: skip
+    world.add("active_user_sessions", (), 1800.0, 0.45, 0.12, special="session_peak")
     for i, feature in enumerate(FEATURES):
-        usage.series.append(Series(usage.name, "counter", (("feature", feature),),
-                                   6.0 / (1 + i * 0.6), 0.5, 0.15, 0.3))  # fmt: skip
-
-    ops = add("migration_operations_total", "counter", "Records migrated, by component and step.")
-    errors = add("migration_errors_total", "counter", "Migration errors by component.")
+        world.add("feature_usage_total", (("feature", feature),), 6.0 / (1 + i * 0.6), 0.5,
+                  0.15, 0.3)  # fmt: skip
     for i, component in enumerate(MIGRATION_COMPONENTS):
         for op, rate in (("copy", 40.0), ("verify", 25.0), ("backfill", 8.0)):
-            labels = (("component", component), ("operation", op))
-            ops.series.append(Series(ops.name, "counter", labels, rate / (1 + i * 0.3), 0.1, 0.0))
-        errors.series.append(Series(errors.name, "counter", (("component", component),),
-                                    0.02 * (1 + i % 3), 0.1, 0.0, 0.3))  # fmt: skip
+            world.add("migration_operations_total", (("component", component), ("operation", op)),
+                      rate / (1 + i * 0.3), 0.1, 0.0)  # fmt: skip
+        world.add("migration_errors_total", (("component", component),), 0.02 * (1 + i % 3),
+                  0.1, 0.0, 0.3)  # fmt: skip
+    # The enhancer's cost is what its jobs cost (the warehouse's audio_jobs): jobs a second of
+    # the model, times a file's mean length, times its price a second of audio.
+    mu, sigma = AUDIO_SECONDS
+    per_job = math.exp(mu + sigma**2 / 2)
+    for model, (share, score, dollars) in AUDIO_MODELS.items():
+        world.add("audio_quality_score", (("model", model),), score, 0.02, 0.0, 0.02)
+        world.add("audio_processing_cost_dollars_total", (("model", model),),
+                  AUDIO_JOBS_PER_HOUR / 3600 * share * per_job * dollars, 0.4)  # fmt: skip
 
-    quality = add("audio_quality_score", "gauge", "Mean quality score (0-100) of enhanced audio.")
-    cost = add("audio_processing_cost_dollars_total", "counter", "Processing cost in dollars.")
-    for model, score, dollars in (("denoise-v2", 82.0, 0.004), ("denoise-v3", 88.0, 0.007),
-                                  ("studio-xl", 93.0, 0.02)):  # fmt: skip
-        quality.series.append(Series(quality.name, "gauge", (("model", model),), score, 0.02,
-                                     0.0, 0.02))  # fmt: skip
-        cost.series.append(Series(cost.name, "counter", (("model", model),), dollars, 0.4))
 
-    # The objectives; what is left of each budget is measured from the requests (the SLA board).
-    target = add("slo_target_ratio", "gauge", "Availability objective of the service.")
-    for i, service in enumerate(SERVICES):
-        target.series.append(Series(target.name, "gauge", (("service", service),),
-                                    0.999 if i < 4 else 0.995, 0, 0, 0))  # fmt: skip
+def families() -> list[Family]:
+    """Every metric family of the demo world, with its series."""
+    world = _World()
+    for part in (_services, _hosts, _containers, _database, _security, _product):
+        part(world)
+    fams = list(world.families.values())
     for fam in fams:
         fam.series = [_with_exporter_labels(s) for s in fam.series]
     return fams

@@ -36,17 +36,21 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine, make_url
 
 from demo.catalog import (
+    AUDIO_JOBS_PER_HOUR,
+    AUDIO_MODELS,
+    AUDIO_SECONDS,
     FEATURES,
     FISCAL_YEAR_START,
     MIGRATION_COMPONENTS,
     REGION_WEIGHTS,
     REGIONS,
     SEED,
+    SERVICE_TEAMS,
     SERVICES,
 )
 from demo.incidents import incidents_between
 
-SCHEMA_VERSION = 5  # 5: customer activity and an A/B test (analytics)
+SCHEMA_VERSION = 6  # 5: migration history, service owners; 6: customer activity, an A/B test
 HOUR = 3600
 ORDERS_PER_HOUR = 52.0  # at the 90-day window's start; ~110k orders over 90 days with growth
 
@@ -136,6 +140,17 @@ TABLES = [
     _table("migration_components", _id(), Column("name", String), Column("status", String),
            Column("progress", Float), Column("owner", String), Column("records_total", Integer),
            Column("records_migrated", Integer)),
+    # Each component's records migrated at the start of each day (its pace, for the ETA), the
+    # datasets (tables) it moves, and the batches rolled back.
+    _table("migration_progress", Column("day", DateTime), Column("component", String),
+           Column("records_migrated", Integer), indexes=(("day",),)),
+    _table("migration_datasets", _id(), Column("component", String), Column("name", String),
+           Column("records", Integer), Column("status", String), Column("done_at", DateTime)),
+    _table("migration_rollbacks", _id(), Column("component", String), Column("dataset", String),
+           Column("rolled_back_at", DateTime), Column("reason", String),
+           Column("records", Integer), indexes=(("rolled_back_at",),)),
+    _table("service_owners", Column("service", String, primary_key=True),
+           Column("team", String)),
     _table("migration_benchmarks", Column("operation", String), Column("system", String),
            Column("p50_ms", Float), Column("p95_ms", Float), Column("p99_ms", Float)),
     _table("shipments", _id(), Column("order_id", Integer), Column("partner", String),
@@ -223,6 +238,66 @@ def _rhythm(hours: pd.DatetimeIndex) -> np.ndarray:
     return daily * weekly
 
 
+# When each component's migration began and finished (days before the warehouse's end; None:
+# still running), the datasets it moves, and why batches get rolled back.
+MIGRATION_PACE: dict[str, tuple[float, float | None]] = {
+    "users": (84, 52), "orders": (78, 20), "payments": (55, None), "inventory": (40, None),
+    "search-index": (16, None), "media": (8, None),
+}  # fmt: skip
+MIGRATION_DATASETS: dict[str, list[str]] = {
+    "users": ["accounts", "profiles", "preferences", "sessions"],
+    "orders": ["orders", "order_items", "returns", "invoices"],
+    "payments": ["payments", "refunds", "payouts", "disputes"],
+    "inventory": ["stock_levels", "warehouses", "reorders"],
+    "search-index": ["products_index", "suggestions", "synonyms"],
+    "media": ["images", "audio_files", "thumbnails", "transcripts", "waveforms"],
+}
+ROLLBACK_REASONS = ["checksum mismatch", "row count drift", "lock timeout", "schema drift",
+                    "parity test failed"]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Pace:
+    """Records migrated over time: none before `began`, `total` from `finished` on, a pace that
+    varies by day in between."""
+
+    began: pd.Timestamp
+    finished: pd.Timestamp
+    total: float
+    weights: np.ndarray  # one a day from `began`
+
+    def _cumulative(self, days_in: np.ndarray) -> np.ndarray:
+        steps = np.concatenate([[0.0], np.cumsum(self.weights)])
+        grid = np.arange(len(steps), dtype=float)
+        span = (self.finished - self.began) / pd.Timedelta(days=1)
+        reached = np.interp(np.clip(days_in, 0, span), grid, steps)
+        return self.total * reached / np.interp(span, grid, steps)
+
+    def __call__(self, times: pd.DatetimeIndex) -> np.ndarray:
+        return self._cumulative(((times - self.began) / pd.Timedelta(days=1)).to_numpy())
+
+    def when(self, records: float) -> pd.Timestamp:
+        """When the count passed `records`."""
+        span = (self.finished - self.began) / pd.Timedelta(days=1)
+        hours = np.arange(0, span * 24 + 1) / 24
+        passed = np.searchsorted(self._cumulative(hours), records)
+        return self.began + pd.Timedelta(days=float(hours[min(passed, len(hours) - 1)]))
+
+
+def _pace_curve(rng, began: pd.Timestamp, finished: pd.Timestamp, total: float) -> _Pace:
+    days = int(np.ceil((finished - began) / pd.Timedelta(days=1))) + 1
+    return _Pace(began, finished, total, np.clip(rng.normal(1.0, 0.3, days), 0.3, 1.7))
+
+
+def _monthly_targets(days: pd.DatetimeIndex, trend: np.ndarray) -> np.ndarray:
+    """Each month's target for daily active users: the trend at the month's first day, 6 % higher,
+    rounded to 100 (the plan is set ahead, by month)."""
+    per_day = (trend[-1] - trend[0]) / max(len(days) - 1, 1)
+    month_start = days.to_period("M").to_timestamp()
+    days_in = ((month_start - days[0]) / pd.Timedelta(days=1)).to_numpy()
+    return (np.round((trend[0] + per_day * days_in) * 1.06 / 100) * 100).astype(int)
+
+
 class _Builder:
     def __init__(self, start: datetime, end: datetime) -> None:
         self.rng = np.random.default_rng(SEED)
@@ -264,6 +339,10 @@ class _Builder:
         self._targets()
         self._fiscal_calendar()
         self._activity_and_experiment()
+        self._migration_history()
+        self.frames["service_owners"] = pd.DataFrame(
+            list(SERVICE_TEAMS.items()), columns=["service", "team"]
+        )
         return self.frames
 
     def _fiscal_calendar(self) -> None:
@@ -325,9 +404,12 @@ class _Builder:
         )
         rows = []
         campaign_start = _naive(self.start)
+        # Campaigns start all through the span, to its last days (none after it): the same
+        # draws as ever, spread over the span, so the tables after keep their rows.
+        spread = ((self.end - self.start).days - 2) / 80
         for i in range(24):
             channel = 2 + i % 4  # paid search, social, email, affiliate run campaigns
-            begins = campaign_start + timedelta(days=int(rng.integers(0, 80)))
+            begins = campaign_start + timedelta(days=int(rng.integers(0, 80)) * spread)
             budget = float(np.round(rng.uniform(5_000, 60_000), 2))
             rows.append((i + 1, f"{CHANNELS[channel - 1]} campaign {i + 1}", channel, begins,
                          begins + timedelta(days=int(rng.integers(7, 30))), budget,
@@ -511,7 +593,7 @@ class _Builder:
         weekly = np.where(days.day_of_week >= 5, 0.78, 1.0)
         users = rng.normal(trend * weekly, 160).round().astype(int)
         self.frames["daily_active_users"] = pd.DataFrame(
-            {"day": days, "users": users, "target": np.full(n, 6000)}
+            {"day": days, "users": users, "target": _monthly_targets(days, trend)}
         )
         hours = np.arange(24)
         hourly = 1 + 0.6 * np.sin(2 * np.pi * (hours - 9) / 24)
@@ -717,20 +799,67 @@ class _Builder:
             }
         )
 
+    def _migration_history(self) -> None:
+        """How each component got where migration_components says it is: its records at the
+        start of every day of the span, at a pace that varies from day to day; its datasets
+        (done in turn as the records pass them); the batches rolled back on the way. Its own
+        generator: the tables before keep their data."""
+        rng = np.random.default_rng(SEED + 2)
+        now = pd.Timestamp(_naive(self.end))
+        days = pd.date_range(pd.Timestamp(_naive(self.start)).ceil("D"), now, freq="D")
+        progress, datasets, rollbacks = [], [], []
+        components = self.frames["migration_components"].itertuples()
+        for component in components:
+            began, finished = (now - pd.Timedelta(days=d) if d is not None else None
+                               for d in MIGRATION_PACE[component.name])  # fmt: skip
+            curve = _pace_curve(rng, began, finished or now, component.records_migrated)
+            counts = curve(days)
+            progress.append(pd.DataFrame({"day": days, "component": component.name,
+                                          "records_migrated": counts.astype(int)}))  # fmt: skip
+            names = MIGRATION_DATASETS[component.name]
+            shares = rng.dirichlet(np.full(len(names), 4.0))
+            ends = np.cumsum(shares) * component.records_total
+            for name, size, end in zip(names, shares, ends, strict=True):
+                status = "done" if end <= component.records_migrated else (
+                    "in_progress" if end - size * component.records_total
+                    < component.records_migrated else "planned")  # fmt: skip
+                done_at = curve.when(end) if status == "done" else None
+                datasets.append((component.name, name, int(size * component.records_total),
+                                 status, done_at))  # fmt: skip
+            # A batch is rolled back about once every ten days the component is migrating.
+            active_days = ((finished or now) - began) / pd.Timedelta(days=1)
+            for _ in range(int(rng.poisson(active_days / 10))):
+                at = began + pd.Timedelta(seconds=float(rng.uniform(0, active_days * 86_400)))
+                rollbacks.append((component.name, str(rng.choice(names)), at,
+                                  str(rng.choice(ROLLBACK_REASONS)),
+                                  int(rng.integers(5, 80)) * 1000))  # fmt: skip
+        self.frames["migration_progress"] = pd.concat(progress, ignore_index=True)
+        frame = pd.DataFrame(datasets, columns=["component", "name", "records", "status",
+                                                "done_at"])  # fmt: skip
+        frame.insert(0, "id", np.arange(1, len(frame) + 1))
+        self.frames["migration_datasets"] = frame
+        window = [r for r in rollbacks if pd.Timestamp(_naive(self.start)) <= r[2] < now]
+        frame = pd.DataFrame(sorted(window, key=lambda r: r[2]),
+                             columns=["component", "dataset", "rolled_back_at", "reason",
+                                      "records"])  # fmt: skip
+        frame.insert(0, "id", np.arange(1, len(frame) + 1))
+        self.frames["migration_rollbacks"] = frame
+
     def _audio(self) -> None:
         rng = self.rng
         audio_incident = self._incident_hours({"audio-enhancer"})
-        per_hour = rng.poisson(9 * _rhythm(self.hours))
+        per_hour = rng.poisson(AUDIO_JOBS_PER_HOUR * _rhythm(self.hours))
         created = self._times_in_hours(per_hour)
         n = len(created)
         hour_index = ((created - self.hours.to_numpy()[0]) // np.timedelta64(1, "h")).astype(int)
-        models = np.array(["denoise-v2", "denoise-v3", "studio-xl"])
-        model = rng.choice(models, n, p=[0.35, 0.5, 0.15])
-        quality_base = np.select([model == m for m in models], [82.0, 88.0, 93.0])
-        audio = rng.lognormal(4.6, 0.7, n)
+        models = np.array(list(AUDIO_MODELS))
+        share, quality, dollars = (list(c) for c in zip(*AUDIO_MODELS.values(), strict=True))
+        model = rng.choice(models, n, p=share)
+        quality_base = np.select([model == m for m in models], quality)
+        audio = rng.lognormal(*AUDIO_SECONDS, n)
         speed = np.select([model == m for m in models], [0.08, 0.12, 0.35])
         slowdown = audio_incident[hour_index]
-        cost_rate = np.select([model == m for m in models], [0.004, 0.007, 0.02])
+        cost_rate = np.select([model == m for m in models], dollars)
         failed = rng.random(n) < 0.01 * slowdown
         self.frames["audio_jobs"] = pd.DataFrame(
             {

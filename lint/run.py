@@ -8,6 +8,7 @@ from data.spec import TEAMS, Dashboard
 from data.urlstate import ViewState
 from lint import Finding
 from lint.drawn import panel_findings
+from lint.filters import filter_findings
 from lint.spec import spec_findings
 from panels.display import panel_data, panel_model
 from view.resolve import view_of
@@ -29,7 +30,7 @@ def drawn_findings(dashboard: Dashboard) -> list[Finding]:
             )
             continue
         found += panel_findings(dashboard.slug, data, model)
-    return found
+    return found + filter_findings(dashboard, view.layer)
 
 
 def lint(dashboards: dict[str, Dashboard], drawn: bool = True) -> list[Finding]:

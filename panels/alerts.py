@@ -35,10 +35,23 @@ class AlertsModel(Model):
     now: float
 
 
+def chosen(alert: Alert, view) -> bool:
+    """Whether the alert is about what the dashboard's label variables are set to: its label of
+    the variable (a service's alert without one, its job) is one of their values; an alert
+    without the label is about none of them, and stays."""
+    for variable in view.dashboard.variables:
+        label = variable.label_name if variable.type == "label_values" else None
+        value = alert.service if label == "service" else alert.labels.get(label or "")
+        if value and value not in view.values.get(variable.name, [value]):
+            return False
+    return True
+
+
 def build(data: PanelData, context: Context) -> AlertsModel:
-    """The alerts through the viewer's view (its scope); DataSourceError when Prometheus fails."""
+    """The alerts through the viewer's view (its scope), kept to those its variables choose;
+    DataSourceError when Prometheus fails."""
     view = context.source
-    alerts = current_alerts(view.layer, data.panel.datasource)
+    alerts = [a for a in current_alerts(view.layer, data.panel.datasource) if chosen(a, view)]
     acks = view.acks.for_alerts(alerts)
     return AlertsModel(
         data.panel, data.slug, data.time_range, alerts, acks, context.prefix, time.time()
@@ -59,7 +72,7 @@ def card(model: AlertsModel) -> html.Div:
                 html.Td(dbc.Badge(a.severity, color=TONE.get(a.severity, "secondary"))),
                 html.Td(a.name),
                 html.Td(a.service),
-                html.Td(since(a.active_at, model.now), className="text-nowrap"),
+                html.Td(since(a.since, model.now), className="text-nowrap"),
                 html.Td(a.summary, className="small"),
                 html.Td(
                     f"✓ {model.acks[a.fingerprint].author}" if a.fingerprint in model.acks else "",
@@ -101,7 +114,7 @@ def rows(model: AlertsModel) -> Rows:
                 a.name,
                 a.service,
                 a.state,
-                pd.Timestamp(a.active_at, unit="s", tz="UTC"),
+                pd.Timestamp(a.since, unit="s", tz="UTC"),
                 a.summary,
                 model.acks[a.fingerprint].author if a.fingerprint in model.acks else "",
             )

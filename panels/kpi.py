@@ -1,29 +1,63 @@
-"""KPI card: a stat (panels/stat.py) that always has its sparkline, and may have a `target`: the
+"""KPI card: a stat (panels/stat.py) that always has its sparkline, and may have a target: the
 card shows the share of it reached (115 % reads 115 %; the bar stops full).
 
-Options: `reduce`, `lower_is_better` as for a stat; `target` (a number in the panel's unit).
+Options: `reduce`, `lower_is_better` as for a stat; the target, a number in the panel's unit
+(`target`) or the value of another of its queries, reduced the same way (`target_query`: its
+`ref`, so a target kept beside the data follows it); `target_text`, how the card says it, with
+`{share}` and `{target}` (default "{share} of target {target}": "115% of target 6K").
 """
 
 from __future__ import annotations
 
+from string import Formatter
 from typing import Literal
 
+from pydantic import field_validator
+
+from data.errors import DataSourceError, ErrorKind
 from data.panel_data import PanelData
 from panels import stat
 from panels.kind import Context, Options, PanelType
-from panels.numbers import REDUCERS
+from panels.numbers import REDUCERS, reduce_value
 
 
 class KpiOptions(Options):
     reduce: Literal[REDUCERS] = "last"  # type: ignore[valid-type]
     lower_is_better: bool = False
     target: float | None = None
+    target_query: str | None = None
+    target_text: str = "{share} of target {target}"
+
+    @field_validator("target_text")
+    @classmethod
+    def _words(cls, value: str) -> str:
+        try:
+            fields = {name for _text, name, _spec, _conv in Formatter().parse(value) if name}
+        except ValueError as exc:
+            raise ValueError(f"{exc}: write {{share}} and {{target}} where they go") from None
+        if fields - {"share", "target"}:
+            raise ValueError(f"may name only {{share}} and {{target}}, not {sorted(fields)}")
+        return value
+
+
+def _target(data: PanelData, options: KpiOptions) -> float | None:
+    if options.target_query is None:
+        return options.target
+    frames = [f for f in data.frames if f.query.ref == options.target_query]
+    if not frames:
+        raise DataSourceError(
+            f"target_query {options.target_query!r} names no query of the panel: give one of "
+            "its queries that ref",
+            datasource=data.panel.datasource,
+            kind=ErrorKind.CONFIG,
+        )
+    return reduce_value(frames, options.reduce)
 
 
 def build(data: PanelData, _context: Context) -> stat.ValueModel:
     options: KpiOptions = data.panel.options
     model = stat.build_value(data, options.reduce, options.lower_is_better, spark=True)
-    model.target = stat.target_of(model, options.target)
+    model.target = stat.target_of(model, _target(data, options), options.target_text)
     return model
 
 

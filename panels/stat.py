@@ -207,12 +207,15 @@ def figure(model: ValueModel) -> dict:
     return {"data": traces, "layout": layout}
 
 
-def target_of(model: ValueModel, target: float | None) -> Target | None:
+def target_of(
+    model: ValueModel, target: float | None, words: str = "{share} of target {target}"
+) -> Target | None:
+    """The share of `target` the value reached, said as `words` says it."""
     if not target or model.value is None:
         return None
     share = max(0.0, model.value / target)
     goal = format_value(target, model.panel.unit, model.panel.decimals)
-    return Target(target, share, f"{share * 100:.0f}% of target {goal}")
+    return Target(target, share, words.format(share=f"{share * 100:.0f}%", target=goal))
 
 
 KIND = PanelType("stat", StatOptions, build, summary, card=card, rows=rows, figure=figure)

@@ -85,7 +85,9 @@ def test_dsh002_every_panel_shows_real_data(app, client, prometheus, slug):
     while True:
         results = panel_states(client, slug, [p.id for p in dashboard.panels], state)
         failing = {pid: r for pid, r in results.items() if r[0] != "ok"}
-        still_filling = all(r[0] == "empty" for r in failing.values())
+        # Empty: alerts not yet written; None: still loading (past its 1.5 s, a busy machine),
+        # finishing on its own for the next request.
+        still_filling = all(r[0] in ("empty", None) for r in failing.values())
         if not failing or not still_filling or time.monotonic() > deadline:
             break
         time.sleep(2)

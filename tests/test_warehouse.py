@@ -6,12 +6,14 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
 import pandas as pd
 import pytest
 from sqlalchemy import create_engine, inspect
 
 from data.sql import SQLSource
 from demo.incidents import incidents_between
+from demo.series import all_series, sample
 from demo.warehouse import TABLES, build_warehouse
 from tests.fixtures.warehouse import WAREHOUSE_END
 
@@ -116,3 +118,57 @@ def test_wh009_postgresql_holds_the_same_warehouse(postgres_server, tmp_path, sq
     lite = build_warehouse(f"sqlite:///{tmp_path / 'seven.db'}", days=7, end=end)
     assert pg.rows == lite.rows
     assert read(pg.url, sql).values.tolist() == read(lite.url, sql).values.tolist()
+
+
+def test_wh010_the_migrations_history_ends_where_its_components_are(warehouse_sqlite):
+    """Each component's daily count never falls, stays within its total, and the last day's is
+    what migration_components says now (less what today migrated); finished ones are flat."""
+    url = warehouse_sqlite.url
+    now = read(url, "SELECT name, records_total, records_migrated FROM migration_components")
+    history = read(url, "SELECT day, component, records_migrated FROM migration_progress "
+                   "ORDER BY component, day")  # fmt: skip
+    for component in now.itertuples():
+        counts = history[history["component"] == component.name]["records_migrated"]
+        assert len(counts) >= 13 and (counts.diff().dropna() >= 0).all(), component.name
+        assert counts.iloc[-1] <= component.records_migrated <= component.records_total
+        if component.records_migrated == component.records_total:
+            assert counts.nunique() == 1  # done before this 14-day warehouse began
+        else:
+            assert counts.iloc[-1] > counts.iloc[-8]  # still moving: a pace to measure
+
+
+def test_wh011_datasets_are_done_in_turn_and_rollbacks_fall_in_the_span(warehouse_sqlite):
+    url = warehouse_sqlite.url
+    components = read(url, "SELECT name, records_migrated FROM migration_components")
+    datasets = read(url, "SELECT component, records, status, done_at FROM migration_datasets "
+                    "ORDER BY id")  # fmt: skip
+    for component in components.itertuples():
+        mine = datasets[datasets["component"] == component.name]
+        statuses = "".join(s[0] for s in mine["status"])  # d(one), i(n progress), p(lanned)
+        assert statuses == "".join(sorted(statuses)), component.name
+        assert mine[mine["status"] == "done"]["records"].sum() <= component.records_migrated
+        assert mine["done_at"].notna().sum() == (mine["status"] == "done").sum()
+    rolled = read(url, "SELECT rolled_back_at FROM migration_rollbacks")["rolled_back_at"]
+    when = pd.to_datetime(rolled)
+    assert len(rolled) and (when >= pd.Timestamp(warehouse_sqlite.start.replace(tzinfo=None))).all()
+
+
+def test_wh012_active_users_are_planned_by_month(tmp_path):
+    info = build_warehouse(f"sqlite:///{tmp_path / 'dau.db'}", days=90, end=WAREHOUSE_END)
+    frame = read(info.url, "SELECT day, users, target FROM daily_active_users ORDER BY day")
+    month = pd.to_datetime(frame["day"]).dt.to_period("M")
+    assert (frame.groupby(month)["target"].nunique() == 1).all()  # one plan a month
+    assert frame["target"].nunique() == month.nunique() >= 3
+    assert frame["target"].is_monotonic_increasing  # the plan follows the growth
+    share = frame["users"] / frame["target"]
+    assert 0.7 < share.median() < 1.1
+
+
+def test_wh013_the_audio_enhancers_cost_is_the_same_in_sql_and_promql(warehouse_sqlite):
+    """What the jobs in the warehouse cost a day is what the cost counters in Prometheus add up
+    to (the weekly rhythm aside): a product manager comparing the two panels sees one number."""
+    jobs = read(warehouse_sqlite.url, "SELECT sum(cost) AS dollars FROM audio_jobs")["dollars"][0]
+    start, end = warehouse_sqlite.start.timestamp(), warehouse_sqlite.end.timestamp()
+    counted = sum(np.diff(sample(s, np.array([start, end])))[0] for s in all_series()
+                  if s.name == "audio_processing_cost_dollars_total")  # fmt: skip
+    assert counted == pytest.approx(jobs, rel=0.2)
