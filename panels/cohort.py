@@ -53,6 +53,9 @@ class Signups(_Strict):
     table: str = Field(pattern=IDENTIFIER)
     id: str = Field(default="id", pattern=IDENTIFIER)
     time: str = Field(default="signup_at", pattern=IDENTIFIER)
+    # Which sign-ups count (both the cohorts' sizes and their activity): SQL on the sign-ups'
+    # columns as `s.<column>`, e.g. `s.region IN :region`.
+    where: str | None = None
 
 
 class Events(_Strict):
@@ -76,6 +79,7 @@ def cohort_sql(options: CohortOptions) -> str:
     bucket = MACROS[options.period]
     length = PERIOD_SECONDS[options.period]
     where = f" AND ({options.where})" if options.where else ""
+    chosen = f" AND ({s.where})" if s.where else ""
     # Whole seconds on both sides, then integer division: floor on SQLite and PostgreSQL alike.
     elapsed = f"CAST($__epoch(e.{e.time}) AS BIGINT) - CAST($__epoch(s.{s.time}) AS BIGINT)"
     return (
@@ -84,10 +88,10 @@ def cohort_sql(options: CohortOptions) -> str:
         f"({elapsed}) / {length} AS period "
         f"FROM {s.table} s JOIN {e.table} e ON e.{e.user} = s.{s.id} "
         f"WHERE $__timeFilter(s.{s.time}) AND e.{e.time} >= s.{s.time} AND e.{e.time} < :end"
-        f"{where}) AS active GROUP BY cohort, period "
+        f"{chosen}{where}) AS active GROUP BY cohort, period "
         f"UNION ALL "
-        f"SELECT {bucket}({s.time}) AS cohort, NULL AS period, count(*) AS users "
-        f"FROM {s.table} WHERE $__timeFilter({s.time}) GROUP BY 1"
+        f"SELECT {bucket}(s.{s.time}) AS cohort, NULL AS period, count(*) AS users "
+        f"FROM {s.table} s WHERE $__timeFilter(s.{s.time}){chosen} GROUP BY 1"
     )
 
 

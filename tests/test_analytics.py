@@ -409,16 +409,18 @@ def test_coh005_sales_eu_sees_the_retention_of_eu_customers_only(
     prometheus, warehouse_sqlite, tmp_path
 ):
     """The demo's cohort panel for a region-bound user: the triangle of EU's customers, as worked
-    out in pandas from the warehouse's own rows, and not everyone's."""
+    out in pandas from the warehouse's own rows, and not everyone's; an admin who picks region EU
+    sees the same triangle, the cohorts' sizes filtered as their activity is."""
     app = demo_app(prometheus, warehouse_sqlite, tmp_path)
     asked = {"from": ["now-7d"], "to": ["now"]}
     models = {}
     with app.server.app_context():
         dashboard = services().dashboards["product-insights"]
         panel = dashboard.panel("retention-cohorts")
-        for name in ("sales-eu", "admin"):
-            viewer = services().users.get(name)
-            view = resolve_view(viewer, "product-insights", urls.view_state(asked))
+        for name, user, query in (("sales-eu", "sales-eu", asked), ("admin", "admin", asked),
+                                  ("admin-eu", "admin", asked | {"var-region": ["EU"]})):  # fmt: skip
+            viewer = services().users.get(user)
+            view = resolve_view(viewer, "product-insights", urls.view_state(query))
             data = panel_data(view, panel)
             models[name] = (data, panel_model(view, data))
     data, model = models["sales-eu"]
@@ -443,6 +445,9 @@ def test_coh005_sales_eu_sees_the_retention_of_eu_customers_only(
     np.testing.assert_allclose(found.sizes, expected.sizes)
     everyone = models["admin"][1].retention
     assert everyone.sizes.sum() > found.sizes.sum() * 1.5
+    chosen = models["admin-eu"][1].retention
+    np.testing.assert_allclose(chosen.sizes, found.sizes)
+    np.testing.assert_allclose(chosen.active, found.active)
 
 
 def test_exm004_an_experiment_panel_says_what_is_wrong_with_its_query_in_words():
