@@ -417,8 +417,9 @@ def test_coh005_sales_eu_sees_the_retention_of_eu_customers_only(
     with app.server.app_context():
         dashboard = services().dashboards["product-insights"]
         panel = dashboard.panel("retention-cohorts")
+        chosen = asked | {"var-region": ["EU"]}
         for name, user, query in (("sales-eu", "sales-eu", asked), ("admin", "admin", asked),
-                                  ("admin-eu", "admin", asked | {"var-region": ["EU"]})):  # fmt: skip
+                                  ("admin-eu", "admin", chosen)):  # fmt: skip
             viewer = services().users.get(user)
             view = resolve_view(viewer, "product-insights", urls.view_state(query))
             data = panel_data(view, panel)
