@@ -6,6 +6,7 @@ navigation, so every step has its URL and the back button works."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from urllib.parse import parse_qs, urlsplit
 
 from dash import ALL, Dash, Input, Output, State, ctx, no_update
@@ -94,8 +95,9 @@ def zoom_query(relayout: dict, href: str | None) -> str | None:
     low, high = as_time(start), as_time(end)
     if low is None or high is None or high <= low:
         return None
-    zoomed = ViewState(str(int(low * 1000)), str(int(high * 1000)), state.refresh, state.variables)
-    return zoomed.query_string()
+    return replace(
+        state, time_from=str(int(low * 1000)), time_to=str(int(high * 1000))
+    ).query_string()
 
 
 def register(app: Dash) -> None:
@@ -147,4 +149,4 @@ def register(app: Dash) -> None:
             return no_update
         state = page[1]
         variables = {k: v for k, v in state.variables.items() if k != trigger["name"]}
-        return ViewState(state.time_from, state.time_to, state.refresh, variables).query_string()
+        return replace(state, variables=variables).query_string()

@@ -10,7 +10,7 @@ from dash import dcc, html
 
 import urls
 from data.spec import REFRESH_CHOICES, Dashboard, Panel, refresh_seconds
-from data.timerange import readable_time
+from data.timerange import compare_words, readable_time
 from data.urlstate import ViewState
 from data.variables import ALL, shows_all
 from panels import panel_type
@@ -45,6 +45,24 @@ FISCAL_PRESETS = [
 ]
 
 
+# The toolbar's "Compare with": each time-series, stat and KPI panel also draws this period,
+# dotted (a panel's own `compare` when none is picked here). Values as the URL's `compare=`.
+COMPARE_CHOICES = [
+    ("None", ""),
+    ("Previous period", "previous"),
+    ("Previous week", "7d"),
+    ("Previous year", "1y"),
+]
+
+
+def compare_options(current: str) -> list[dict]:
+    """The menu's choices; a URL's other duration (`compare=30d`) is offered as it is."""
+    options = [{"label": label, "value": value} for label, value in COMPARE_CHOICES]
+    if current and current not in {value for _, value in COMPARE_CHOICES}:
+        options.append({"label": compare_words(current).capitalize(), "value": current})
+    return options
+
+
 def preset_value(time_from: str, time_to: str) -> str:
     """A preset's value in the time menu (the toolbar callback splits it back)."""
     return f"{time_from} to {time_to}"
@@ -67,11 +85,13 @@ def loading_body() -> html.Div:
 
 
 def export_query(state: ViewState, embed_token: str | None = None) -> str:
-    """What export links carry: the page's time range and variable values, and on an embedded
-    page its token (exports check it as the page's callbacks do)."""
+    """What export links carry: the page's time range, variable values and comparison, and on
+    an embedded page its token (exports check it as the page's callbacks do)."""
     pairs = [("from", state.time_from), ("to", state.time_to)]
     for name, values in state.variables.items():
         pairs.extend((f"var-{name}", v) for v in values)
+    if state.compare:
+        pairs.append(("compare", state.compare))
     if embed_token is not None:
         pairs.append(("token", embed_token))
     return "?" + urlencode(pairs)
@@ -264,6 +284,21 @@ def toolbar(
                 ),
             ],
             className="toolbar-item toolbar-absolute",
+        ),
+        html.Div(
+            [
+                html.Label("Compare with", className="toolbar-label", htmlFor="compare-choice"),
+                dcc.Dropdown(
+                    id="compare-choice",
+                    options=compare_options(state.compare),
+                    value=state.compare,
+                    clearable=False,
+                    searchable=False,
+                    className="compare-dropdown",
+                ),
+            ],
+            className="toolbar-item",
+            title="Each time series, stat and KPI panel also draws this period, dotted",
         ),
         html.Div(
             [

@@ -9,7 +9,7 @@ The browser sends the point plotly reports (x, y, label, location, customdata); 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
@@ -112,7 +112,7 @@ def detail_url(prefix: str, slug: str, panel: Panel, state: ViewState, point: Cl
 def cross_filter_query(state: ViewState, variable: str, value: str) -> str:
     """This dashboard's URL query with the clicked category as the variable's only value."""
     variables = {**state.variables, variable: [value]}
-    return ViewState(state.time_from, state.time_to, state.refresh, variables).query_string()
+    return replace(state, variables=variables).query_string()
 
 
 def detail_params(query: dict, time_range: TimeRange) -> dict:

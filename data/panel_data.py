@@ -13,7 +13,7 @@ from data.datasources import DataLayer, sql_window
 from data.errors import DataSourceError, ErrorKind
 from data.spec import Dashboard, Panel, Query
 from data.sql import SQLSource
-from data.timerange import QueryWindow, TimeRange, parse_duration, query_window
+from data.timerange import QueryWindow, TimeRange, compare_shift, parse_duration, query_window
 
 _MACRO = re.compile(
     r"\$__(timeFilter|timeGroup|day|week|hourOfDay|dayOfWeek|epoch)\(\s*([A-Za-z_][A-Za-z0-9_.]*)\s*\)"
@@ -74,7 +74,8 @@ class PanelData:
     panel: Panel
     slug: str = ""  # the dashboard's
     frames: list[QueryFrame] = field(default_factory=list)
-    previous: list[QueryFrame] = field(default_factory=list)  # the time-shifted period
+    previous: list[QueryFrame] = field(default_factory=list)  # the `compare` period
+    shift: float = 0.0  # seconds the `compare` period lies before the panel's range
     status: str = "ok"  # ok | empty | stale | error
     error: str | None = None
     error_kind: ErrorKind | None = None  # SCOPE: refused for the viewer's scope
@@ -184,7 +185,7 @@ def fetch_panel(
     *,
     ttl: float = 30.0,
 ) -> PanelData:
-    """Every query of the panel (and of its previous period when it has a time shift)."""
+    """Every query of the panel (and of its `compare` period when it has one)."""
     tr = panel_range(panel, tr)
     data = PanelData(panel, dashboard.slug, time_range=tr)
     if not panel.queries:
@@ -197,8 +198,9 @@ def fetch_panel(
         data.status, data.error, data.error_kind = "error", exc.message, exc.kind
         return data
     shifts = [(0, data.frames)]
-    if panel.time_shift:
-        shifts.append((parse_duration(panel.time_shift), data.previous))
+    if panel.compare:
+        data.shift = compare_shift(panel.compare, tr)
+        shifts.append((data.shift, data.previous))
     try:
         for shift, target in shifts:
             window = tr.shifted(shift) if shift else tr

@@ -5,8 +5,9 @@ dashboard, a variable or a layer from the request after this.
 
 - The viewer may open the dashboard (ViewDenied otherwise), and may be required to be a user
   (detail pages, annotations: embed links do not reach them).
-- The time range parses and is in range (TimeRangeError), every variable value is one of its
-  options (VariableError); values locked for the viewer win whatever was asked.
+- The time range parses and is in range, the comparison is one (TimeRangeError), every variable
+  value is one of its options (VariableError); values locked for the viewer win whatever was
+  asked. The dashboard is as the toolbar's "Compare with" draws it (`Dashboard.compared`).
 - `layer` reads for the viewer's scope: every query of every panel, variable list, drill-down
   and export made through this view is restricted to it.
 """
@@ -14,7 +15,7 @@ dashboard, a variable or a layer from the request after this.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from appdb.acks import AckStore
 from appdb.notes import AnnotationStore
@@ -115,11 +116,12 @@ def view_of(viewer: Viewer | None, dashboard: Dashboard, asked: ViewState) -> Vi
     """`dashboard` in the state `asked` for a viewer already authorised to open it (the lint
     reads files that are not loaded, as an admin)."""
     time_range = asked.time_range(services().settings.fiscal_year_start)
+    dashboard = dashboard.compared(asked.comparison())
     scope = scope_of(viewer)
     layer = layer_for(viewer)
     locked = locked_variables(viewer, dashboard)
     values, choices = resolve(layer, dashboard, asked.variables, locked)
-    state = ViewState(asked.time_from, asked.time_to, asked.refresh, values)
+    state = replace(asked, variables=values)
     app = services()
     return View(
         viewer,
@@ -143,7 +145,8 @@ def store_state(dashboard_store: object) -> tuple[str, ViewState]:
         raise BadState("The page's state is missing; reload the page.")
     slug, variables = dashboard_store.get("slug"), dashboard_store.get("vars") or {}
     ends = [dashboard_store.get(k) for k in ("from", "to", "refresh")]
-    if not isinstance(slug, str) or not all(isinstance(v, str) for v in ends):
+    compare = dashboard_store.get("compare") or ""
+    if not isinstance(slug, str) or not all(isinstance(v, str) for v in [*ends, compare]):
         raise BadState("The page's state is malformed; reload the page.")
     if ends[2] not in REFRESH_CHOICES:
         raise BadState(f"{ends[2]!r} is not a refresh interval; reload the page.")
@@ -151,4 +154,4 @@ def store_state(dashboard_store: object) -> tuple[str, ViewState]:
         isinstance(v, list) and all(isinstance(x, str) for x in v) for v in variables.values()
     ):
         raise BadState("The page's variables are malformed; reload the page.")
-    return slug, ViewState(*ends, {str(k): list(v) for k, v in variables.items()})
+    return slug, ViewState(*ends, {str(k): list(v) for k, v in variables.items()}, compare)

@@ -51,11 +51,11 @@ def color_findings(slug: str, panel: Panel, figure: dict) -> list[Finding]:
 
 
 def comparison_findings(slug: str, data: PanelData, figure: dict) -> list[Finding]:
-    """A time series with a time_shift draws the earlier period dotted; one that read an earlier
+    """A time series with a `compare` draws the earlier period dotted; one that read an earlier
     period and drew none promises a comparison the reader cannot see (SQL's text dates were
     dropped that way). An earlier period with no data has nothing to draw."""
     panel = data.panel
-    if panel.type != "timeseries" or not panel.time_shift:
+    if panel.type != "timeseries" or not panel.compare:
         return []
     if all(frame.tidy.empty for frame in data.previous):
         return []
@@ -67,7 +67,7 @@ def comparison_findings(slug: str, data: PanelData, figure: dict) -> list[Findin
             slug,
             panel.id,
             "comparison-not-drawn",
-            f"time_shift {panel.time_shift} read the earlier period but drew none: its x column "
+            f"compare {panel.compare} read the earlier period but drew none: its x column "
             "must be times (or dates as text) for the period to move onto this one",
         )
     ]

@@ -31,7 +31,7 @@ def comparison_findings(dashboard: Dashboard) -> list[Finding]:
     found = []
     for panel in dashboard.panels:
         words = f"{panel.title} {panel.description}"
-        if _COMPARISON.search(words) and not panel.time_shift:
+        if _COMPARISON.search(words) and not panel.compare:
             found.append(
                 Finding(
                     dashboard.slug,

@@ -6,6 +6,8 @@ their locked values whatever the URL says, and option lists are the viewer's sco
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
@@ -57,12 +59,17 @@ def _resolved(
         asked.time_range(services().settings.fiscal_year_start)
     except TimeRangeError as exc:
         problems.append(f"Time range: {exc}. Showing the dashboard's default range instead.")
-        asked = ViewState(dashboard.time_from, dashboard.time_to, asked.refresh, asked.variables)
+        asked = replace(asked, time_from=dashboard.time_from, time_to=dashboard.time_to)
+    try:
+        asked.comparison()
+    except TimeRangeError as exc:
+        problems.append(f"Compare with: {exc}. Showing no comparison instead.")
+        asked = replace(asked, compare="")
     try:
         return resolve_view(viewer, slug, asked, users_only=users_only), problems
     except VariableError as exc:
         problems.append(f"{exc}. Showing the default values instead.")
-    defaults = ViewState(asked.time_from, asked.time_to, asked.refresh, {})
+    defaults = replace(asked, variables={})
     return resolve_view(viewer, slug, defaults, users_only=users_only), problems
 
 
@@ -97,7 +104,7 @@ def dashboard_layout(
         for v in dashboard.variables
         if v.name in view.values
     }
-    store_view = ViewState(state.time_from, state.time_to, state.refresh, shown)
+    store_view = replace(state, variables=shown)
     store = {"slug": dashboard.slug, **store_view.to_dict()}
     if embed_token is not None:
         store["embed"] = embed_token

@@ -1,5 +1,6 @@
-"""Stat: one number, in its unit and colour, its change against the time-shifted period, and a
-sparkline of the first query. The KPI card (panels/kpi.py) is a stat with a target.
+"""Stat: one number, in its unit and colour, its change against its `compare` period (or the
+toolbar's "Compare with"), and a sparkline of the first query. The KPI card (panels/kpi.py) is
+a stat with a target.
 
 Options: `reduce` (last: the sum of each series' latest value; mean, max, min, sum over every
 point), `sparkline` (default true), `lower_is_better` (a fall is good news: green arrow).
@@ -16,6 +17,7 @@ import pandas as pd
 from dash import html
 
 from data.panel_data import PanelData
+from data.timerange import compare_words
 from panels.figures import bare_layout, sparkline_svg, text_note
 from panels.kind import Context, Model, Options, PanelType, Rows
 from panels.numbers import REDUCERS, Change, Shown, change, reduce_value, shown, sparkline_points
@@ -45,12 +47,23 @@ class ValueModel(Model):
     shown: Shown
     change: Change | None
     sparkline: pd.Series | None
+    previous: float | None = None  # the `compare` period's value
     target: Target | None = None
 
     @property
+    def compared(self) -> tuple[str, str] | None:
+        """(text, mood) of the comparison: the change, or why there is none to show."""
+        if self.change is not None:
+            return self.change.text, self.change.mood
+        if not self.panel.compare or self.value is None:
+            return None
+        words = compare_words(self.panel.compare)
+        return ("no data " if self.previous is None else "was 0, ") + words, "flat"
+
+    @property
     def notes(self) -> list[tuple[str, str]]:
-        """(text, mood) under the value: the change, the share of the target."""
-        notes = [(self.change.text, self.change.mood)] if self.change else []
+        """(text, mood) under the value: the comparison, the share of the target."""
+        notes = [self.compared] if self.compared else []
         if self.target is not None:
             notes.append((self.target.text, "flat"))
         return notes
@@ -67,6 +80,7 @@ def build_value(data: PanelData, reduce: str, lower_is_better: bool, spark: bool
         shown=shown(data.panel, value),
         change=change(data.panel, value, previous, lower_is_better),
         sparkline=sparkline_points(data.frames) if spark else None,
+        previous=previous,
     )
 
 
@@ -79,12 +93,9 @@ def card(model: ValueModel) -> html.Div:
     children: list = [
         html.Div(model.shown.text, className="stat-value", style={"color": model.shown.color})
     ]
-    if model.change is not None:
-        children.append(
-            html.Span(
-                model.change.text, className=f"panel-change small {MOOD_CLASS[model.change.mood]}"
-            )
-        )
+    if model.compared is not None:
+        text, mood = model.compared
+        children.append(html.Span(text, className=f"panel-change small {MOOD_CLASS[mood]}"))
     if model.target is not None:
         children.append(
             html.Div(
@@ -114,10 +125,8 @@ def card(model: ValueModel) -> html.Div:
 def rows(model: ValueModel) -> Rows:
     panel = model.panel
     row = {headed("value", panel.unit): [model.value]}
-    if panel.time_shift:
-        row[headed(f"{panel.time_shift} earlier", panel.unit)] = [
-            model.change.previous if model.change else None
-        ]
+    if panel.compare:
+        row[headed(compare_words(panel.compare), panel.unit)] = [model.previous]
     if model.target is not None:
         row[headed("target", panel.unit)] = [model.target.value]
     return Rows(pd.DataFrame(row), {name: panel.unit for name in row})
@@ -211,4 +220,6 @@ def target_of(model: ValueModel, target: float | None) -> Target | None:
     return Target(target, share, f"{share * 100:.0f}% of target {goal}")
 
 
-KIND = PanelType("stat", StatOptions, build, summary, card=card, rows=rows, figure=figure)
+KIND = PanelType(
+    "stat", StatOptions, build, summary, card=card, rows=rows, figure=figure, compares=True
+)
