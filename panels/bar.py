@@ -191,7 +191,8 @@ def figure(model: BarModel) -> dict:
         # Categories as people read them (`paid search`); the bars keep the data's names, which
         # a click reports.
         shown = list(dict.fromkeys(c for part in model.series for c in part.categories))
-        layout[axis] = {"tickmode": "array", "tickvals": shown, "ticktext": display_names(shown)}
+        layout[axis] = {"tickmode": "array", "tickvals": shown, "ticktext": display_names(shown),
+                        "automargin": True}  # fmt: skip  # room for labels plotly turns
     if horizontal:
         layout.setdefault("yaxis", {}).update(autorange="reversed", automargin=True)
     return escaped_figure(traces, layout)
