@@ -66,13 +66,17 @@ document.querySelectorAll('[data-panel-id] .js-plotly-plot').forEach(plot => {
 });
 return hits;
 """
-# Every chart redrawn at its card's new width after a resize (plotly's resize is asynchronous:
-# the answer comes after two animation frames more, when its labels are placed too).
-REDRAWN_JS = """
+# Every chart redrawn at its card's new width after a resize, and where everything in it
+# stands (plotly's resize is asynchronous, and assets/legends.js draws a chart with a legend
+# once more after it): the layout is read after two animation frames, when labels are placed.
+LAYOUT_JS = """
 const done = arguments[arguments.length - 1];
-const drawn = () => Array.from(document.querySelectorAll('.js-plotly-plot')).every(g =>
-    g._fullLayout && Math.abs(g._fullLayout.width - g.getBoundingClientRect().width) < 2);
-requestAnimationFrame(() => requestAnimationFrame(() => done(drawn())));
+const charts = Array.from(document.querySelectorAll('.js-plotly-plot'));
+const drawn = charts.every(g => g._fullLayout && !g.classList.contains('dash-graph--pending')
+    && Math.abs(g._fullLayout.width - g.getBoundingClientRect().width) < 2);
+requestAnimationFrame(() => requestAnimationFrame(() => done(drawn && JSON.stringify(
+    charts.map(g => [g._fullLayout._size, (g.querySelector('.legend') || g).getAttribute('transform')])
+))));
 """
 STATES_JS = """
 return Array.from(document.querySelectorAll('[data-panel-id]')).map(card => {
@@ -124,10 +128,23 @@ def panel_states(duo) -> dict[str, str]:
     return dict(duo.driver.execute_script(STATES_JS))
 
 
+def redrawn(duo) -> None:
+    """Until every chart is drawn for its card's width and stays as it is."""
+    seen = [None]
+
+    def still(driver) -> bool:
+        now = driver.execute_async_script(LAYOUT_JS)
+        same = bool(now) and now == seen[0]
+        seen[0] = now
+        return same
+
+    WebDriverWait(duo.driver, 15, poll_frequency=0.25).until(still)
+
+
 def at_width(duo, width: int) -> None:
     """The window `width` px wide, every chart redrawn for it."""
     duo.driver.set_window_size(width, 1000)
-    WebDriverWait(duo.driver, 10).until(lambda d: d.execute_async_script(REDRAWN_JS))
+    redrawn(duo)
 
 
 def screenshot(duo, path) -> None:
@@ -135,7 +152,7 @@ def screenshot(duo, path) -> None:
     width = duo.driver.get_window_size()["width"]
     height = duo.driver.execute_script("return document.documentElement.scrollHeight")
     duo.driver.set_window_size(width, min(height + 120, 12_000))
-    WebDriverWait(duo.driver, 10).until(lambda d: d.execute_async_script(REDRAWN_JS))
+    redrawn(duo)
     duo.driver.save_screenshot(str(path))
 
 
