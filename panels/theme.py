@@ -46,8 +46,8 @@ OK, WARN, BAD, NEUTRAL = NAMED["green"], NAMED["orange"], NAMED["red"], "#3274d9
 TEXT, MUTED, WHITE = "#2c3138", "#6e7079", "#ffffff"
 IDLE = "#9fa7b3"
 # Severities from worst to least, each clearly lighter than the one before (lightness about 30,
-# 52, 72, 87 of 100): a blocker is near-black red, a major one red, a minor one yellow.
-CRITICAL, MINOR = NAMED["dark-red"], "#f2cc0c"
+# 52, 72, 89 of 100): a blocker is near-black red, a major one red, a minor one yellow.
+CRITICAL, MINOR = NAMED["dark-red"], "#fade2a"
 # What a name means, whatever panel it is on (names compared lower case, "-" and " " as "_").
 MEANINGS = {
     **dict.fromkeys(("critical", "blocker", "urgent", "fatal", "p1", "sev1"), CRITICAL),

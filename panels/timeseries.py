@@ -368,7 +368,8 @@ def _shown_values(model: TimeSeriesModel) -> np.ndarray:
     if not model.lines:
         return np.array([])
     if model.options.stack:
-        frame = pd.concat([pd.Series(line.values, index=line.x) for line in model.lines], axis=1)
+        columns = [pd.Series(line.values, index=line.x) for line in model.lines]
+        frame = pd.concat(columns, axis=1, sort=True)
         return frame.sum(axis=1).to_numpy() / model.divisor
     return np.concatenate([line.values for line in model.lines]) / model.divisor
 

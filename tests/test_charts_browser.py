@@ -3,11 +3,15 @@
 label in any chart (their boxes as the browser lays them out), and no page scrolling sideways.
 
 One browser and one app for all of them: the dashboard loads once, then the window is resized
-and the charts redraw for each width. A full-page screenshot of each dashboard at each width is
-kept under pytest's temporary directory (`charts/<slug>-<width>.png`) for a person to look at.
+and the charts redraw for each width. With CHART_SCREENSHOTS set to a folder, a full-page
+screenshot of each dashboard at each width is saved there (`<slug>-<width>.png`) for a person
+to look at.
 """
 
 from __future__ import annotations
+
+import os
+from pathlib import Path
 
 import pytest
 from dash.testing.application_runners import ThreadedRunner
@@ -75,7 +79,8 @@ const charts = Array.from(document.querySelectorAll('.js-plotly-plot'));
 const drawn = charts.every(g => g._fullLayout && !g.classList.contains('dash-graph--pending')
     && Math.abs(g._fullLayout.width - g.getBoundingClientRect().width) < 2);
 requestAnimationFrame(() => requestAnimationFrame(() => done(drawn && JSON.stringify(
-    charts.map(g => [g._fullLayout._size, (g.querySelector('.legend') || g).getAttribute('transform')])
+    charts.map(g => [g._fullLayout._size,
+                     (g.querySelector('.legend') || g).getAttribute('transform')])
 ))));
 """
 STATES_JS = """
@@ -108,8 +113,12 @@ def browser(request, prometheus, warehouse_sqlite, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def shots(tmp_path_factory):
-    return tmp_path_factory.mktemp("charts")
+def shots() -> Path | None:
+    folder = os.environ.get("CHART_SCREENSHOTS")
+    if not folder:
+        return None
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    return Path(folder)
 
 
 def settled(duo, timeout: float = 40) -> dict[str, str]:
@@ -179,6 +188,26 @@ def test_chr001_every_chart_is_readable_at_desktop_tablet_and_phone_widths(
         )
         if sideways > 0:
             problems.append(f"{width} px: the page scrolls {sideways} px sideways")
-        screenshot(browser, shots / f"{slug}-{width}.png")
+        if shots is not None:
+            screenshot(browser, shots / f"{slug}-{width}.png")
     assert problems == [], "\n".join(problems)
+    assert browser.get_logs() == []
+
+
+def test_chr002_compare_with_previous_period_from_the_toolbar(browser):
+    """Picking "Previous period" puts `compare=previous` in the URL, and System Health's
+    latency chart draws each percentile's previous six hours dotted, named so in its legend."""
+    at_width(browser, WIDTHS[0])
+    browser.driver.get(browser.server_url + "/d/system-health")
+    settled(browser)
+    browser.select_dcc_dropdown("#compare-choice", value="Previous period")
+    WebDriverWait(browser.driver, 10).until(lambda d: "compare=previous" in d.current_url)
+    settled(browser)
+    names_js = """const g = document.querySelector("[data-panel-id='latency'] .js-plotly-plot");
+        return g && g.data ? g.data.map(t => [t.name, (t.line || {}).dash || '']) : [];"""
+    WebDriverWait(browser.driver, 20).until(
+        lambda d: any(dash == "dot" for _n, dash in d.execute_script(names_js))
+    )
+    dotted = {n for n, dash in browser.driver.execute_script(names_js) if dash == "dot"}
+    assert dotted == {"P50, previous period", "P95, previous period", "P99, previous period"}
     assert browser.get_logs() == []
