@@ -200,6 +200,10 @@ def card(model: TableModel) -> html.Div:
                 "function": f"({{color: params.data['{column.field}__color'], fontWeight: 600}})"
             }
         defs.append(definition)
+    loose = [d for d in defs if "pinned" not in d]
+    if loose and not any("flex" in d for d in defs):
+        # The last column takes the room left, so a pinned column sits next to it, not apart.
+        loose[-1].update(flex=1, minWidth=loose[-1]["width"])
     grid = dag.AgGrid(
         rowData=records,
         columnDefs=defs,
