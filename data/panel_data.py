@@ -176,6 +176,13 @@ def _run(
     return QueryFrame(query, tidy, raw), result.computed_at, truncated, result.error
 
 
+def _so_far(tr: TimeRange) -> TimeRange:
+    """A range that runs past now (Today, This month) as far as it has come: its comparison
+    is the same span so far, not a whole earlier day against part of this one."""
+    now = time.time()
+    return TimeRange(tr.start, now, tr.raw_from, tr.raw_to) if tr.start < now < tr.end else tr
+
+
 def fetch_panel(
     layer: DataLayer,
     dashboard: Dashboard,
@@ -203,7 +210,7 @@ def fetch_panel(
         shifts.append((data.shift, data.previous))
     try:
         for shift, target in shifts:
-            window = tr.shifted(shift) if shift else tr
+            window = _so_far(tr).shifted(shift) if shift else tr
             for query in panel.queries:
                 frame, at, truncated, error = _run(layer, panel, query, window, values, ttl)
                 target.append(frame)

@@ -81,6 +81,7 @@ def checked_duration(value: str | None) -> str | None:
 # A comparison: the period just before the range, as long as it (Grafana users know it as
 # "previous period"), or the same range a duration earlier (`7d`, `1y`).
 PREVIOUS = "previous"
+MAX_COMPARE = 100 * 31_536_000  # seconds back: past it, times leave the years datetimes hold
 _UNIT_WORDS = {"s": "second", "m": "minute", "h": "hour", "d": "day", "w": "week", "M": "month",
                "y": "year"}  # fmt: skip
 
@@ -96,6 +97,8 @@ def checked_compare(value: str | None) -> str | None:
             raise TimeRangeError(
                 f"compare {value[:40]!r} is neither 'previous' nor a duration such as 7d or 1y"
             )
+        if parse_duration(value) > MAX_COMPARE:
+            raise TimeRangeError(f"compare {value!r} reaches back more than 100 years")
     return value
 
 

@@ -309,6 +309,8 @@ def _series(model: TimeSeriesModel, line: Line, hover: str, earlier: bool = Fals
         part, shapes = _cut(line, values, earlier)
     part.update(name=f"{label} ({line.buckets.words})", showlegend=False, legendgroup=label,
                 hovertemplate=hover, **_period(line))  # fmt: skip
+    if "customdata" in trace:  # a click on a partial bucket means its series too
+        part["customdata"] = [line.name] * (count if bars else int(cut.sum()))
     return [trace, part], shapes
 
 

@@ -161,3 +161,25 @@ def test_cmp006_a_bad_comparison_in_an_export_is_refused_with_the_reason(boss, p
     )
     assert response.status_code == 400
     assert "neither 'previous' nor a duration" in response.get_json()["error"]
+    far = past_hours | {"compare": "999999999y"}
+    response = boss.get("/export/business-overview/orders-trend.csv", query_string=far)
+    assert response.status_code == 400
+    assert "reaches back more than 100 years" in response.get_json()["error"]
+
+
+def test_cmp007_a_range_running_past_now_is_compared_as_far_as_it_has_come(boss):
+    """Two hours ago to two hours ahead, against the four hours before: the earlier period
+    stops where this one has come to (now), instead of laying its last two hours over the
+    future."""
+    now = int(time.time())
+    asked = {
+        "from": str((now - 7200) * 1000),
+        "to": str((now + 7200) * 1000),
+        "compare": "previous",
+    }
+    response = boss.get("/export/system-health/request-rate.csv", query_string=asked)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    csv = pd.read_csv(io.StringIO(response.get_data(as_text=True)), parse_dates=["time"])
+    earlier = csv.dropna(subset=["api, previous period (req/s)"])["time"]
+    assert len(earlier) > 10
+    assert earlier.max() <= pd.Timestamp(now + 120, unit="s", tz="UTC")
