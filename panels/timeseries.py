@@ -299,8 +299,8 @@ def _series(model: TimeSeriesModel, line: Line, hover: str, earlier: bool = Fals
     if not apart:
         return [trace], []
     if bars:
-        part = {**xy, "y": typed(np.where(cut, values, np.nan).astype(np.float32)),
-                "type": "bar", "opacity": 0.55,
+        only, count = coordinates(line.x, np.where(cut, values, np.nan), model.on_time_axis)
+        part = {**only, "type": "bar", "opacity": 0.55,
                 "marker": {"color": line.color, "pattern": {"shape": "/"}}}  # fmt: skip
         if not stacked:
             part["offsetgroup"] = label

@@ -6,6 +6,7 @@ on the real warehouse)."""
 
 from __future__ import annotations
 
+import base64
 import json
 
 import numpy as np
@@ -99,6 +100,15 @@ def test_cht003_a_day_the_range_cuts_short_is_drawn_as_partial_not_as_a_fall():
     rows = timeseries.rows(model).frame
     assert rows["partial"].tolist() == ["partial day"] + [""] * 6 + ["partial day"]
     assert "partial day" in timeseries.summary(model)
+
+    # Bars over time with days missing: the partial ones on their own days, hatched.
+    sparse = daily(["orders"]).drop(index=[2, 4, 5])
+    columns = timeseries.figure(timeseries.build(
+        data_of(sql_panel("timeseries", options={"style": "bars"}), sparse), CONTEXT))  # fmt: skip
+    hatched = next(t for t in columns["data"] if t["name"] == "orders (partial day)")
+    assert hatched["marker"]["pattern"] == {"shape": "/"} and hatched["dx"] == 86_400_000
+    ys = np.frombuffer(base64.b64decode(hatched["y"]["bdata"]), dtype=np.float32)
+    assert np.flatnonzero(~np.isnan(ys)).tolist() == [0, 7]
 
     bars = bar.figure(bar.build(data_of(sql_panel("bar"), daily(["orders"]).assign(
         x=DAYS.dt.strftime("%Y-%m-%d"))), CONTEXT))  # fmt: skip
