@@ -172,6 +172,9 @@ def figure(model: BarModel) -> dict:
         }
         if not panel.options.stack:
             trace["offsetgroup"] = part.label  # a bar and its partial ones share one slot
+        if part.buckets is not None:  # a day's bar covers its day, not the midnight it starts
+            period = "yperiod" if horizontal else "xperiod"
+            trace.update({period: part.buckets.size * 1000, f"{period}alignment": "middle"})
         traces += _partial(trace, part, horizontal)
     every = pd.Series([v / model.divisor for part in model.series for v in part.values])
     layout = chart_layout(
