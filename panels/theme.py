@@ -12,6 +12,7 @@ to dark (high).
 
 from __future__ import annotations
 
+import colorsys
 import re
 from collections.abc import Iterable
 
@@ -89,14 +90,32 @@ def meaning(name: str) -> str | None:
     return HTTP_CLASSES[http.group(1)] if http else MEANINGS.get(key)
 
 
+def _hls(hex_color: str) -> tuple[float, float, float]:
+    return colorsys.rgb_to_hls(
+        *(int(hex_color.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4))
+    )
+
+
+def alike(one: str, other: str) -> bool:
+    """Two colours a reader could take for one another: near in hue and in lightness (a meaning's
+    blue and the palette's blue; greys are told apart by their hue-less look)."""
+    (h1, l1, s1), (h2, l2, s2) = _hls(one), _hls(other)
+    if min(s1, s2) < 0.2:
+        return one == other
+    turn = abs(h1 - h2) * 360
+    return min(turn, 360 - turn) < 25 and abs(l1 - l2) < 0.25
+
+
 def series_colors(names: Iterable, order: Iterable[Iterable[str]] = ()) -> dict[str, str]:
     """A colour per name, no two alike while the palette lasts (eleven): meanings first; then
     a name that is a value of one of `order`'s lists (the dashboard's variables) the colour of
     its place in that list, when no other name of the panel took it; then the rest, in the
-    order given, each the first free colour."""
+    order given, each the first free colour. A palette colour like a meaning on the panel
+    (blue beside `active`'s blue) is not given."""
     names = list(dict.fromkeys(str(n) for n in names))
     given = {n: c for n in names if (c := meaning(n)) is not None}
-    taken = set(given.values())
+    meant = set(given.values())
+    taken = meant | {c for c in PALETTE if any(alike(c, m) for m in meant)}
     places: dict[str, int] = {}
     for values in order:
         for place, value in enumerate(dict.fromkeys(str(v) for v in values)):

@@ -185,3 +185,13 @@ def test_cht007_a_pie_keeps_every_slice_under_its_own_cross_filter(boss):
     assert pulled == ["Books"]
     faded = [c for c in trace["marker"]["colors"] if c.startswith("rgba")]
     assert len(faded) == len(trace["labels"]) - 1
+
+
+def test_cht008_no_series_takes_a_colour_like_a_meaning_on_its_panel():
+    """The connection pool's `active` is the blue of things in progress: `max` beside it is not
+    given the palette's blue as well."""
+    tints = series_colors(["active", "idle", "max"])
+    assert tints["active"] == meaning("active") and tints["idle"] == meaning("idle")
+    assert tints["max"] not in ("#0072b2", "#56b4e9")
+    assert series_colors(["warning", "api"])["api"] == PALETTE[0]
+    assert series_colors(["warning", "api", "web"])["web"] not in ("#e69f00", "#ddcc77")
