@@ -180,7 +180,9 @@ def panel_card(
             className="panel-card",
             **{"data-panel-id": panel.id, "data-panel-type": panel.type},
         ),
+        # A phone: one panel a row; a tablet: two of the narrower ones side by side.
         xs=12,
+        md=6 if panel.width <= 6 else 12,
         lg=panel.width,
         className="mb-3",
     )

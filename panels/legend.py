@@ -1,7 +1,7 @@
 """A legend as a table of values, Grafana's "legend as table": a row per series with its colour,
 its name and its last, mean and max in the panel's unit. A chart with many series shows it under
 the plot instead of a legend box, which would hide the series past its height behind a scroll
-bar; every series keeps its row."""
+bar; every series keeps its row. On a narrow card (a phone) the mean gives way to the names."""
 
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ def legend_table(rows: list[LegendRow], panel: Panel, caption: str) -> html.Div:
     head = html.Thead(
         html.Tr(
             [html.Th("Series", scope="col")]
-            + [html.Th(c, scope="col", className="num") for c in COLUMNS]
+            + [html.Th(c, scope="col", className=f"num col-{c.lower()}") for c in COLUMNS]
         )
     )
     body = []
@@ -55,8 +55,8 @@ def legend_table(rows: list[LegendRow], panel: Panel, caption: str) -> html.Div:
                            style=style)  # fmt: skip
         cells = [html.Td([swatch, row.name], className="legend-name", title=row.name)]
         cells += [
-            html.Td(format_value(v, panel.unit, panel.decimals), className="num")
-            for v in (row.last, row.mean, row.max)
+            html.Td(format_value(v, panel.unit, panel.decimals), className=f"num col-{c.lower()}")
+            for c, v in zip(COLUMNS, (row.last, row.mean, row.max), strict=True)
         ]
         body.append(html.Tr(cells))
     table = html.Table(
