@@ -78,7 +78,12 @@ def figure(model: StateTimelineModel) -> dict:
         barmode="overlay",
         hovermode="closest",
         bargap=0.3,
-        xaxis=time_axis(model.time_range),
+        # The range asked for, as a time series: two minutes of states under "Last 6 hours"
+        # are drawn as that (and plotly's ticks for a two-minute span ran into each other).
+        xaxis={
+            **time_axis(model.time_range),
+            "range": [model.time_range.start * 1000, model.time_range.end * 1000],
+        },
         yaxis={"automargin": True},
     )
     return escaped_figure(traces, layout)
