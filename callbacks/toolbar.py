@@ -1,6 +1,7 @@
-"""Toolbar -> URL. The time range, refresh and variables live in the URL (Grafana's parameter
-names), so a change is a navigation: links are shareable and the back button works. It computes
-a URL and reads no data; the page it leads to is resolved like any other."""
+"""Toolbar -> URL. The time range, refresh, comparison and variables live in the URL (Grafana's
+parameter names, and `compare=`), so a change is a navigation: links are shareable and the back
+button works. It computes a URL and reads no data; the page it leads to is resolved like any
+other."""
 
 from __future__ import annotations
 
@@ -36,13 +37,14 @@ def register(app: Dash) -> None:
         Input("time-from", "value"),
         Input("time-to", "value"),
         Input("refresh-choice", "value"),
+        Input("compare-choice", "value"),
         Input({"type": "var", "name": ALL}, "value"),
         State(*STORE),
         State("url", "search"),
         prevent_initial_call=True,
         access=VIEWERS,
     )
-    def to_url(preset, time_from, time_to, refresh, var_values, current, search):
+    def to_url(preset, time_from, time_to, refresh, compare, var_values, current, search):
         try:
             _slug, state = store_state(current)
         except BadState:
@@ -54,7 +56,7 @@ def register(app: Dash) -> None:
             time_from, time_to = str(preset).split(" to ", 1)
         elif trigger not in ("time-from", "time-to"):
             time_from, time_to = state.time_from, state.time_to
-        names = [(item.get("id") or {}).get("name") for item in ctx.inputs_list[4]]
+        names = [(item.get("id") or {}).get("name") for item in ctx.inputs_list[5]]
         if len(names) != len(var_values) or not all(isinstance(n, str) for n in names):
             return no_update
         variables = {
@@ -67,6 +69,7 @@ def register(app: Dash) -> None:
             time_to=time_to or state.time_to,
             refresh=refresh or state.refresh,
             variables=variables,
+            compare=compare if isinstance(compare, str) else state.compare,
         )
         if new == state:
             return no_update

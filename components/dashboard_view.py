@@ -8,7 +8,7 @@ from dash import dcc, html
 
 import urls
 from data.spec import REFRESH_CHOICES, Dashboard, Panel, refresh_seconds
-from data.timerange import readable_time
+from data.timerange import compare_words, readable_time
 from data.urlstate import ViewState
 from data.variables import ALL, shows_all
 from panels import panel_type
@@ -41,6 +41,24 @@ FISCAL_PRESETS = [
     ("Fiscal quarter to date", "now/fQ", "now"),
     ("Fiscal year to date", "now/fy", "now"),
 ]
+
+
+# The toolbar's "Compare with": each time-series, stat and KPI panel also draws this period,
+# dotted (a panel's own `compare` when none is picked here). Values as the URL's `compare=`.
+COMPARE_CHOICES = [
+    ("None", ""),
+    ("Previous period", "previous"),
+    ("Previous week", "7d"),
+    ("Previous year", "1y"),
+]
+
+
+def compare_options(current: str) -> list[dict]:
+    """The menu's choices; a URL's other duration (`compare=30d`) is offered as it is."""
+    options = [{"label": label, "value": value} for label, value in COMPARE_CHOICES]
+    if current and current not in {value for _, value in COMPARE_CHOICES}:
+        options.append({"label": compare_words(current).capitalize(), "value": current})
+    return options
 
 
 def preset_value(time_from: str, time_to: str) -> str:
@@ -147,7 +165,9 @@ def panel_card(
             className="panel-card",
             **{"data-panel-id": panel.id, "data-panel-type": panel.type},
         ),
+        # A phone: one panel a row; a tablet: two of the narrower ones side by side.
         xs=12,
+        md=6 if panel.width <= 6 else 12,
         lg=panel.width,
         className="mb-3",
     )
@@ -190,11 +210,14 @@ def _variable_control(
     )
 
 
-def _menu(label: str, ident: str, options: list, value: str, kind: str) -> html.Div:
-    """A labelled menu of the toolbar (`kind`-dropdown styles it)."""
+def _menu(
+    label: str, ident: str, options: list, value: str, kind: str, title: str | None = None
+) -> html.Div:
+    """A labelled menu of the toolbar (`kind`-dropdown styles it); `title`: what it does, on
+    hover."""
     return html.Div(
         [
-            html.Label(label, className="toolbar-label"),
+            html.Label(label, className="toolbar-label", htmlFor=ident),
             dcc.Dropdown(
                 id=ident,
                 options=options,
@@ -204,6 +227,7 @@ def _menu(label: str, ident: str, options: list, value: str, kind: str) -> html.
             ),  # fmt: skip
         ],
         className="toolbar-item",
+        title=title,
     )
 
 
@@ -256,6 +280,14 @@ def toolbar(
                 ),
             ],
             className="toolbar-item toolbar-absolute",
+        ),
+        _menu(
+            "Compare with",
+            "compare-choice",
+            compare_options(state.compare),
+            state.compare,
+            "compare",
+            title="Each time series, stat and KPI panel also draws this period, dotted",
         ),
         _menu("Refresh", "refresh-choice", list(REFRESH_CHOICES), state.refresh, "refresh"),
         html.Div(

@@ -13,7 +13,7 @@ from data.datasources import DataLayer, sql_window
 from data.errors import DataSourceError, ErrorKind
 from data.spec import Dashboard, Panel, Query
 from data.sql import SQLSource
-from data.timerange import QueryWindow, TimeRange, parse_duration, query_window
+from data.timerange import QueryWindow, TimeRange, compare_shift, parse_duration, query_window
 
 _MACRO = re.compile(
     r"\$__(timeFilter|timeGroup|day|week|month|hourOfDay|dayOfWeek|epoch)\(\s*([A-Za-z_][A-Za-z0-9_.]*)\s*\)"
@@ -77,7 +77,8 @@ class PanelData:
     panel: Panel
     slug: str = ""  # the dashboard's
     frames: list[QueryFrame] = field(default_factory=list)
-    previous: list[QueryFrame] = field(default_factory=list)  # the time-shifted period
+    previous: list[QueryFrame] = field(default_factory=list)  # the `compare` period
+    shift: float = 0.0  # seconds the `compare` period lies before the panel's range
     status: str = "ok"  # ok | empty | stale | error
     error: str | None = None
     error_kind: ErrorKind | None = None  # SCOPE: refused for the viewer's scope
@@ -191,6 +192,13 @@ def _run(
     return QueryFrame(query, tidy, raw), result.computed_at, truncated, result.error
 
 
+def _so_far(tr: TimeRange) -> TimeRange:
+    """A range that runs past now (Today, This month) as far as it has come: its comparison
+    is the same span so far, not a whole earlier day against part of this one."""
+    now = time.time()
+    return TimeRange(tr.start, now, tr.raw_from, tr.raw_to) if tr.start < now < tr.end else tr
+
+
 def fetch_panel(
     layer: DataLayer,
     dashboard: Dashboard,
@@ -200,21 +208,22 @@ def fetch_panel(
     *,
     ttl: float = 30.0,
 ) -> PanelData:
-    """Every query of the panel over its `window` (and of its previous period when it has a
-    time shift)."""
+    """Every query of the panel over its `window` (and of its `compare` period when it has
+    one)."""
     tr = window.time_range
     data = PanelData(panel, dashboard.slug, time_range=tr, window=window.query)
     if not panel.queries:
         return data
     computed, stale_errors = [], []
     shifts = [(0, data.frames)]
-    if panel.time_shift:
-        shifts.append((parse_duration(panel.time_shift), data.previous))
+    if panel.compare:
+        data.shift = compare_shift(panel.compare, tr)
+        shifts.append((data.shift, data.previous))
     try:
         for shift, target in shifts:
-            window = tr.shifted(shift) if shift else tr
+            span = _so_far(tr).shifted(shift) if shift else tr
             for query in panel.queries:
-                frame, at, truncated, error = _run(layer, panel, query, window, values, ttl)
+                frame, at, truncated, error = _run(layer, panel, query, span, values, ttl)
                 target.append(frame)
                 computed.append(at)
                 data.truncated |= truncated

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any, Literal, Protocol
 
 from pydantic import (
+    AliasChoices,
     BaseModel,
     ConfigDict,
     Field,
@@ -21,7 +22,13 @@ from pydantic import (
     model_validator,
 )
 
-from data.timerange import TimeRangeError, checked_duration, parse_duration, parse_time
+from data.timerange import (
+    TimeRangeError,
+    checked_compare,
+    checked_duration,
+    parse_duration,
+    parse_time,
+)
 
 TEAMS = (
     "executive",
@@ -48,6 +55,7 @@ class PanelKind(Protocol):
     click: object | None  # what a click on it means, if it reports clicks
     # It writes its queries from its options (cohort): the spec holds them as if written there.
     writes_queries: Callable[[Any], list] | None
+    compares: bool  # it draws a `compare` period (the toolbar's "Compare with" too)
 
 
 # The panel types a spec may name, filled by panels/ when it is imported: the types read the spec,
@@ -154,7 +162,11 @@ class Panel(Strict):
     max: float | None = None
     thresholds: list[Threshold] = []
     mappings: list[ValueMapping] = []
-    time_shift: str | None = None  # e.g. "7d": also query the previous period, for comparison
+    # "7d", or "previous" (the range just before, as long): that period too, drawn dotted over
+    # this one. `time_shift` is its older name.
+    compare: str | None = Field(
+        default=None, validation_alias=AliasChoices("compare", "time_shift")
+    )
     relative_time: str | None = None  # e.g. "90d": this panel always shows the last 90 days
     # The type's own options, checked against its model (panels/<type>.py `Options`).
     options: SerializeAsAny[Any] = Field(default=None, validate_default=True)
@@ -209,7 +221,15 @@ class Panel(Strict):
             return value  # the type's own error says what is wrong
         return panel_kinds()[kind].options.model_validate(value or {})
 
-    _shift = field_validator("time_shift", "relative_time")(checked_duration)
+    _relative = field_validator("relative_time")(checked_duration)
+
+    @field_validator("compare")
+    @classmethod
+    def _compare(cls, value: str | None) -> str | None:
+        try:
+            return checked_compare(value)
+        except TimeRangeError as exc:
+            raise ValueError(str(exc)) from None
 
     @model_validator(mode="after")
     def _needs_queries(self) -> Panel:
@@ -345,6 +365,26 @@ class Dashboard(Strict):
 
     def panel(self, panel_id: str) -> Panel | None:
         return next((p for p in self.panels if p.id == panel_id), None)
+
+    def compared(self, compare: str | None) -> Dashboard:
+        """The dashboard as the toolbar's "Compare with" shows it: every panel whose type draws a
+        comparison (time series, stat, KPI) compared with `compare`, over its own `compare`;
+        itself when none is asked."""
+        if not compare:
+            return self
+        kinds = panel_kinds()
+        rows = [
+            row.model_copy(
+                update={
+                    "panels": [
+                        p.model_copy(update={"compare": compare}) if kinds[p.type].compares else p
+                        for p in row.panels
+                    ]
+                }
+            )
+            for row in self.rows
+        ]
+        return self.model_copy(update={"rows": rows})
 
 
 def refresh_seconds(choice: str) -> int | None:

@@ -78,6 +78,46 @@ def checked_duration(value: str | None) -> str | None:
     return value
 
 
+# A comparison: the period just before the range, as long as it (Grafana users know it as
+# "previous period"), or the same range a duration earlier (`7d`, `1y`).
+PREVIOUS = "previous"
+MAX_COMPARE = 100 * 31_536_000  # seconds back: past it, times leave the years datetimes hold
+_UNIT_WORDS = {"s": "second", "m": "minute", "h": "hour", "d": "day", "w": "week", "M": "month",
+               "y": "year"}  # fmt: skip
+
+
+def checked_compare(value: str | None) -> str | None:
+    """A comparison as a spec or a URL gives it: `previous`, a duration (`7d`), or nothing;
+    TimeRangeError with the reason otherwise."""
+    if not value:
+        return None
+    if value != PREVIOUS:
+        match = _DURATION.match(value.strip())
+        if not match or int(match.group(1)) == 0:
+            raise TimeRangeError(
+                f"compare {value[:40]!r} is neither 'previous' nor a duration such as 7d or 1y"
+            )
+        if parse_duration(value) > MAX_COMPARE:
+            raise TimeRangeError(f"compare {value!r} reaches back more than 100 years")
+    return value
+
+
+def compare_shift(compare: str, time_range: TimeRange) -> float:
+    """How far before `time_range` its comparison period lies, in seconds."""
+    return time_range.seconds if compare == PREVIOUS else float(parse_duration(compare))
+
+
+def compare_words(compare: str) -> str:
+    """`7d` -> `7 days earlier`, `1y` -> `1 year earlier`, `previous` -> `previous period`."""
+    if compare == PREVIOUS:
+        return "previous period"
+    match = _DURATION.match(compare.strip())
+    if not match:
+        return f"{compare} earlier"
+    count, unit = int(match.group(1)), _UNIT_WORDS[match.group(2)]
+    return f"{count} {unit}{'s' if count != 1 else ''} earlier"
+
+
 def parse_time(
     text: str, now: float | None = None, *, end: bool = False, fiscal_start: int = 1
 ) -> float:

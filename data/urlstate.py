@@ -1,5 +1,6 @@
 """A dashboard's state as its URL carries it, with Grafana's parameter names:
-`?from=now-24h&to=now&refresh=30s&var-service=api&var-service=web`.
+`?from=now-24h&to=now&refresh=30s&var-service=api&var-service=web`, and `compare=previous`
+(or `7d`, `1y`: the toolbar's "Compare with").
 
 urls.py writes and reads it (`urls.view_query`, `urls.view_state`) and the page's store holds it
 (`to_dict`, view/resolve.py `store_state`), all from the fields below: each scalar field is one
@@ -12,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields, replace
 
 from data.spec import REFRESH_CHOICES, Dashboard
-from data.timerange import TimeRange
+from data.timerange import TimeRange, checked_compare
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,9 @@ class ViewState:
     time_to: str = _param("to", default="time_to")
     refresh: str = _param("refresh", default="refresh", choices=REFRESH_CHOICES)
     variables: dict[str, list[str]] = field(default_factory=dict)
+    # "" (none), "previous", or a duration back ("7d", "1y"): checked by `comparison`, as the
+    # durations are not a list of choices. After `variables`: callers pass that by position.
+    compare: str = _param("compare")
 
     @staticmethod
     def params() -> list[tuple[str, Param]]:
@@ -63,6 +67,10 @@ class ViewState:
     def time_range(self, fiscal_start: int = 1) -> TimeRange:
         """`fiscal_start`: the month the deployment's fiscal years start in (FISCAL_YEAR_START)."""
         return TimeRange.parse(self.time_from, self.time_to, fiscal_start=fiscal_start)
+
+    def comparison(self) -> str | None:
+        """The comparison asked for, or None; TimeRangeError when it is not one."""
+        return checked_compare(self.compare)
 
     def to_dict(self) -> dict:
         """As the page's store holds it."""

@@ -19,9 +19,6 @@ def for_image(figure: dict, panel: Panel, *, title: bool) -> dict:
     layout = {k: v for k, v in figure["layout"].items() if k not in ("height", "width")}
     layout["paper_bgcolor"] = "white"
     layout["plot_bgcolor"] = "white"
-    if "legend" in layout:
-        # An image cannot scroll its legend: it gets plotly's own room (up to half the height).
-        layout["legend"] = {k: v for k, v in layout["legend"].items() if k != "maxheight"}
     if title:
         layout["title"] = {
             "text": escape(panel.title),

@@ -33,14 +33,15 @@ def comparison_findings(dashboard: Dashboard) -> list[Finding]:
     found = []
     for panel in dashboard.panels:
         words = f"{panel.title} {panel.description}"
-        if _COMPARISON.search(words) and not panel.time_shift:
+        if _COMPARISON.search(words) and not panel.compare:
             found.append(
                 Finding(
                     dashboard.slug,
                     panel.id,
                     "comparison-not-drawn",
                     f"{panel.title!r} promises a comparison the panel does not draw: give it "
-                    "time_shift (the earlier period is drawn dotted), or reword the title",
+                    "compare (7d, or previous: the earlier period is drawn dotted), or reword "
+                    "the title",
                 )
             )
     return found

@@ -58,6 +58,11 @@ def _resolved(
     asked = urls.view_state(query)
     labels = {v.name: v.label or v.name for v in dashboard.variables}
     problems = []
+    try:
+        asked.comparison()
+    except TimeRangeError as exc:
+        problems.append(f"Compare with: {exc}. Showing no comparison instead.")
+        asked = replace(asked, compare="")
     while True:
         try:
             view = view_of(viewer, dashboard, asked)

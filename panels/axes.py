@@ -1,12 +1,16 @@
 """Axes and coordinates the chart types share: a value axis in the panel's unit, durations counted
-in minutes, hours or days rather than "4ks", times as epoch milliseconds, compact coordinates."""
+in minutes, hours or days rather than "4ks", time axes labelled the way Grafana does, times as
+epoch milliseconds, compact coordinates, and the buckets a range cuts short."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from data.spec import Panel
+from data.timerange import TimeRange
 from panels.figures import typed
 from panels.theme import base_layout
 from panels.units import axis_format, duration_scale, format_value
@@ -84,3 +88,87 @@ def category_labels(values: pd.Series) -> list:
 
 def is_time(values: pd.Series) -> bool:
     return len(values) > 0 and pd.api.types.is_datetime64_any_dtype(values)
+
+
+def as_dates(values: pd.Series) -> pd.Series | None:
+    """Times, or SQL's dates as text (`$__day` gives '2026-11-23') as times; None for anything
+    else (names, numbers)."""
+    if is_time(values):
+        return values
+    if not len(values) or pd.api.types.is_numeric_dtype(values):
+        return None
+    try:
+        return pd.to_datetime(values, utc=True, format="ISO8601")
+    except (ValueError, TypeError):
+        return None
+
+
+DAY_MS = 86_400_000
+
+
+def time_axis(time_range: TimeRange, step: float = 0) -> dict:
+    """A date axis labelled as Grafana does: one short line per tick, never turned ("12:00" over
+    a day, "Dec 1" over weeks, "Dec 2026" over a year), the format following the tick spacing
+    plotly picks for the width the chart has (about one tick per 80 px: a third of a page or a
+    phone gets fewer ticks, not longer or turned ones). Ticks within a day say the day too when
+    the range is longer than one. The hover says the whole time (the day, for daily points)."""
+    within_day = "%H:%M" if time_range.seconds <= 36 * 3600 else "%b %-d %H:%M"
+    stops = [
+        {"dtickrange": [None, 59_999], "value": "%H:%M:%S"},
+        {"dtickrange": [60_000, DAY_MS - 1], "value": within_day},
+        {"dtickrange": [DAY_MS, "M1"], "value": "%b %-d"},
+        {"dtickrange": ["M1", "M11"], "value": "%b %Y"},
+        {"dtickrange": ["M12", None], "value": "%Y"},
+    ]
+    return {
+        "type": "date",
+        "tickformatstops": stops,
+        "tickangle": 0,
+        "tickfont": {"size": 11},
+        "hoverformat": "%a %Y-%m-%d" if step >= 86_400 else "%a %Y-%m-%d %H:%M",
+        "gridcolor": GRID,
+    }
+
+
+_BUCKET_WORDS = {3600: "hour", 86_400: "day", 604_800: "week"}
+
+
+@dataclass(frozen=True)
+class Buckets:
+    """SQL rows grouped by time (`$__day`, `$__week`, `$__timeGroup`): each x is the start of a
+    bucket `size` seconds long; `partial` marks the ones the range cuts short (the first day
+    before `from`, today before its end), drawn as partial so that they do not read as a fall."""
+
+    size: float
+    partial: np.ndarray  # of bool, one per x
+    words: str  # "partial day"
+
+    @property
+    def any(self) -> bool:
+        return bool(self.partial.any())
+
+
+def _seconds(times) -> np.ndarray | None:
+    moments = pd.to_datetime(pd.Series(times), utc=True, errors="coerce")
+    if moments.isna().any() or not len(moments):
+        return None
+    return moments.astype("datetime64[s, UTC]").astype("int64").to_numpy(dtype=np.float64)
+
+
+def bucket_size(times) -> float | None:
+    """The size of the buckets behind `times` (every series' of a panel: one series may skip
+    days): their closest spacing, in seconds; None with fewer than two."""
+    seconds = _seconds(times)
+    gaps = np.diff(np.unique(seconds)) if seconds is not None else []
+    return float(gaps.min()) if len(gaps) else None
+
+
+def buckets(times: pd.Series, time_range: TimeRange, size: float | None) -> Buckets | None:
+    """The buckets behind `times`, each `size` seconds long; None when they are not buckets of
+    an hour or more (samples, or no size)."""
+    seconds = _seconds(times)
+    if seconds is None or size is None or size < 3600:
+        return None
+    partial = (seconds < time_range.start - 1) | (seconds + size > time_range.end + 1)
+    words = _BUCKET_WORDS.get(int(size), "period")
+    return Buckets(size, partial, f"partial {words}")

@@ -10,6 +10,7 @@ import pandas as pd
 from data.panel_data import PanelData
 from panels.figures import escaped_figure
 from panels.kind import Context, Model, Options, PanelType, Rows
+from panels.labels import display_name
 from panels.numbers import Shown, latest_by_series, shown
 from panels.theme import base_layout
 
@@ -30,7 +31,7 @@ def build(data: PanelData, _context: Context) -> BarGaugeModel:
     last = latest_by_series(data.tidy).sort_values("value", ascending=False)
     values = pd.to_numeric(last["value"], errors="coerce") if not last.empty else []
     bars = [
-        Bar(str(name), None if pd.isna(v) else float(v), shown(data.panel, v))
+        Bar(display_name(name), None if pd.isna(v) else float(v), shown(data.panel, v))
         for name, v in zip(last.get("series", []), values, strict=True)
     ]
     return BarGaugeModel(data.panel, data.slug, data.time_range, bars)

@@ -7,6 +7,7 @@ from data.annotations import fetch_annotations
 from data.errors import DataSourceError
 from data.panel_data import PanelData, fetch_panel
 from data.spec import Panel
+from data.variables import as_query_values
 from panels import panel_type
 from panels.kind import Context, Model
 from view.resolve import View
@@ -14,12 +15,28 @@ from view.resolve import View
 
 def panel_data(view: View, panel: Panel) -> PanelData:
     """The panel's data over its window (`View.window`), through the shared cache, for the
-    view's scope and variables."""
+    view's scope and variables. A panel whose clicks set a variable (`cross_filter`) reads all
+    of that variable's values: it keeps every slice or bar, the chosen ones highlighted, instead
+    of filtering itself down to them."""
     try:
         window = view.window(panel)
     except DataSourceError as exc:
         return PanelData.failed(panel, view.dashboard.slug, exc)
-    return fetch_panel(view.layer, view.dashboard, panel, window, view.query_values, ttl=view.ttl)
+    values = view.query_values
+    if selected(view, panel):
+        every = {**view.values, panel.cross_filter: view.choices[panel.cross_filter]}
+        values = as_query_values(every, view.dashboard)
+    return fetch_panel(view.layer, view.dashboard, panel, window, values, ttl=view.ttl)
+
+
+def selected(view: View, panel: Panel) -> tuple[str, ...]:
+    """The values a click on `panel` chose (its cross_filter variable's), when they are some of
+    its options and not locked for the viewer (locked values always filter)."""
+    name = panel.cross_filter
+    if name is None or name in view.locked or name not in view.choices:
+        return ()
+    chosen = view.values.get(name, [])
+    return tuple(chosen) if set(chosen) < set(view.choices[name]) else ()
 
 
 def panel_model(view: View, data: PanelData) -> Model | None:
@@ -33,7 +50,16 @@ def panel_model(view: View, data: PanelData) -> Model | None:
     if kind.annotated:
         notes = view.notes.frame(view.dashboard.slug, data.time_range)
         annotations = fetch_annotations(view.layer, view.dashboard, data.time_range, notes)
-    context = Context(data.time_range, data.window, view.prefix, annotations, view)
+    order = tuple(tuple(view.choices.get(v.name, ())) for v in view.dashboard.variables)
+    context = Context(
+        data.time_range,
+        data.window,
+        view.prefix,
+        annotations,
+        view,
+        series_order=order,
+        selected=selected(view, data.panel),
+    )
     try:
         return kind.build(data, context)
     except DataSourceError as exc:

@@ -13,6 +13,7 @@ from urllib.parse import quote
 import numpy as np
 
 from data.spec import Panel
+from panels.labels import display_name
 from panels.theme import TEXT, base_layout
 from panels.units import cell_text
 
@@ -43,8 +44,11 @@ def escape_text(value):
 
 
 def escaped_figure(traces: list[dict], layout: dict) -> dict:
-    """A figure from traces and a layout; text that came from data is escaped."""
+    """A figure from traces and a layout; text that came from data is escaped, and legend
+    entries named as people read them (`in progress`, not `in_progress`)."""
     for trace in traces:
+        if isinstance(trace.get("name"), str):
+            trace["name"] = display_name(trace["name"])
         for key in _TEXT_FIELDS:
             if key in trace:
                 trace[key] = escape_text(trace[key])

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from data.panel_data import PanelData
+from panels.axes import time_axis
 from panels.figures import escape_text, escaped_figure, vline
 from panels.kind import Context, Model, Options, PanelType, Rows
 from panels.theme import BAD, NEUTRAL, OK, base_layout
@@ -97,7 +98,7 @@ def figure(model: GanttModel) -> dict:
         barmode="overlay",
         hovermode="closest",
         shapes=[vline(model.now.isoformat(), BAD)],
-        xaxis={"type": "date"},
+        xaxis=time_axis(model.time_range),
         yaxis={"autorange": "reversed", "automargin": True},
     )
     return escaped_figure(traces, layout)

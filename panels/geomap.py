@@ -1,5 +1,7 @@
 """Geo map: countries coloured by value, by ISO 3166 alpha-3 code (the query's x column), the
-outlines served from the app's own assets (no CDN, and under URL_PREFIX too).
+outlines served from the app's own assets (no CDN, and under URL_PREFIX too). The map is centred
+on the countries with data and shows them all (Europe for a Europe-only scope; the world, centred
+near Greenwich, for data from everywhere).
 
 Options: `colorscale`.
 A click means the clicked country.
@@ -14,6 +16,7 @@ from data.panel_data import PanelData
 from data.spec import Panel
 from data.timerange import QueryWindow
 from panels.cards import chart
+from panels.countries import data_view
 from panels.figures import escaped_figure
 from panels.kind import Context, Model, PanelType, Rows, ScaledOptions
 from panels.numbers import totals_by_category
@@ -50,13 +53,16 @@ def figure(model: GeomapModel) -> dict:
         "marker": {"line": {"color": "#ffffff"}},
     }
     layout = base_layout(panel.height)
+    # Worked out here rather than by plotly's fit to the data, which countries across the
+    # antimeridian (Russia, Fiji) threw off: it cut Europe at the edge.
+    lon, lat, lons, lats = data_view(model.countries) or (10.0, 13.0, (-170, 190), (-58, 84))
     layout["geo"] = {
         "showframe": False,
         "showcoastlines": False,
-        # The whole inhabited world, centred on Greenwich (plotly's fit to the data was thrown
-        # off by countries across the antimeridian and cut Europe at the edge).
-        "projection": {"type": "natural earth", "rotation": {"lon": 10}},
-        "lataxis": {"range": [-58, 84]},
+        "projection": {"type": "natural earth", "rotation": {"lon": lon}},
+        "center": {"lon": lon, "lat": lat},
+        "lonaxis": {"range": list(lons)},
+        "lataxis": {"range": list(lats)},
         "bgcolor": "rgba(0,0,0,0)",
         "showcountries": True,
         "countrycolor": "#d0d4da",

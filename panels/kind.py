@@ -28,7 +28,14 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from data.drilldown import Clicked
 from data.panel_data import PanelData
 from data.spec import Panel
-from data.timerange import QueryWindow, TimeRange, duration_words, parse_duration
+from data.timerange import (
+    PREVIOUS,
+    QueryWindow,
+    TimeRange,
+    compare_words,
+    duration_words,
+    parse_duration,
+)
 from panels.cards import chart
 from panels.theme import SCALES
 from panels.units import headed
@@ -63,6 +70,11 @@ class Context:
     prefix: str = "/"  # URL_PREFIX, for links drawn into the panel
     annotations: pd.DataFrame | None = None  # time series: deployments, incidents, notes
     source: Any = None  # panels without queries (alerts): what they read instead
+    # Each dashboard variable's values: a value keeps the colour of its place on every panel.
+    series_order: tuple[tuple[str, ...], ...] = ()
+    # The values a click on this panel set (its `cross_filter` variable): the panel still shows
+    # every one, these highlighted.
+    selected: tuple[str, ...] = ()
 
 
 @dataclass
@@ -87,9 +99,13 @@ def window_words(panel: Panel) -> list[tuple[str, str]]:
     if panel.relative_time:
         words = duration_words(parse_duration(panel.relative_time)) or panel.relative_time
         said.append((f"last {words}", "This panel always shows its own window, not the picker's"))
-    if panel.time_shift:
-        words = duration_words(parse_duration(panel.time_shift)) or panel.time_shift
-        said.append((f"vs {words} earlier", "Compared with the same span this long before"))
+    if panel.compare:
+        why = (
+            "Compared with the span just before, as long (dotted)"
+            if panel.compare == PREVIOUS
+            else "Compared with the same span this long before (dotted)"
+        )
+        said.append((f"vs {compare_words(panel.compare)}", why))
     return said
 
 
@@ -155,6 +171,7 @@ class PanelType:
     lint: Callable[[Any, PanelData], list[Flag]] | None = None
     queries: bool = True  # False: it reads no queries of its own (text, alerts)
     annotated: bool = False  # it draws the dashboard's annotations (deployments, notes)
+    compares: bool = False  # it draws a `compare` period (the toolbar's "Compare with" too)
     # It writes its queries from its options (cohort): the spec holds them as if written there.
     writes_queries: Callable[[Any], list] | None = None
 

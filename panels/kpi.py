@@ -62,5 +62,12 @@ def build(data: PanelData, _context: Context) -> stat.ValueModel:
 
 
 KIND = PanelType(
-    "kpi", KpiOptions, build, stat.summary, card=stat.card, rows=stat.rows, figure=stat.figure
+    "kpi",
+    KpiOptions,
+    build,
+    stat.summary,
+    card=stat.card,
+    rows=stat.rows,
+    figure=stat.figure,
+    compares=True,
 )

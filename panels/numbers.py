@@ -1,5 +1,5 @@
 """Numbers panel types share: one value from a query, its text and colour (a mapping first,
-else unit and thresholds), its change against the time-shifted period, a series' latest value."""
+else unit and thresholds), its change against the `compare` period, a series' latest value."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import pandas as pd
 
 from data.panel_data import QueryFrame
 from data.spec import Panel
+from data.timerange import compare_words
 from panels.theme import NEUTRAL, color
 from panels.units import apply_mapping, format_value, threshold_color
 
@@ -55,7 +56,7 @@ def shown(panel: Panel, value) -> Shown:
 
 @dataclass(frozen=True)
 class Change:
-    """The change against the time-shifted period, as a panel says it; `mood` is good, bad, or
+    """The change against the `compare` period, as a panel says it; `mood` is good, bad, or
     flat when it rounds to 0.0 % (no red arrow for a steady value)."""
 
     percent: float
@@ -68,7 +69,7 @@ def change(panel: Panel, value: float | None, previous: float | None, lower_is_b
     if value is None or previous in (None, 0):
         return None
     percent = (value - previous) / abs(previous) * 100
-    when = f"vs {panel.time_shift} earlier"
+    when = f"vs {compare_words(panel.compare)}"
     if round(percent, 1) == 0:
         return Change(percent, previous, f"no change {when}", "flat")
     good = (percent < 0) if lower_is_better else (percent > 0)

@@ -1,5 +1,6 @@
-"""Stat: one number, in its unit and colour, its change against the time-shifted period, and a
-sparkline of the first query. The KPI card (panels/kpi.py) is a stat with a target.
+"""Stat: one number, in its unit and colour, its change against its `compare` period (or the
+toolbar's "Compare with"), and a sparkline of the first query. The KPI card (panels/kpi.py) is
+a stat with a target.
 
 Options: `reduce` (last: the sum of each series' latest value; mean, max, min, sum over every
 point), `sparkline` (default true), `lower_is_better` (a fall is good news: green arrow).
@@ -16,6 +17,7 @@ import pandas as pd
 from dash import html
 
 from data.panel_data import PanelData
+from data.timerange import compare_words
 from panels.figures import bare_layout, sparkline_svg, text_note
 from panels.kind import Context, Model, Options, PanelType, Rows
 from panels.numbers import REDUCERS, Change, Shown, change, reduce_value, shown, sparkline_points
@@ -45,12 +47,23 @@ class ValueModel(Model):
     shown: Shown
     change: Change | None
     sparkline: pd.Series | None
+    previous: float | None = None  # the `compare` period's value
     target: Target | None = None
 
     @property
+    def compared(self) -> tuple[str, str] | None:
+        """(text, mood) of the comparison: the change, or why there is none to show."""
+        if self.change is not None:
+            return self.change.text, self.change.mood
+        if not self.panel.compare or self.value is None:
+            return None
+        words = compare_words(self.panel.compare)
+        return ("no data " if self.previous is None else "was 0, ") + words, "flat"
+
+    @property
     def notes(self) -> list[tuple[str, str]]:
-        """(text, mood) under the value: the change, the share of the target."""
-        notes = [(self.change.text, self.change.mood)] if self.change else []
+        """(text, mood) under the value: the comparison, the share of the target."""
+        notes = [self.compared] if self.compared else []
         if self.target is not None:
             notes.append((self.target.text, "flat"))
         return notes
@@ -67,6 +80,7 @@ def build_value(data: PanelData, reduce: str, lower_is_better: bool, spark: bool
         shown=shown(data.panel, value),
         change=change(data.panel, value, previous, lower_is_better),
         sparkline=sparkline_points(data.frames) if spark else None,
+        previous=previous,
     )
 
 
@@ -75,18 +89,26 @@ def build(data: PanelData, _context: Context) -> ValueModel:
     return build_value(data, options.reduce, options.lower_is_better, options.sparkline)
 
 
+def _earlier(model: ValueModel) -> str | None:
+    """The value the comparison is with (`7 days earlier: 1.2K`), said on hover."""
+    panel = model.panel
+    if not panel.compare or model.previous is None:
+        return None
+    earlier = format_value(model.previous, panel.unit, panel.decimals)
+    return f"{compare_words(panel.compare)}: {earlier}"
+
+
 def card(model: ValueModel) -> html.Div:
     children: list = [
         html.Div(model.shown.text, className="stat-value", style={"color": model.shown.color})
     ]
-    if model.change is not None:
-        panel = model.panel
-        earlier = format_value(model.change.previous, panel.unit, panel.decimals)
+    if model.compared is not None:
+        text, mood = model.compared
         children.append(
             html.Span(
-                model.change.text,
-                className=f"panel-change small {MOOD_CLASS[model.change.mood]}",
-                title=f"{panel.time_shift} earlier: {earlier}",  # the number it compares with
+                text,
+                className=f"panel-change small {MOOD_CLASS[mood]}",
+                title=_earlier(model),
             )
         )
     if model.target is not None:
@@ -118,10 +140,8 @@ def card(model: ValueModel) -> html.Div:
 def rows(model: ValueModel) -> Rows:
     panel = model.panel
     row = {headed("value", panel.unit): [model.value]}
-    if panel.time_shift:
-        row[headed(f"{panel.time_shift} earlier", panel.unit)] = [
-            model.change.previous if model.change else None
-        ]
+    if panel.compare:
+        row[headed(compare_words(panel.compare), panel.unit)] = [model.previous]
     if model.target is not None:
         row[headed("target", panel.unit)] = [model.target.value]
     return Rows(pd.DataFrame(row), {name: panel.unit for name in row})
@@ -218,4 +238,6 @@ def target_of(
     return Target(target, share, words.format(share=f"{share * 100:.0f}%", target=goal))
 
 
-KIND = PanelType("stat", StatOptions, build, summary, card=card, rows=rows, figure=figure)
+KIND = PanelType(
+    "stat", StatOptions, build, summary, card=card, rows=rows, figure=figure, compares=True
+)

@@ -9,8 +9,10 @@ from dataclasses import dataclass
 import pandas as pd
 
 from data.panel_data import PanelData
+from panels.axes import time_axis
 from panels.figures import escape_text, escaped_figure
 from panels.kind import Context, Model, Options, PanelType, Rows
+from panels.labels import display_name
 from panels.numbers import shown
 from panels.theme import base_layout
 
@@ -40,7 +42,13 @@ def build(data: PanelData, _context: Context) -> StateTimelineModel:
             if i == len(times) or states[i].text != states[start].text:
                 end = times[i] if i < len(times) else times[-1]
                 runs.append(
-                    Run(str(name), times[start], end, states[start].text, states[start].color)
+                    Run(
+                        display_name(name),
+                        times[start],
+                        end,
+                        states[start].text,
+                        states[start].color,
+                    )  # fmt: skip
                 )
                 start = i
     return StateTimelineModel(data.panel, data.slug, data.time_range, runs)
@@ -70,7 +78,12 @@ def figure(model: StateTimelineModel) -> dict:
         barmode="overlay",
         hovermode="closest",
         bargap=0.3,
-        xaxis={"type": "date"},
+        # The range asked for, as a time series: two minutes of states under "Last 6 hours"
+        # are drawn as that (and plotly's ticks for a two-minute span ran into each other).
+        xaxis={
+            **time_axis(model.time_range),
+            "range": [model.time_range.start * 1000, model.time_range.end * 1000],
+        },
         yaxis={"automargin": True},
     )
     return escaped_figure(traces, layout)

@@ -13,6 +13,7 @@ from dash import html
 from data.panel_data import PanelData
 from panels.figures import bare_layout, text_note
 from panels.kind import Context, Model, Options, PanelType, Rows
+from panels.labels import display_name
 from panels.numbers import latest_by_series, shown
 from panels.theme import WHITE
 from panels.units import headed
@@ -40,7 +41,7 @@ def build(data: PanelData, _context: Context) -> StatusMapModel:
             value = pd.to_numeric(row["value"], errors="coerce")
             tiles.append(
                 Tile(
-                    str(row["series"]),
+                    display_name(row["series"]),
                     None if pd.isna(value) else float(value),
                     state.text,
                     state.color,

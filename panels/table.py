@@ -139,6 +139,23 @@ def build(data: PanelData, _context: Context) -> TableModel:
     return TableModel(panel, data.slug, data.time_range, columns, shown)
 
 
+CHAR_PX, CELL_PAD, HEADER_PAD = 8.2, 36, 58  # Alpine's 14 px text; a header has its icons
+LONG_TEXT = 28  # characters: a column this wide takes the room left and wraps
+MIN_LONG, MAX_WIDTH = 170, 320  # px
+
+
+def column_width(header: str, texts: list[str]) -> tuple[int, bool]:
+    """(px, long) for a column: as wide as its header or its widest text (of the rows shown
+    first), so nothing that fits is cut; a long text column is `long`: it fills the card's
+    room left, at least MIN_LONG px, and wraps its text onto more lines."""
+    widest = max((len(t) for t in texts), default=0)
+    words = max((len(w) for w in header.split()), default=0)
+    # A header of more than a dozen characters wraps onto two lines rather than widen it.
+    head = max(words, min(len(header), 12)) * CHAR_PX + HEADER_PAD
+    width = max(head, widest * CHAR_PX + CELL_PAD)
+    return int(min(width, MAX_WIDTH)), widest > LONG_TEXT
+
+
 def card(model: TableModel) -> html.Div:
     records = []
     for raw in model.frame.to_dict("records"):
@@ -150,18 +167,31 @@ def card(model: TableModel) -> html.Div:
                 record[f"{column.field}__color"] = model.tint(column, raw[column.field])
         records.append(record)
     defs = []
+    # What matters most stays in sight when the card is narrower than the table (a phone, a
+    # third of a page): the coloured columns, or else the last one in a unit, pinned right.
+    pinned = {c.field for c in model.columns if c.colored}
+    if not pinned and (numbers := [c.field for c in model.columns if c.unit is not None]):
+        pinned = {numbers[-1]}
+    pinned = pinned if len(model.columns) >= 4 else set()
+    sample = records[:200]
     for column in model.columns:
-        # A long text says all of itself on hover.
+        key = f"{column.field}__text" if column.unit is not None else column.field
+        texts = [str(r.get(key) or "") for r in sample]
+        width, long = column_width(column.header, texts)
         definition = {
             "field": column.field,
             "headerName": column.header,
             "sortable": True,
             "filter": True,
             "resizable": True,
-            "maxWidth": 280,
+            "width": width,
         }
+        if long:
+            definition.update(flex=1, minWidth=MIN_LONG, wrapText=True, autoHeight=True)
+        if column.field in pinned:
+            definition["pinned"] = "right"
         if column.unit is None:
-            definition["tooltipField"] = column.field
+            definition["tooltipField"] = column.field  # a long text says all of itself
         else:
             definition["valueFormatter"] = {"function": f"params.data['{column.field}__text']"}
             definition["type"] = "rightAligned"
@@ -170,12 +200,16 @@ def card(model: TableModel) -> html.Div:
                 "function": f"({{color: params.data['{column.field}__color'], fontWeight: 600}})"
             }
         defs.append(definition)
+    loose = [d for d in defs if "pinned" not in d]
+    if loose and not any("flex" in d for d in defs):
+        # The last column takes the room left, so a pinned column sits next to it, not apart.
+        loose[-1].update(flex=1, minWidth=loose[-1]["width"])
     grid = dag.AgGrid(
         rowData=records,
         columnDefs=defs,
-        # Columns as wide as their contents (the table scrolls sideways in its card when they
-        # need more than it has): "revenue i..." and "audio-enhan..." cut what matters.
-        columnSize="autoSize",
+        # Columns as wide as their contents (column_width; the table scrolls sideways in its
+        # card when they need more than it has): "revenue i..." and "audio-enhan..." cut what
+        # matters, and a grid's own autoSize measured before the card had its width.
         defaultColDef={"wrapHeaderText": True, "autoHeaderHeight": True},
         dashGridOptions={"domLayout": "normal", "animateRows": False, "tooltipShowDelay": 300},
         style={"height": f"{model.panel.height}px"},

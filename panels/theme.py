@@ -1,36 +1,41 @@
 """Colours and the plotly template every panel shares.
 
-Series take colours from a colour-blind-safe palette, one each within a panel: a name's own
-slot (the same service is the same colour on every panel where it can be), or the next free one.
-Names that mean something (a severity, a status, an HTTP status class, a cache hit or miss) take
-the colour of that meaning; red is kept for bad news and is not in the palette. Sequential scales
-run from light (low) to dark (high).
+Series take colours from a colour-blind-safe palette, one each within a panel, in order: the
+values of the dashboard's variables first, each at its place in its variable's list (a service
+is the same colour on every panel of the dashboard, filtered or not), then the others in the
+order the panel draws them, each the next free colour. Names that mean something (a severity, a
+status, an HTTP status class, a cache hit or miss) take the colour of that meaning; red is kept
+for bad news and is not in the palette. Severities differ in lightness as well as hue, so they
+are told apart in grey too (and every chart names them). Sequential scales run from light (low)
+to dark (high).
 """
 
 from __future__ import annotations
 
-import hashlib
+import colorsys
 import re
+from collections.abc import Iterable
 
 # Okabe & Ito's colour-blind-safe set without its black, yellow and vermillion, then Paul Tol's
-# muted set: eleven hues told apart with any common colour-vision deficiency.
+# muted set: eleven hues told apart with any common colour-vision deficiency. In order of how well
+# each reads as a thin line on white: a panel's first series never get the pale sand.
 PALETTE = [
     "#0072b2",  # blue
     "#e69f00",  # orange
     "#009e73",  # bluish green
     "#cc79a7",  # reddish purple
-    "#56b4e9",  # sky blue
     "#332288",  # indigo
+    "#56b4e9",  # sky blue
     "#999933",  # olive
     "#882255",  # wine
     "#44aa99",  # teal
-    "#ddcc77",  # sand
     "#aa4499",  # purple
+    "#ddcc77",  # sand
 ]
 NAMED = {
     "green": "#56a64b",
     "red": "#e02f44",
-    "dark-red": "#c4162a",
+    "dark-red": "#8c0a1c",
     "orange": "#ff9830",
     "yellow": "#f2cc0c",
     "blue": "#3274d9",
@@ -41,12 +46,15 @@ NAMED = {
 OK, WARN, BAD, NEUTRAL = NAMED["green"], NAMED["orange"], NAMED["red"], "#3274d9"
 TEXT, MUTED, WHITE = "#2c3138", "#6e7079", "#ffffff"
 IDLE = "#9fa7b3"
+# Severities from worst to least, each clearly lighter than the one before (lightness about 30,
+# 52, 72, 89 of 100): a blocker is near-black red, a major one red, a minor one yellow.
+CRITICAL, MINOR = NAMED["dark-red"], "#fade2a"
 # What a name means, whatever panel it is on (names compared lower case, "-" and " " as "_").
 MEANINGS = {
-    **dict.fromkeys(("critical", "blocker", "urgent", "fatal", "p1", "sev1"), NAMED["dark-red"]),
+    **dict.fromkeys(("critical", "blocker", "urgent", "fatal", "p1", "sev1"), CRITICAL),
     **dict.fromkeys(("high", "major", "error", "errors", "failed", "failure", "down"), BAD),
     **dict.fromkeys(("warning", "medium", "degraded", "at_risk", "blocked", "late"), WARN),
-    **dict.fromkeys(("minor", "low", "miss", "misses", "retry", "retrying", "rollback"), "#fade2a"),
+    **dict.fromkeys(("minor", "low", "miss", "misses", "retry", "retrying", "rollback"), MINOR),
     **dict.fromkeys(("info", "trivial", "in_progress", "running", "active"), NEUTRAL),
     **dict.fromkeys(
         (
@@ -82,24 +90,46 @@ def meaning(name: str) -> str | None:
     return HTTP_CLASSES[http.group(1)] if http else MEANINGS.get(key)
 
 
-def _slot(name: str) -> int:
-    digest = hashlib.blake2b(str(name).encode(), digest_size=2).digest()
-    return int.from_bytes(digest, "big") % len(PALETTE)
+def _hls(hex_color: str) -> tuple[float, float, float]:
+    return colorsys.rgb_to_hls(
+        *(int(hex_color.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4))
+    )
 
 
-def series_colors(names) -> dict[str, str]:
-    """A colour per name, no two alike while the palette lasts (eleven): meanings first, then
-    each name its own slot or the next free one after it, in the order given."""
+def alike(one: str, other: str) -> bool:
+    """Two colours a reader could take for one another: near in hue and in lightness (a meaning's
+    blue and the palette's blue; greys are told apart by their hue-less look)."""
+    (h1, l1, s1), (h2, l2, s2) = _hls(one), _hls(other)
+    if min(s1, s2) < 0.2:
+        return one == other
+    turn = abs(h1 - h2) * 360
+    return min(turn, 360 - turn) < 25 and abs(l1 - l2) < 0.25
+
+
+def series_colors(names: Iterable, order: Iterable[Iterable[str]] = ()) -> dict[str, str]:
+    """A colour per name, no two alike while the palette lasts (eleven): meanings first; then
+    a name that is a value of one of `order`'s lists (the dashboard's variables) the colour of
+    its place in that list, when no other name of the panel took it; then the rest, in the
+    order given, each the first free colour. A palette colour like a meaning on the panel
+    (blue beside `active`'s blue) is not given."""
     names = list(dict.fromkeys(str(n) for n in names))
     given = {n: c for n in names if (c := meaning(n)) is not None}
-    taken = set(given.values())
+    meant = set(given.values())
+    taken = meant | {c for c in PALETTE if any(alike(c, m) for m in meant)}
+    places: dict[str, int] = {}
+    for values in order:
+        for place, value in enumerate(dict.fromkeys(str(v) for v in values)):
+            places.setdefault(value, place)
     for name in names:
-        if name in given:
-            continue
-        start = _slot(name)
-        turn = [PALETTE[(start + i) % len(PALETTE)] for i in range(len(PALETTE))]
-        given[name] = next((c for c in turn if c not in taken), turn[0])
-        taken.add(given[name])
+        tint = PALETTE[places[name] % len(PALETTE)] if name in places else None
+        if name not in given and tint is not None and tint not in taken:
+            given[name] = tint
+            taken.add(tint)
+    for number, name in enumerate(names):
+        if name not in given:
+            wrapped = PALETTE[number % len(PALETTE)]  # past eleven series, colours repeat
+            given[name] = next((c for c in PALETTE if c not in taken), wrapped)
+            taken.add(given[name])
     return given
 
 
@@ -149,14 +179,38 @@ TEMPLATE = {
 }
 
 
+MARGIN = {"l": 48, "r": 12, "t": 8, "b": 32}
+TICK_ROOM = 30  # px under the plot for one line of x tick labels (11 px, never rotated)
+
+
+def legend_below(height: int, margin: dict = MARGIN) -> dict:
+    """A horizontal legend under the x tick labels, whatever the panel's width: plotly places
+    legends in fractions of the plot's height, so the fraction is worked out from the height.
+    A legend of several lines takes its room from the plot (plotly widens the margin)."""
+    plot = max(40, height - margin["t"] - margin["b"])
+    return {
+        "orientation": "h",
+        "x": 0,
+        "xanchor": "left",
+        "y": -TICK_ROOM / plot,
+        "yanchor": "top",
+        "font": {"size": 11},
+    }
+
+
+def legend_above() -> dict:
+    """A horizontal legend over the plot: for category axes, whose labels plotly may turn."""
+    return {"orientation": "h", "x": 0, "xanchor": "left", "y": 1.02, "yanchor": "bottom",
+            "font": {"size": 11}}  # fmt: skip
+
+
 def base_layout(height: int) -> dict:
     return {
         "template": TEMPLATE,
         "height": height,
-        "margin": {"l": 48, "r": 12, "t": 8, "b": 32},
+        "margin": dict(MARGIN),
         "font": {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 12},
-        # At most about a fifth of the panel: more series scroll in it, the plot keeps its room.
-        "legend": {"orientation": "h", "y": -0.18, "x": 0, "font": {"size": 11}, "maxheight": 0.2},
+        "legend": legend_below(height),
         "hovermode": "x unified",
         "paper_bgcolor": "rgba(0,0,0,0)",
         "plot_bgcolor": "rgba(0,0,0,0)",

@@ -1,5 +1,8 @@
 """Time series: a line (or area, or bars) per series over the panel's range, threshold lines,
-the time-shifted period dotted, deployments, incidents and notes as markers and bands.
+the `compare` period dotted ("api, 7 days earlier"), deployments, incidents and notes as markers
+and bands. SQL rows grouped by day or week: a bucket the range cuts short (today so far) is drawn
+as partial, dashed or hatched, its hover saying so. More than five series: the legend is a table
+of each one's last, mean and max under the chart (the images keep plotly's full legend).
 
 Options: `style` (lines, area, bars), `stack`, `legend` (default true), `bucket` (a duration:
 what a click on a point means, default the drawn step).
@@ -13,17 +16,35 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+from dash import html
 from pydantic import field_validator
 
 from data.drilldown import Clicked, as_time, text_of
 from data.panel_data import PanelData, QueryFrame
 from data.spec import Panel
-from data.timerange import QueryWindow, checked_duration, parse_duration
-from panels.axes import GRID, chart_layout, coordinates, display_unit, epoch_ms, is_time
+from data.timerange import QueryWindow, checked_duration, compare_words, parse_duration
+from panels.axes import (
+    GRID,
+    Buckets,
+    as_dates,
+    bucket_size,
+    buckets,
+    chart_layout,
+    coordinates,
+    display_unit,
+    epoch_ms,
+    is_time,
+    time_axis,
+)
+from panels.cards import chart
 from panels.figures import escaped_figure, hline, typed, vrect
 from panels.kind import Context, Flag, Model, Options, PanelType, Rows
+from panels.labels import display_name
+from panels.legend import LegendRow, legend_rows, legend_table
 from panels.theme import color, series_colors
 from panels.units import axis_format, format_value, headed
+
+LEGEND_TABLE_FROM = 6  # series: from this many the legend is a table of values
 
 
 class TimeSeriesOptions(Options):
@@ -37,22 +58,40 @@ class TimeSeriesOptions(Options):
 
 @dataclass
 class Line:
-    name: str
+    name: str  # the series as the data names it (clicks and colours keep it)
     x: pd.Series  # times (or categories)
     values: np.ndarray  # in the panel's unit
     color: str
+    buckets: Buckets | None = None  # SQL rows by day or week: which the range cuts short
+
+    @property
+    def label(self) -> str:
+        return display_name(self.name)
 
 
 @dataclass
 class TimeSeriesModel(Model):
     lines: list[Line]
-    previous: list[Line]  # the time-shifted period, its times moved onto this one
+    previous: list[Line]  # the `compare` period, its times moved onto this one
     divisor: float  # the chart counts in the panel's unit divided by this ...
     unit: str  # ... which makes this unit (durations past two minutes in min, h, days)
     on_time_axis: bool
     thresholds: list[tuple[float, str]]
     annotations: pd.DataFrame | None
     options: TimeSeriesOptions = field(default_factory=TimeSeriesOptions)
+    step: float = 0.0  # seconds between the points asked for
+    legend: list[LegendRow] = field(default_factory=list)  # as a table: many series
+
+    @property
+    def partial(self) -> str | None:
+        """`partial day` when a bucket of a line is cut short by the range."""
+        cut = (line.buckets for line in self.lines if line.buckets and line.buckets.any)
+        return next((b.words for b in cut), None)
+
+    @property
+    def compared(self) -> str:
+        """`7 days earlier`: what the dotted lines are."""
+        return compare_words(self.panel.compare) if self.panel.compare else ""
 
 
 def _lines(frames: list[QueryFrame], shift: pd.Timedelta | None = None) -> list[Line]:
@@ -78,14 +117,10 @@ def _lines(frames: list[QueryFrame], shift: pd.Timedelta | None = None) -> list[
 
 
 def _dates(x: pd.Series) -> pd.Series:
-    """SQL's dates as text (`$__day` gives '2026-11-23') as times, so that a time shift can move
-    them; anything else as it is."""
-    if is_time(x) or not len(x) or pd.api.types.is_numeric_dtype(x):
-        return x
-    try:
-        return pd.to_datetime(x, utc=True, format="ISO8601")
-    except (ValueError, TypeError):
-        return x
+    """SQL's dates as text as times, so that a comparison can move them; anything else as it
+    is."""
+    dates = as_dates(x)
+    return x if dates is None else dates
 
 
 def within(annotations: pd.DataFrame, times: pd.Series) -> pd.DataFrame:
@@ -101,13 +136,29 @@ def within(annotations: pd.DataFrame, times: pd.Series) -> pd.DataFrame:
     return annotations[(start <= last) & (end >= first)]
 
 
+def _mark_buckets(data: PanelData, lines: list[Line]) -> None:
+    """SQL rows grouped by time are buckets: say which ones the range cuts short."""
+    if not data.frames or not all(f.query.sql for f in data.frames):
+        return
+    dated = [line.x for line in lines if is_time(line.x)]
+    if not dated:
+        return
+    bucket = data.panel.options.bucket
+    size = parse_duration(bucket) if bucket else bucket_size(pd.concat(dated))
+    for line in lines:
+        if is_time(line.x):
+            line.buckets = buckets(line.x, data.time_range, size)
+
+
 def build(data: PanelData, context: Context) -> TimeSeriesModel:
     panel = data.panel
     lines = _lines(data.frames)
-    shift = pd.to_timedelta(parse_duration(panel.time_shift or "0s"), unit="s")
+    _mark_buckets(data, lines)
+    shift = pd.to_timedelta(data.shift, unit="s")
     previous = _lines(data.previous, shift) if data.previous else []
+    _mark_buckets(data, previous)
     # One colour per series; its earlier period dotted in the same colour.
-    tints = series_colors([line.name for line in lines + previous])
+    tints = series_colors([line.name for line in lines + previous], context.series_order)
     for line in lines + previous:
         line.color = tints[line.name]
     every = np.concatenate([line.values for line in lines]) if lines else np.array([])
@@ -117,7 +168,7 @@ def build(data: PanelData, context: Context) -> TimeSeriesModel:
     if notes is not None and lines:
         notes = within(notes, pd.concat([line.x for line in lines]))
     steps = [(step.value, color(step.color)) for step in panel.thresholds[1:]]
-    return TimeSeriesModel(
+    model = TimeSeriesModel(
         panel,
         data.slug,
         data.time_range,
@@ -129,7 +180,18 @@ def build(data: PanelData, context: Context) -> TimeSeriesModel:
         steps,
         notes,
         panel.options,
+        step=float(context.window.step) if context.window else 0.0,
     )
+    if panel.options.legend and len(lines) + len(previous) >= LEGEND_TABLE_FROM:
+        model.legend = legend_rows(
+            [(line.label, line.color, False, line.values) for line in lines]
+            + [(_earlier(model, line), line.color, True, line.values) for line in previous]
+        )
+    return model
+
+
+def _earlier(model: TimeSeriesModel, line: Line) -> str:
+    return f"{line.label}, {model.compared}"
 
 
 def _annotation_traces(annotations: pd.DataFrame, top: float) -> tuple[list[dict], list[dict]]:
@@ -155,41 +217,115 @@ def _annotation_traces(annotations: pd.DataFrame, top: float) -> tuple[list[dict
     return markers, bands
 
 
+def _period(line: Line) -> dict:
+    """Buckets sit on the middle of their day (or week): a bar covers its day, and a range that
+    starts at 15:00 shows the rest of that day's bar."""
+    if line.buckets is None:
+        return {}
+    return {"xperiod": line.buckets.size * 1000, "xperiodalignment": "middle"}
+
+
+def _cut(line: Line, values: np.ndarray, earlier: bool) -> tuple[dict, list[dict]]:
+    """A line's partial first and last buckets: hollow points, each joined to its neighbour by
+    a dashed segment (a shape: it takes no hover), so that today so far does not read as a
+    fall."""
+    where = np.flatnonzero(line.buckets.partial)
+    times = epoch_ms(line.x)
+    middle = line.buckets.size * 500  # ms: shapes are not moved to the middle by xperiod
+    segments = []
+    for i in where:
+        j = i - 1 if i == len(values) - 1 else i + 1
+        if 0 <= j < len(values) and not line.buckets.partial[j] and np.isfinite(values[j]):
+            segments.append(
+                {
+                    "type": "line",
+                    "xref": "x",
+                    "yref": "y",
+                    "x0": float(times[j] + middle),
+                    "y0": float(values[j]),
+                    "x1": float(times[i] + middle),
+                    "y1": float(values[i]),
+                    "line": {
+                        "color": line.color,
+                        "dash": "dot" if earlier else "dash",
+                        "width": 1.4,
+                    },
+                }  # fmt: skip
+            )
+    points = {
+        "type": "scatter",
+        "mode": "markers",
+        "x": typed(times[where]),
+        "y": typed(values[where].astype(np.float32)),
+        "marker": {"color": "white", "size": 7, "line": {"color": line.color, "width": 1.4}},
+    }
+    return points, segments
+
+
+def _series(model: TimeSeriesModel, line: Line, hover: str, earlier: bool = False):
+    """A series' traces and shapes: its line (or bars), or its earlier period's (dotted); the
+    buckets the range cuts short drawn apart (hatched bars, hollow points at the end of a
+    dashed segment) and named so on hover, or in a stack kept in place with that hover."""
+    options = model.options
+    values = line.values / model.divisor
+    label = _earlier(model, line) if earlier else line.label
+    cut = line.buckets.partial if line.buckets is not None and line.buckets.any else None
+    bars = options.style == "bars" and not earlier
+    stacked = options.stack and not earlier
+    apart = cut is not None and (bars or not stacked)
+    xy, count = coordinates(line.x, np.where(cut, np.nan, values) if apart else values,
+                            model.on_time_axis)  # fmt: skip
+    trace = {**xy, "name": label, "legendgroup": label, "hovertemplate": hover, **_period(line)}
+    if model.panel.clickable and not earlier:
+        # A click reports the point's customdata, not its trace's name: carry the series.
+        trace["customdata"] = [line.name] * count
+    if bars:
+        trace.update(type="bar", marker={"color": line.color})
+        if not stacked:
+            trace["offsetgroup"] = label  # its partial bars take its slot in each group
+    else:
+        trace.update(type="scatter", mode="lines", line={"color": line.color, "width": 1.6})
+        if earlier:
+            trace["line"].update(dash="dot", width=1.4)
+        if options.style == "area" and not earlier:
+            trace["fill"] = "tonexty" if stacked else "tozeroy"
+        if stacked:
+            # A missing sample (a scrape that failed) is bridged; plotly would stack it as 0
+            # and draw every series above it plunging to the floor.
+            trace.update(stackgroup="one", stackgaps="interpolate")
+    if cut is not None and not apart:
+        words = line.buckets.words
+        trace["hovertemplate"] = [f"{hover} ({words})" if c else hover for c in cut]
+    if not apart:
+        return [trace], []
+    if bars:
+        only, count = coordinates(line.x, np.where(cut, values, np.nan), model.on_time_axis)
+        part = {**only, "type": "bar", "opacity": 0.55,
+                "marker": {"color": line.color, "pattern": {"shape": "/"}}}  # fmt: skip
+        if not stacked:
+            part["offsetgroup"] = label
+        shapes: list[dict] = []
+    else:
+        part, shapes = _cut(line, values, earlier)
+    part.update(name=f"{label} ({line.buckets.words})", showlegend=False, legendgroup=label,
+                hovertemplate=hover, **_period(line))  # fmt: skip
+    if "customdata" in trace:  # a click on a partial bucket means its series too
+        part["customdata"] = [line.name] * (count if bars else int(cut.sum()))
+    return [trace, part], shapes
+
+
 def figure(model: TimeSeriesModel) -> dict:
     panel, options = model.panel, model.options
-    stacked = options.stack
     _ticks, hover = axis_format(model.unit, panel.decimals)
     traces, shapes = [], []
     for line in model.lines:
-        xy, count = coordinates(line.x, line.values / model.divisor, model.on_time_axis)
-        trace = {**xy, "name": line.name, "hovertemplate": hover}
-        if panel.clickable:
-            # A click reports the point's customdata, not its trace's name: carry the series.
-            trace["customdata"] = [line.name] * count
-        if options.style == "bars":
-            traces.append({**trace, "type": "bar", "marker": {"color": line.color}})
-            continue
-        trace.update(type="scatter", mode="lines", line={"color": line.color, "width": 1.6})
-        if options.style == "area":
-            trace["fill"] = "tonexty" if stacked else "tozeroy"
-        if stacked:
-            # A missing sample (a scrape that failed) is bridged; plotly would stack it as 0 and
-            # draw every series above it plunging to the floor.
-            trace.update(stackgroup="one", stackgaps="interpolate")
-        traces.append(trace)
+        drawn, segments = _series(model, line, hover)
+        traces += drawn
+        shapes += segments
     for line in model.previous:
-        traces.append(
-            {
-                "type": "scatter",
-                "x": typed(epoch_ms(line.x)),
-                "y": typed((line.values / model.divisor).astype(np.float32)),
-                "name": f"{line.name} ({panel.time_shift} ago)",
-                "mode": "lines",
-                "line": {"color": line.color, "dash": "dot", "width": 1.2},
-                "opacity": 0.7,
-                "hovertemplate": hover,
-            }
-        )
+        drawn, segments = _series(model, line, hover, earlier=True)
+        traces += drawn
+        shapes += segments
     shapes += [hline(value / model.divisor, tint) for value, tint in model.thresholds]
     shown = _shown_values(model)
     if model.annotations is not None and not model.annotations.empty and len(shown):
@@ -203,10 +339,11 @@ def figure(model: TimeSeriesModel) -> dict:
         shapes=shapes,
         showlegend=options.legend,
     )
-    if options.style == "bars" and stacked:
+    if options.style == "bars" and options.stack:
         layout["barmode"] = "stack"
-    layout["xaxis"] = {"gridcolor": GRID, "type": "date" if model.on_time_axis else "-"}
+    layout["xaxis"] = {"gridcolor": GRID, "type": "-"}
     if model.on_time_axis:
+        layout["xaxis"] = time_axis(model.time_range, model.step)
         # The range asked for, not the span of the data: an hour with three minutes of samples
         # is drawn as that, not as three minutes.
         ends = pd.to_datetime([model.time_range.start, model.time_range.end], unit="s", utc=True)
@@ -214,12 +351,27 @@ def figure(model: TimeSeriesModel) -> dict:
     return escaped_figure(traces, layout)
 
 
+def card(model: TimeSeriesModel):
+    """The chart; with many series its legend is a table of their values under it (a legend
+    box would hide some behind a scroll bar)."""
+    drawn = figure(model)
+    if not model.legend:
+        return chart(model, drawn, summary(model))
+    drawn["layout"]["showlegend"] = False
+    caption = f"Series of {model.panel.title}, over {model.span}"
+    return html.Div(
+        [chart(model, drawn, summary(model)), legend_table(model.legend, model.panel, caption)],
+        className="panel-with-legend",
+    )
+
+
 def _shown_values(model: TimeSeriesModel) -> np.ndarray:
     """The values the value axis must hold, in the drawn unit: stacked, their sums."""
     if not model.lines:
         return np.array([])
     if model.options.stack:
-        frame = pd.concat([pd.Series(line.values, index=line.x) for line in model.lines], axis=1)
+        columns = [pd.Series(line.values, index=line.x) for line in model.lines]
+        frame = pd.concat(columns, axis=1, sort=True)
         return frame.sum(axis=1).to_numpy() / model.divisor
     return np.concatenate([line.values for line in model.lines]) / model.divisor
 
@@ -228,7 +380,7 @@ def summary(model: TimeSeriesModel) -> str:
     panel = model.panel
     if not model.lines:
         return f"{panel.title}, {model.span}: no data"
-    latest = [(line.name, line.values[~np.isnan(line.values)]) for line in model.lines]
+    latest = [(line.label, line.values[~np.isnan(line.values)]) for line in model.lines]
     parts = [
         f"{name} {format_value(values[-1], panel.unit, panel.decimals)}"
         for name, values in latest[:8]
@@ -238,26 +390,37 @@ def summary(model: TimeSeriesModel) -> str:
     peaks = [(values.max(), name) for name, values in latest if len(values)]
     top = max(peaks) if peaks else None
     peak = f"; highest {top[1]} {format_value(top[0], panel.unit, panel.decimals)}" if top else ""
-    return f"{panel.title}, {model.span}, latest: {', '.join(parts)}{more}{peak}"
+    partial = next(
+        (line.buckets.words for line in model.lines if line.buckets and line.buckets.any), None
+    )
+    ends = f"; the first or last point is a {partial}" if partial else ""
+    earlier = f"; dotted: {model.compared}" if model.previous else ""
+    return f"{panel.title}, {model.span}, latest: {', '.join(parts)}{more}{peak}{ends}{earlier}"
 
 
 def _wide(lines: list[Line], unit: str, suffix: str = "") -> pd.DataFrame:
-    """Time as the index, a column per series (by name, as the chart orders its traces)."""
+    """Time as the index, a column per series (as the chart names and orders its traces)."""
     columns = {}
     for line in lines:
-        name = f"{line.name}{suffix}"
+        name = f"{line.label}{suffix}"
         columns[headed(name, unit)] = pd.Series(line.values, index=line.x)
     return pd.DataFrame(columns).groupby(level=0).first() if columns else pd.DataFrame()
 
 
 def rows(model: TimeSeriesModel) -> Rows:
+    """A row per time, a column per series; the `compare` period's as columns of their own
+    ("api, 7 days earlier"); a column `partial` naming the buckets the range cuts short."""
     unit = model.panel.unit
     wide = _wide(model.lines, unit)
     if model.previous:
-        earlier = _wide(model.previous, unit, f", {model.panel.time_shift} earlier")
-        wide = wide.join(earlier, how="outer")
+        wide = wide.join(_wide(model.previous, unit, f", {model.compared}"), how="outer")
+    marked = [line for line in model.lines if line.buckets is not None and line.buckets.any]
+    if marked and not wide.empty:
+        cut = pd.concat([pd.Series(line.buckets.partial, index=line.x) for line in marked])
+        cut = cut.groupby(level=0).any().reindex(wide.index, fill_value=False)
+        wide["partial"] = np.where(cut, model.partial, "")
     frame = wide.reset_index(names="time") if not wide.empty else pd.DataFrame({"time": []})
-    return Rows(frame, {c: model.panel.unit for c in frame.columns if c != "time"})
+    return Rows(frame, {c: unit for c in frame.columns if c not in ("time", "partial")})
 
 
 def click(panel: Panel, point: dict, window: QueryWindow) -> Clicked:
@@ -272,15 +435,15 @@ def click(panel: Panel, point: dict, window: QueryWindow) -> Clicked:
 
 
 def lint(model: TimeSeriesModel, data: PanelData) -> list[Flag]:
-    """An earlier period read (time_shift) and not drawn dotted: the reader is promised a
+    """An earlier period read (`compare`) and not drawn dotted: the reader is promised a
     comparison that is not there (SQL's dates as text were once dropped that way)."""
     panel = model.panel
-    if not panel.time_shift or model.previous or all(f.tidy.empty for f in data.previous):
+    if not panel.compare or model.previous or all(f.tidy.empty for f in data.previous):
         return []
     return [
         (
             "comparison-not-drawn",
-            f"time_shift {panel.time_shift} read the earlier period but drew none: its x column "
+            f"compare {panel.compare} read the earlier period but drew none: its x column "
             "must be times (or dates as text) for the period to move onto this one",
         )
     ]
@@ -291,9 +454,11 @@ KIND = PanelType(
     TimeSeriesOptions,
     build,
     summary,
+    card=card,
     rows=rows,
     figure=figure,
     click=click,
     lint=lint,
     annotated=True,
+    compares=True,
 )

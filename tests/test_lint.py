@@ -147,7 +147,7 @@ def test_lint001_each_rule_finds_its_defect(app, tmp_path):
     expected = [
         ("lint-me/percent-as-ratio: percent-scale:", "reaches 100 on a 0-1 scale"),
         ("lint-me/over-the-dial: over-max:", "reads 298% on a scale that ends at 100%"),
-        ("lint-me/promised: comparison-not-drawn:", "give it time_shift"),
+        ("lint-me/promised: comparison-not-drawn:", "give it compare"),
         ("lint-me/shifted-categories: comparison-not-drawn:", "read the earlier period"),
         ("lint-me/monthly: title-window:", "says 30 days, but the panel shows 7"),
         ("lint-me/shared-axis: scaled-series:", "'dl/s x100' is multiplied to share an axis"),

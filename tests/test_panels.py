@@ -160,10 +160,10 @@ def test_pnl009_tables_show_times_the_same_way_whatever_the_database_returns():
 
 @pytest.mark.parametrize(
     ("now", "before", "lower_is_better", "note"),
-    [(110, 100, False, ("▲ 10.0% vs 1d earlier", "good")),
-     (110, 100, True, ("▲ 10.0% vs 1d earlier", "bad")),
-     (90, 100, True, ("▼ 10.0% vs 1d earlier", "good")),
-     (99.99, 100, False, ("no change vs 1d earlier", "flat"))],
+    [(110, 100, False, ("▲ 10.0% vs 1 day earlier", "good")),
+     (110, 100, True, ("▲ 10.0% vs 1 day earlier", "bad")),
+     (90, 100, True, ("▼ 10.0% vs 1 day earlier", "good")),
+     (99.99, 100, False, ("no change vs 1 day earlier", "flat"))],
 )  # fmt: skip
 def test_pnl010_a_change_that_rounds_to_zero_is_no_change_not_a_red_arrow(
     now, before, lower_is_better, note

@@ -6,8 +6,9 @@ the request after this.
 
 - The viewer may open the dashboard (ViewDenied otherwise), and may be required to be a user
   (detail pages, annotations: embed links do not reach them).
-- The time range parses and is in range (TimeRangeError), every variable value is one of its
-  options (VariableError); values locked for the viewer win whatever was asked.
+- The time range parses and is in range, the comparison is one (TimeRangeError), every variable
+  value is one of its options (VariableError); values locked for the viewer win whatever was
+  asked. The dashboard is as the toolbar's "Compare with" draws it (`Dashboard.compared`).
 - `layer` reads for the viewer's scope: every query of every panel, variable list, drill-down
   and export made through this view is restricted to it.
 - `window(panel)`: the panel's own range (after `relative_time`) and the step its points are
@@ -125,6 +126,7 @@ def view_of(viewer: Viewer | None, dashboard: Dashboard, asked: ViewState) -> Vi
     reads files that are not loaded, as an admin)."""
     asked = asked.over(dashboard)
     time_range = asked.time_range(services().settings.fiscal_year_start)
+    dashboard = dashboard.compared(asked.comparison())
     scope = scope_of(viewer)
     layer = layer_for(viewer)
     locked = locked_variables(viewer, dashboard)
@@ -158,7 +160,8 @@ def store_state(dashboard_store: object) -> tuple[str, ViewState]:
         raise BadState("The page's state is malformed; reload the page.")
     fields = {}
     for name, param in ViewState.params():
-        value = dashboard_store.get(param.name)
+        # A page served before a field existed (compare) lacks it: the dashboard's default.
+        value = dashboard_store.get(param.name, "")
         if not isinstance(value, str):
             raise BadState("The page's state is malformed; reload the page.")
         if param.choices and value not in param.choices:

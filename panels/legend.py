@@ -1,0 +1,66 @@
+"""A legend as a table of values, Grafana's "legend as table": a row per series with its colour,
+its name and its last, mean and max in the panel's unit. A chart with many series shows it under
+the plot instead of a legend box, which would hide the series past its height behind a scroll
+bar; every series keeps its row. On a narrow card (a phone) the mean gives way to the names."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+from dash import html
+
+from data.spec import Panel
+from panels.units import format_value
+
+COLUMNS = ("Last", "Mean", "Max")
+
+
+@dataclass(frozen=True)
+class LegendRow:
+    name: str
+    color: str
+    dotted: bool  # an earlier period, drawn dotted
+    last: float | None
+    mean: float | None
+    max: float | None
+
+
+def legend_rows(series: Iterable[tuple[str, str, bool, np.ndarray]]) -> list[LegendRow]:
+    """A row per (name, colour, dotted, values): the values' last, mean and max, NaN skipped."""
+    rows = []
+    for name, tint, dotted, values in series:
+        present = np.asarray(values, dtype=float)
+        present = present[~np.isnan(present)]
+        if present.size:
+            figures = (float(present[-1]), float(present.mean()), float(present.max()))
+        else:
+            figures = (None, None, None)
+        rows.append(LegendRow(name, tint, dotted, *figures))
+    return rows
+
+
+def legend_table(rows: list[LegendRow], panel: Panel, caption: str) -> html.Div:
+    head = html.Thead(
+        html.Tr(
+            [html.Th("Series", scope="col")]
+            + [html.Th(c, scope="col", className=f"num col-{c.lower()}") for c in COLUMNS]
+        )
+    )
+    body = []
+    for row in rows:
+        style = {"borderTopColor": row.color} if row.dotted else {"background": row.color}
+        swatch = html.Span(className="legend-swatch" + (" dotted" if row.dotted else ""),
+                           style=style)  # fmt: skip
+        cells = [html.Td([swatch, row.name], className="legend-name", title=row.name)]
+        cells += [
+            html.Td(format_value(v, panel.unit, panel.decimals), className=f"num col-{c.lower()}")
+            for c, v in zip(COLUMNS, (row.last, row.mean, row.max), strict=True)
+        ]
+        body.append(html.Tr(cells))
+    table = html.Table(
+        [html.Caption(caption, className="visually-hidden"), head, html.Tbody(body)],
+        className="legend-table",
+    )
+    return html.Div(table, className="legend-table-wrap")
