@@ -146,9 +146,11 @@ class Prose:
 
 @dataclass(frozen=True)
 class Picture:
-    """A figure as the PDF report prints it: drawn by the export browser, as vector."""
+    """A figure as the PDF report prints it: drawn by the export browser, as vector; `table`
+    printed under it (a time series' legend of values, as its card shows it)."""
 
     figure: dict
+    table: Rows | None = None
 
 
 PdfBlock = Picture | Rows | Prose

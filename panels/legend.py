@@ -9,10 +9,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 from dash import html
 
 from data.spec import Panel
-from panels.units import format_value
+from panels.kind import Rows
+from panels.units import format_value, headed
 
 COLUMNS = ("Last", "Mean", "Max")
 
@@ -64,3 +66,12 @@ def legend_table(rows: list[LegendRow], panel: Panel, caption: str) -> html.Div:
         className="legend-table",
     )
     return html.Div(table, className="legend-table-wrap")
+
+
+def legend_frame(rows: list[LegendRow], panel: Panel) -> Rows:
+    """The legend table as rows (the PDF report prints it under the chart), each name in its
+    series' colour."""
+    numbers = {headed(c, panel.unit): [getattr(row, c.lower()) for row in rows] for c in COLUMNS}
+    frame = pd.DataFrame({"Series": [row.name for row in rows], **numbers})
+    colors = {"Series": [row.color for row in rows]}
+    return Rows(frame, {column: panel.unit for column in numbers}, colors)

@@ -38,9 +38,9 @@ from panels.axes import (
 )
 from panels.cards import chart
 from panels.figures import escaped_figure, hline, typed, vrect
-from panels.kind import Context, Flag, Model, Options, PanelType, Rows
+from panels.kind import Context, Flag, Model, Options, PanelType, Picture, Rows
 from panels.labels import display_name
-from panels.legend import LegendRow, legend_rows, legend_table
+from panels.legend import LegendRow, legend_frame, legend_rows, legend_table
 from panels.theme import color, series_colors
 from panels.units import axis_format, format_value, headed
 
@@ -351,18 +351,31 @@ def figure(model: TimeSeriesModel) -> dict:
     return escaped_figure(traces, layout)
 
 
+def _plot(model: TimeSeriesModel) -> dict:
+    """The figure as the card and the PDF draw it: no legend box where the legend is a table."""
+    drawn = figure(model)
+    if model.legend:
+        drawn["layout"]["showlegend"] = False
+    return drawn
+
+
 def card(model: TimeSeriesModel):
     """The chart; with many series its legend is a table of their values under it (a legend
     box would hide some behind a scroll bar)."""
-    drawn = figure(model)
+    drawn = _plot(model)
     if not model.legend:
         return chart(model, drawn, summary(model))
-    drawn["layout"]["showlegend"] = False
     caption = f"Series of {model.panel.title}, over {model.span}"
     return html.Div(
         [chart(model, drawn, summary(model)), legend_table(model.legend, model.panel, caption)],
         className="panel-with-legend",
     )
+
+
+def pdf(model: TimeSeriesModel) -> Picture:
+    """The chart; with many series, its legend table under it as on the card."""
+    table = legend_frame(model.legend, model.panel) if model.legend else None
+    return Picture(_plot(model), table)
 
 
 def _shown_values(model: TimeSeriesModel) -> np.ndarray:
@@ -457,6 +470,7 @@ KIND = PanelType(
     card=card,
     rows=rows,
     figure=figure,
+    pdf=pdf,
     click=click,
     lint=lint,
     annotated=True,
