@@ -1,5 +1,5 @@
-"""The dashboard page's parts: header, toolbar (time range, refresh, variables) and the grid of
-panel cards. Layout only: every panel's data arrives through the panel callback."""
+"""The dashboard page's parts: header, toolbar (time range, comparison, refresh, variables) and
+the grid of panel cards. Layout only: every panel's data arrives through the panel callback."""
 
 from __future__ import annotations
 
