@@ -290,9 +290,8 @@ def layout_report(
             tall = data.panel.height >= TALL_PANEL
             slot = Slot(export, block.figure, CONTENT_WIDTH, FULL_SLOT if tall else HALF_SLOT)
             layout.slots.append(slot)
-            layout.story.append(KeepTogether([*heading, _SlotFlowable(slot)]))
-            if block.table is not None:  # a legend of values, as on the card
-                layout.story.extend(_table(block.table))
+            legend = _table(block.table) if block.table is not None else []  # as on the card
+            layout.story.append(KeepTogether([*heading, _SlotFlowable(slot), *legend]))
         layout.story.append(Spacer(1, 16))
     return layout
 
