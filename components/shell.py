@@ -52,6 +52,7 @@ def _user_menu(user: User) -> dbc.Nav:
         items += [
             dbc.DropdownMenuItem("Users", href=urls.page(_prefix(), "admin/users")),
             dbc.DropdownMenuItem("Embed links", href=urls.page(_prefix(), "admin/embed")),
+            dbc.DropdownMenuItem("Report webhooks", href=urls.page(_prefix(), "admin/webhooks")),
             dbc.DropdownMenuItem("Audit log", href=urls.page(_prefix(), "admin/audit")),
         ]
     logout = html.Form(

@@ -1,6 +1,7 @@
 """A user's own controls on a dashboard's header: the star, and "Views": the dashboard's saved
-views (open, copy the permalink, make one the default, rename, delete) and the form that saves
-the page's state under a name, for the user alone or shared with one of their teams."""
+views (open, copy the permalink, make one the default, subscribe to it as a report, rename,
+delete) and the form that saves the page's state under a name, for the user alone or shared with
+one of their teams."""
 
 from __future__ import annotations
 
@@ -108,6 +109,15 @@ def _row(view: SavedView, user: User, current: str | None) -> html.Li:
             className="view-copy",
         ),
     ]
+    if view.reportable_by(user):
+        actions.append(
+            dcc.Link(
+                "Subscribe",
+                href=urls.subscribe(_prefix(), view.id),
+                className="btn btn-link btn-sm py-0 px-1 view-subscribe",
+                title="Have this view mailed as a report on a schedule",
+            )
+        )
     if view.editable_by(user):
         actions += [
             _action(
