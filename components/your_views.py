@@ -23,6 +23,10 @@ def _prefix() -> str:
     return services().settings.url_prefix
 
 
+# The star button's properties that star_state sets, in its order.
+STAR_PROPS = ("children", "aria-pressed", "title")
+
+
 def star_state(starred: bool) -> tuple[str, str, str]:
     """(label, aria-pressed, title) of the star button."""
     if starred:
