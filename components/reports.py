@@ -63,7 +63,8 @@ def queue_banner(status: QueueStatus) -> html.Div:
 
 
 def _when(moment: datetime | None) -> str:
-    return f"{moment:%Y-%m-%d %H:%M:%S}" if moment else ""
+    # A no-break space: the date and its time stay on one line in a narrow column.
+    return f"{moment:%Y-%m-%d}\u00a0{moment:%H:%M:%S}" if moment else ""
 
 
 def range_words(time_from: str, time_to: str) -> str:
@@ -142,6 +143,23 @@ def _delete(sub: Subscription) -> dcc.ConfirmDialogProvider:
     )
 
 
+def _table(head: list[str], rows: list[tuple[dict, list]]) -> html.Div:
+    """A table of (row attributes, cells); on a phone each row reads as a card, every cell
+    labelled by its column (assets/app.css: `reports-table`)."""
+    body = [
+        html.Tr([html.Td(cell, **{"data-label": label}) for label, cell in
+                 zip(head, cells, strict=True)], **attrs)
+        for attrs, cells in rows
+    ]  # fmt: skip
+    table = dbc.Table(
+        [html.Thead(html.Tr([html.Th(h) for h in head])), html.Tbody(body)],
+        size="sm",
+        hover=True,
+        className="small mb-0 bg-white reports-table",
+    )
+    return html.Div(table, className="table-responsive")
+
+
 def subscriptions_table(
     subs: list[Subscription],
     last_runs: dict[int, Run],
@@ -155,6 +173,8 @@ def subscriptions_table(
             "Next (UTC)", "To", "Last run", ""]  # fmt: skip
     rows = []
     for sub in subs:
+        actions = [_button("Edit", "report-edit", sub.id, "secondary"),
+                   _button("Send now", "report-send", sub.id, "primary"), _delete(sub)]  # fmt: skip
         cells = [
             sub.name,
             *([sub.owner] if show_owner else []),
@@ -164,19 +184,10 @@ def subscriptions_table(
             _next(sub, allow_seconds),
             _to(sub, names),
             _state(last_runs.get(sub.id)),
-            html.Div(
-                [
-                    _button("Edit", "report-edit", sub.id, "secondary"),
-                    _button("Send now", "report-send", sub.id, "primary"),
-                    _delete(sub),
-                ],
-                className="text-nowrap",
-            ),
+            html.Div(actions, className="report-actions"),
         ]
-        rows.append(html.Tr([html.Td(c) for c in cells], **{"data-subscription": sub.id}))
-    table = dbc.Table([html.Thead(html.Tr([html.Th(h) for h in head])), html.Tbody(rows)],
-                      size="sm", hover=True, className="small mb-0 bg-white")  # fmt: skip
-    return html.Div(table, className="table-responsive")
+        rows.append(({"data-subscription": sub.id}, cells))
+    return _table(head, rows)
 
 
 def runs_table(runs: list[Run], names: dict[int, str]) -> html.Div:
@@ -184,20 +195,12 @@ def runs_table(runs: list[Run], names: dict[int, str]) -> html.Div:
         return html.P("No runs yet.", className="small text-muted")
     head = ["Subscription", "Slot / trigger (UTC)", "State", "Updated (UTC)"]
     rows = [
-        html.Tr(
-            [
-                html.Td(names.get(run.subscription_id, str(run.subscription_id))),
-                html.Td(_when(run.slot) if run.slot else run.trigger),
-                html.Td(_state(run)),
-                html.Td(_when(run.updated_at)),
-            ],
-            **{"data-run": run.id},
-        )
+        ({"data-run": run.id}, [names.get(run.subscription_id, str(run.subscription_id)),
+                                _when(run.slot) if run.slot else run.trigger, _state(run),
+                                _when(run.updated_at)])
         for run in runs
-    ]
-    table = dbc.Table([html.Thead(html.Tr([html.Th(h) for h in head])), html.Tbody(rows)],
-                      size="sm", className="small mb-0 bg-white")  # fmt: skip
-    return html.Div(table, className="table-responsive")
+    ]  # fmt: skip
+    return _table(head, rows)
 
 
 def _row(*fields: tuple[int, html.Div]) -> dbc.Row:
