@@ -62,9 +62,9 @@ def queue_banner(status: QueueStatus) -> html.Div:
     )
 
 
-def _when(moment: datetime | None) -> str:
-    # A no-break space: the date and its time stay on one line in a narrow column.
-    return f"{moment:%Y-%m-%d}\u00a0{moment:%H:%M:%S}" if moment else ""
+def _when(moment: datetime | None) -> html.Span | str:
+    # On one line, however narrow its column.
+    return html.Span(f"{moment:%Y-%m-%d %H:%M:%S}", className="text-nowrap") if moment else ""
 
 
 def range_words(time_from: str, time_to: str) -> str:
@@ -113,7 +113,7 @@ def _to(sub: Subscription, names: Names) -> str:
     return ", ".join([*sub.recipients, *([f"webhook {hook}"] if sub.webhook else [])])
 
 
-def _next(sub: Subscription, allow_seconds: bool) -> str:
+def _next(sub: Subscription, allow_seconds: bool) -> html.Span | str:
     if not sub.enabled:
         return "paused"
     try:
