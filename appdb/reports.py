@@ -49,8 +49,8 @@ class Subscription:
     webhook: str | None = None
     notify: str | None = None
     enabled: bool = True
-    # A saved view of the dashboard instead of its default state: the extension point for saved
-    # views (they do not exist yet; reports.deliver reads the dashboard's state until they do).
+    # A saved view of the dashboard (its id): its state instead of the dashboard's defaults, over
+    # the subscription's range (reports/subscriptions.py `report_state`).
     saved_view: str | None = None
     id: int | None = None
     created_at: datetime | None = None

@@ -1,6 +1,7 @@
 """The reports page's parts: the queue's state, the subscriptions (with Edit, Send now, Delete),
-their latest runs, and the form that makes or changes one. Layout only; callbacks/reports.py
-acts on them (checking on the server who may touch which subscription)."""
+their latest runs, and the form that makes or changes one (a dashboard or one of its saved views,
+a format, a range, a schedule, recipients, a webhook picked by its label). Layout only;
+callbacks/reports.py acts on them (checking on the server who may touch which subscription)."""
 
 from __future__ import annotations
 

@@ -159,6 +159,10 @@ def _deliver(app: Services, sub: Subscription, run: Run) -> str:
     return "; ".join(sent)
 
 
+def _view_name(app: Services, sub: Subscription) -> str | None:
+    return app.views.names([sub.saved_view]).get(sub.saved_view) if sub.saved_view else None
+
+
 def _message(app: Services, sub: Subscription, run: Run, report: ReportFile) -> tuple[str, str]:
     view = report.view
     start, end = (
@@ -176,6 +180,7 @@ def _message(app: Services, sub: Subscription, run: Run, report: ReportFile) -> 
         f"{view.dashboard.title}, {readable_time(view.state.time_from)} to "
         f"{readable_time(view.state.time_to)} "
         f"({start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} UTC).",
+        *([f"The saved view “{viewed}”."] if (viewed := _view_name(app, sub)) else []),
         f"Read as {sub.owner} may see it; the {sub.format.upper()} is attached "
         f"({report.filename}).",
         *([f"Open the dashboard: {link}"] if link else []),

@@ -291,6 +291,7 @@ def test_rep013_a_saved_views_report_holds_the_views_data_over_the_subscriptions
     assert countries and countries <= EU, countries  # the view's region
     text = " ".join(message.message.get_body().get_content().split())
     assert text.startswith("Sales Performance, now-30d to now (")  # the subscription's range
+    assert "The saved view “EU, last 90 days”." in text
     assert "/d/sales-performance?from=now-30d&to=now" in text and "var-region=EU" in text
     # The view deleted: the next run fails and says why; nobody gets a report.
     with stack.app.server.app_context():
