@@ -13,20 +13,12 @@ from flask import request
 
 import urls
 from appdb.webhooks import Webhook, WebhookError
-from auth.access import current_viewer
 from auth.embeds import EmbedLinkError
 from auth.users import User, UserError
-from callbacks.access import ADMINS, callback
+from callbacks.access import ADMINS, callback, caller
 from callbacks.pressed import pressed
 from components.admin import audit_table, embed_links_table, users_table, webhooks_table
 from services import services
-
-
-def _admin() -> User:
-    viewer = current_viewer()
-    if not (isinstance(viewer, User) and viewer.is_admin):
-        raise PermissionError("admins only")
-    return viewer
 
 
 def _pairs(raw: str | None) -> dict[str, str]:
@@ -46,7 +38,7 @@ def _note(text: str, ok: bool = True) -> html.Div:
 
 def change_user(action: str, name: str, level: str, teams: list[str], attrs: str, password: str):
     """Carry out one user action for the admin; (message, ok)."""
-    admin = _admin()
+    admin = caller("admin")
     users, audit, ip = services().users, services().audit, request.remote_addr or ""
     name = (name or "").strip()
     try:
@@ -76,7 +68,7 @@ def change_user(action: str, name: str, level: str, teams: list[str], attrs: str
 
 
 def make_link(slug: str | None, ttl: str, raw_vars: str, raw_scopes: str) -> html.Div:
-    admin = _admin()
+    admin = caller("admin")
     dashboard = services().dashboards.get(slug or "")
     if dashboard is None:
         return _note("Pick a dashboard.", False)
@@ -125,7 +117,7 @@ def _audit_webhook(action: str, admin: User, hook: Webhook) -> None:
 
 def change_webhooks(action: str, url: object, label: object, hook_id: object) -> tuple[str, bool]:
     """Adds the webhook of the form, or removes webhook `hook_id`; (message, ok)."""
-    admin = _admin()
+    admin = caller("admin")
     app = services()
     try:
         if action == "add":
@@ -143,7 +135,7 @@ def change_webhooks(action: str, url: object, label: object, hook_id: object) ->
 
 
 def revoke_link(link_id: str) -> tuple[str, bool]:
-    admin = _admin()
+    admin = caller("admin")
     try:
         link = services().embed_links.revoke(link_id, admin.name)
     except EmbedLinkError as exc:
@@ -182,7 +174,7 @@ def register(app: Dash) -> None:
     def pick_user(rows):
         if not rows:
             return no_update, no_update, no_update, no_update
-        _admin()
+        caller("admin")
         user = services().users.get(rows[0]["name"])
         attrs = " ".join(f"{k}={v}" for k, v in user.attributes.items())
         return user.name, user.level, list(user.teams), attrs
@@ -244,7 +236,7 @@ def register(app: Dash) -> None:
         access=ADMINS,
     )
     def filter_audit(action, actor, outcome):
-        _admin()
+        caller("admin")
         events = services().audit.events(
             action=action or None, actor=(actor or "").strip() or None,
             outcome=outcome or None, limit=500,

@@ -17,10 +17,9 @@ from flask import request
 import urls
 from appdb.reports import Subscription
 from appdb.webhooks import webhook_key
-from auth.access import current_viewer
 from auth.saved_views import openable, well_formed
 from auth.users import User, UserError
-from callbacks.access import VIEWERS, callback
+from callbacks.access import VIEWERS, callback, caller
 from callbacks.pressed import pressed
 from components.dashboard_view import TIME_PRESETS, preset_value
 from components.reports import (
@@ -50,13 +49,6 @@ from view.resolve import ViewDenied, authorise
 FORM = tuple(DEFAULTS)
 RUNS_SHOWN = 30
 NEW_TITLE = "New subscription"
-
-
-def _user() -> User:
-    viewer = current_viewer()
-    if not isinstance(viewer, User):
-        raise PermissionError("logged-in users only")
-    return viewer
 
 
 def _note(text: str, ok: bool = True) -> html.Div:
@@ -156,7 +148,7 @@ def _from_form(owner: str, values: dict, sub_id: int | None) -> Subscription:
 def save(editing: object, values: dict) -> tuple[str, bool, int | None]:
     """Stores the form as a new subscription, or as the changed one being edited; (message, ok,
     the subscription still being edited: the one that was not saved, None once saved)."""
-    user = _user()
+    user = caller()
     app = services()
     before = _theirs(user, editing) if editing is not None else None
     owner_name = before.owner if before else user.name
@@ -181,7 +173,7 @@ def save(editing: object, values: dict) -> tuple[str, bool, int | None]:
 
 def act(kind: str, sub_id: object) -> tuple[str, bool]:
     """Send now or Delete, for the subscription's owner or an admin."""
-    user = _user()
+    user = caller()
     sub = _theirs(user, sub_id)
     app = services()
     if kind == "report-delete":
@@ -314,7 +306,7 @@ def page_action(editing: object, values: dict) -> Outcome | None:
     if row is None:
         return None  # a list drawn anew, not a click
     if row["type"] == "report-edit":
-        sub = _theirs(_user(), row.get("sub"))
+        sub = _theirs(caller(), row.get("sub"))
         return Outcome(form_values(sub), sub.id)
     message, ok = act(row["type"], row.get("sub"))
     if row["type"] == "report-delete" and ok and row.get("sub") == editing:
@@ -359,7 +351,7 @@ def register(app: Dash) -> None:
         access=VIEWERS,
     )
     def offered(slug, fmt, editing, view):
-        found = choices(_user(), slug, fmt, editing)
+        found = choices(caller(), slug, fmt, editing)
         # A view of the dashboard chosen before is not one of this one's.
         kept = view if view in {v["value"] for v in found.views} else None
         return found.panels, found.views, found.variables, kept
@@ -390,7 +382,7 @@ def register(app: Dash) -> None:
             return [no_update] * (len(FORM) + 7)
         form = done.form or [no_update] * len(FORM)
         options = range_options(done.form[FORM.index("report-range")]) if done.form else no_update
-        _banner, subs, runs = listing(_user())
+        _banner, subs, runs = listing(caller())
         return [*form, options, done.editing, _title(done.editing), done.said_form,
                 done.said_list, subs, runs]  # fmt: skip
 
@@ -404,7 +396,7 @@ def register(app: Dash) -> None:
         access=VIEWERS,
     )
     def refresh(_ticks):
-        return listing(_user())
+        return listing(caller())
 
     # Edit fills the form, below the list: bring it into view (a phone shows one at a time).
     app.clientside_callback(
