@@ -278,7 +278,7 @@ def from_saved_view(user: User, view_id: object) -> tuple[dict, Choices, str | N
 
 
 @dataclass(frozen=True)
-class Outcome:
+class AfterClick:
     """What one action leaves on the page: the form (None: as it is), the subscription being
     edited, and the message for the form or for the list."""
 
@@ -293,26 +293,26 @@ def _title(editing: int | None) -> str:
     return f"Edit subscription “{sub.name}”" if sub else NEW_TITLE
 
 
-def page_action(editing: object, values: dict) -> Outcome | None:
+def page_action(editing: object, values: dict) -> AfterClick | None:
     """What the click that fired does: Save, New, or a subscription's Edit, Send now or
     Delete. A saved form starts blank, so a second click makes no second subscription."""
     blank = list(DEFAULTS.values())
     if ctx.triggered_id == "report-save":
         message, ok, still = save(editing, values)
-        return Outcome(blank if ok else None, still, _note(message, ok))
+        return AfterClick(blank if ok else None, still, _note(message, ok))
     if ctx.triggered_id == "report-new":
-        return Outcome(blank, None)
+        return AfterClick(blank, None)
     row = pressed()
     if row is None:
         return None  # a list drawn anew, not a click
     if row["type"] == "report-edit":
         sub = _theirs(caller(), row.get("sub"))
-        return Outcome(form_values(sub), sub.id)
+        return AfterClick(form_values(sub), sub.id)
     message, ok = act(row["type"], row.get("sub"))
     if row["type"] == "report-delete" and ok and row.get("sub") == editing:
-        return Outcome(blank, None, said_list=_note(message, ok))
+        return AfterClick(blank, None, said_list=_note(message, ok))
     still = editing if isinstance(editing, int) else None
-    return Outcome(None, still, said_list=_note(message, ok))
+    return AfterClick(None, still, said_list=_note(message, ok))
 
 
 # The schedule's fields each frequency uses (the others are hidden in the browser).
