@@ -17,6 +17,7 @@ from appdb.notes import AnnotationStore
 from appdb.personal import PersonalStore
 from appdb.reports import ReportStore
 from appdb.saved_views import SavedViewStore
+from appdb.webhooks import WebhookStore
 from auth.audit import AuditLog
 from auth.embeds import EmbedLinks
 from auth.login_limit import LoginLimiter, Rate
@@ -51,9 +52,10 @@ class Services:
     # Panels of all requests share these threads; a panel's queries are mostly waiting.
     panel_pool: ThreadPoolExecutor
     # Scheduled reports and the export workers (Celery): the subscriptions and their runs, and
-    # the queue (not configured without CELERY_BROKER_URL).
+    # the queue (not configured without CELERY_BROKER_URL), the webhooks they may post to.
     reports: ReportStore
     queue: TaskQueue
+    webhooks: WebhookStore
 
     @classmethod
     def build(
@@ -93,6 +95,7 @@ class Services:
             panel_pool=ThreadPoolExecutor(max_workers=16, thread_name_prefix="panel"),
             reports=ReportStore(database),
             queue=TaskQueue(settings),
+            webhooks=WebhookStore(database, settings.report_webhooks),
         )
 
     def install(self, server: Flask) -> None:

@@ -95,12 +95,19 @@ def _samesite(raw: str) -> str:
     return value
 
 
+# A webhook report subscriptions may post to: a full http(s) URL (REPORT_WEBHOOKS, and those the
+# admins add on /admin/webhooks: appdb/webhooks.py).
+WEBHOOK_URL = re.compile(r"https?://[^\s/]+(/\S*)?")
+WEBHOOK_MAX = 512  # characters
+
+
 def _webhooks(raw: str) -> tuple[str, ...]:
-    """REPORT_WEBHOOKS: the only URLs report subscriptions may post to (space or comma
-    separated), so a user cannot make the server call an address of their choosing."""
+    """REPORT_WEBHOOKS: webhooks report subscriptions may post to (space or comma separated),
+    beside those the admins add on /admin/webhooks, so a user cannot make the server call an
+    address of their choosing."""
     hooks = tuple(h for h in re.split(r"[\s,]+", raw.strip()) if h)
     for hook in hooks:
-        if not re.fullmatch(r"https?://[^\s/]+(/\S*)?", hook):
+        if not WEBHOOK_URL.fullmatch(hook) or len(hook) > WEBHOOK_MAX:
             raise SystemExit(
                 f"REPORT_WEBHOOKS: {hook!r} is not a URL; give full http(s) URLs such as "
                 "https://chat.example.com/hooks/T0/B0/x"

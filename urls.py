@@ -7,7 +7,8 @@ dashboard's state as its query (`view_query`: from a ViewState, whatever fields 
 ALLOWED_HOSTS lists it: a Host header is the client's to write). Reading: `relative` (a path
 below the prefix, as Dash's pages router reads it), `place` (what it names), `view_state` (a
 dashboard's state from a query), `clicked` (the point a detail URL names).
-Saved views: `dashboard_view` (a dashboard in a view's state) and `saved_view` (`v/<id>`).
+Saved views: `dashboard_view` (a dashboard in a view's state), `saved_view` (`v/<id>`) and
+`subscribe` (the reports form on a view).
 """
 
 from __future__ import annotations
@@ -160,6 +161,11 @@ def dashboard_view(prefix: str, slug: str, view_id: str, query: str = "") -> str
 def saved_view(prefix: str, view_id: str) -> str:
     """A saved view's permalink: its dashboard in the view's state (routes/saved_views.py)."""
     return f"{prefix}v/{view_id}"
+
+
+def subscribe(prefix: str, view_id: str) -> str:
+    """The reports page, its form started on a saved view (pages/reports.py)."""
+    return f"{prefix}reports?{urlencode({'view': view_id})}"
 
 
 def page(prefix: str, name: str = "") -> str:

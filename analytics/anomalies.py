@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from analytics.outcome import Outcome
 from analytics.series import NO_SEASON, Season, find_season, offsets, step_of
 
 MAD_TO_SD = 1.4826  # the MAD of Gaussian noise times this is its standard deviation
@@ -28,7 +29,7 @@ DEFAULT_SENSITIVITY = 4.0
 
 
 @dataclass(frozen=True)
-class AnomalyBand:
+class AnomalyBand(Outcome):
     """The expected band of one series at its own times, and the points outside it."""
 
     name: str
@@ -41,10 +42,6 @@ class AnomalyBand:
     sensitivity: float
     season: Season
     reason: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.reason is None
 
     @property
     def count(self) -> int:

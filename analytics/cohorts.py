@@ -15,6 +15,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from analytics.outcome import Outcome
 from analytics.transforms import bucket_start
 
 Period = Literal["day", "week", "month"]
@@ -22,17 +23,13 @@ PERIOD_SECONDS = {"day": 86_400, "week": 7 * 86_400, "month": 30 * 86_400}
 
 
 @dataclass(frozen=True)
-class Retention:
+class Retention(Outcome):
     period: str
     cohorts: pd.DatetimeIndex  # each cohort's first day (UTC)
     sizes: np.ndarray  # users per cohort
     active: np.ndarray  # cohorts x periods: users active in that period (NaN: not begun)
     complete: np.ndarray  # cohorts x periods: the period has ended for every member
     reason: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.reason is None
 
     @property
     def percent(self) -> np.ndarray:

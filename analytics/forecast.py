@@ -24,6 +24,7 @@ from scipy.stats import norm
 from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 from threadpoolctl import threadpool_limits
 
+from analytics.outcome import Outcome
 from analytics.series import NO_SEASON, Season, find_season, regular, step_of
 from data.timerange import nice_step
 
@@ -43,7 +44,7 @@ threadpool_limits(limits=1, user_api="blas")
 
 
 @dataclass(frozen=True)
-class Forecast:
+class Forecast(Outcome):
     """One series continued: `mean` and its bands at `times` (empty with a `reason` when no
     model could be fitted)."""
 
@@ -59,10 +60,6 @@ class Forecast:
     model: str  # ETS(A,A,A), ...
     fitted_points: int
     reason: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.reason is None
 
     @property
     def words(self) -> str:

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import linregress, theilslopes
 
+from analytics.outcome import Outcome
 from analytics.series import offsets
 
 DAY = 86_400.0
@@ -25,17 +26,13 @@ Method = Literal["linear", "robust"]
 
 
 @dataclass(frozen=True)
-class Trend:
+class Trend(Outcome):
     name: str
     method: str
     slope_per_day: float  # in the series' unit
     times: pd.DatetimeIndex  # the line's two ends
     values: np.ndarray
     reason: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.reason is None
 
 
 def trend(series: pd.Series, method: Method = "linear") -> Trend:

@@ -49,8 +49,8 @@ class Subscription:
     webhook: str | None = None
     notify: str | None = None
     enabled: bool = True
-    # A saved view of the dashboard instead of its default state: the extension point for saved
-    # views (they do not exist yet; reports.deliver reads the dashboard's state until they do).
+    # A saved view of the dashboard (its id): its state instead of the dashboard's defaults, over
+    # the subscription's range (reports/subscriptions.py `report_state`).
     saved_view: str | None = None
     id: int | None = None
     created_at: datetime | None = None
@@ -272,9 +272,9 @@ class ReportStore:
             )
         return self.run(run_id) if done.rowcount == 1 else None
 
-    def renew(self, run_id: int, worker: str, lease: float) -> bool:
-        """Extends the worker's lease; False when the run is no longer its own."""
-        now = _now()
+    def _held(self, run_id: int, worker: str, **values) -> bool:
+        """Sets `values` on the run if this worker still holds it (rendering, its claim);
+        False when the run is no longer its own."""
         with self.engine.begin() as db:
             done = db.execute(
                 update(report_runs)
@@ -283,23 +283,17 @@ class ReportStore:
                     report_runs.c.state == "rendering",
                     report_runs.c.worker == worker[:160],
                 )
-                .values(lease_until=now + timedelta(seconds=lease))
+                .values(**values)
             )
         return done.rowcount == 1
 
+    def renew(self, run_id: int, worker: str, lease: float) -> bool:
+        """Extends the worker's lease; False when the run is no longer its own."""
+        return self._held(run_id, worker, lease_until=_now() + timedelta(seconds=lease))
+
     def _finish(self, run_id: int, worker: str, **values) -> bool:
         """The run's new state, if this worker still holds it."""
-        with self.engine.begin() as db:
-            done = db.execute(
-                update(report_runs)
-                .where(
-                    report_runs.c.id == run_id,
-                    report_runs.c.state == "rendering",
-                    report_runs.c.worker == worker[:160],
-                )
-                .values(updated_at=_now(), lease_until=None, **values)
-            )
-        return done.rowcount == 1
+        return self._held(run_id, worker, updated_at=_now(), lease_until=None, **values)
 
     def sent(self, run_id: int, worker: str, message_id: str) -> bool:
         return self._finish(run_id, worker, state="sent", message_id=message_id[:255], reason=None)

@@ -52,12 +52,17 @@ class SavedView:
         dashboard's state); a private one for its owner (and admins) only."""
         return self.team is not None or self.editable_by(user)
 
+    def reportable_by(self, user: User) -> bool:
+        """A report subscription of `user` may read it: theirs, or shared with one of their
+        teams (an admin: any shared one). Never another user's private view."""
+        return self.mine(user) or (
+            self.team is not None and (user.is_admin or self.team in user.teams)
+        )
+
     def listed_for(self, user: User) -> bool:
         """In the user's menus: their own, those shared with their teams (an admin: all
-        shared ones)."""
-        if self.mine(user) or self.is_default:
-            return True
-        return self.team is not None and (user.is_admin or self.team in user.teams)
+        shared ones), and their default."""
+        return self.is_default or self.reportable_by(user)
 
 
 def check_name(raw: object) -> str:
@@ -137,6 +142,14 @@ class SavedViewStore:
         with self.engine.connect() as db:
             row = db.execute(_with_owner(reader.id).where(saved_views.c.id == view_id)).first()
         return _view(row, row.default) if row is not None else None
+
+    def names(self, view_ids: list[str]) -> dict[str, str]:
+        """{id: name} of those views that exist (for lists that name views by their ids)."""
+        if not view_ids:
+            return {}
+        query = select(saved_views.c.id, saved_views.c.name).where(saved_views.c.id.in_(view_ids))
+        with self.engine.connect() as db:
+            return {row.id: row.name for row in db.execute(query)}
 
     def change(self, view: SavedView, name: str, team: str | None) -> None:
         """A new name and sharing (its owner stays)."""

@@ -1,5 +1,6 @@
 """The app's own database (SQLAlchemy Core), apart from the data it reads: users, login sessions,
-the audit log, annotations, alert acknowledgements and embed links. SQLite file by default,
+the audit log, annotations, alert acknowledgements, embed links, saved views, report
+subscriptions and their runs, and the admins' list of report webhooks. SQLite file by default,
 PostgreSQL by URL (APP_DATABASE_URL). Tables are created at start-up when missing."""
 
 from __future__ import annotations
@@ -165,7 +166,7 @@ report_subscriptions = Table(
     Column("owner", String(64), nullable=False),  # a user name: reads under their rights
     Column("name", String(128), nullable=False),
     Column("dashboard", String(64), nullable=False),
-    Column("saved_view", String(64)),  # saved views do not exist yet: always NULL today
+    Column("saved_view", String(64)),  # a saved view's id: its state, the range still ours
     Column("panel", String(64)),  # PNG and CSV: the panel
     Column("format", String(8), nullable=False),  # pdf, png, csv
     Column("schedule", Text, nullable=False),  # JSON: reports.schedule.Schedule
@@ -173,7 +174,7 @@ report_subscriptions = Table(
     Column("time_to", String(64), nullable=False),
     Column("variables", Text, nullable=False, default="{}"),  # JSON: {"region": ["EU"]}
     Column("recipients", Text, nullable=False, default=""),  # e-mail addresses, comma-separated
-    Column("webhook", String(512)),  # one of REPORT_WEBHOOKS
+    Column("webhook", String(512)),  # a URL of the admins' list (report_webhooks)
     Column("notify", String(255)),  # the owner's address, told when a run cannot be sent
     Column("enabled", Integer, nullable=False, default=1),
     Column("created_at", DateTime(timezone=True), nullable=False),
@@ -205,6 +206,18 @@ report_runs = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("subscription_id", "slot", name="uq_report_runs_slot"),
     Index("ix_report_runs_state", "state"),
+)
+
+# The webhooks report subscriptions may post to, kept by the admins (appdb/webhooks.py; those of
+# REPORT_WEBHOOKS are added to them, from the environment).
+report_webhooks = Table(
+    "report_webhooks",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("url", String(512), nullable=False, unique=True),
+    Column("label", String(80), nullable=False),  # what users pick: the URL may hold a secret
+    Column("added_by", String(64), nullable=False),
+    Column("added_at", DateTime(timezone=True), nullable=False),
 )
 
 # Columns added after their table first shipped: databases made before get them at start-up.

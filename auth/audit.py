@@ -2,7 +2,8 @@
 
 Logins (every attempt, with its outcome), logouts, forbidden attempts, exports, embed links made,
 used and revoked, user changes, alert acknowledgements, silences made and expired, annotations
-added, edited and deleted, saved views saved, changed, deleted and made a default.
+added, edited and deleted, saved views saved, changed, deleted and made a default, report
+subscriptions and their runs, report webhooks added and removed.
 Callers pass only what is safe to keep: never a password or a token (an embed link is recorded
 by its id). It is the only thing an unauthenticated request writes: login attempts, which the
 login limits count (auth/login_limit.py).
@@ -46,6 +47,9 @@ ACTIONS = (
     "report_delete",
     "report_send_now",
     "report_run",
+    # The admins' list of report webhooks.
+    "webhook_add",
+    "webhook_remove",
 )
 
 

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 from dash import Dash
 
+from auth.access import current_viewer
+from auth.users import User
 from data.spec import Dashboard
 
 REGISTRY = "teamdash-callbacks"
@@ -64,6 +66,15 @@ class Access:
 VIEWERS = Access()
 OPERATORS = Access("operator")
 ADMINS = Access("admin")
+
+
+def caller(level: str = "viewer") -> User:
+    """The logged-in user a callback acts for, of at least `level`; PermissionError otherwise
+    (the guard has refused everyone else: this is the callback's own check)."""
+    viewer = current_viewer()
+    if not (isinstance(viewer, User) and viewer.at_least(level)):
+        raise PermissionError(f"users of the {level} level or above only")
+    return viewer
 
 
 def registry(app: Dash) -> dict[str, Access]:

@@ -1,26 +1,24 @@
-"""The admin pages' callbacks: user changes, embed links (made and revoked), audit log filters.
+"""The admin pages' callbacks: user changes, embed links (made and revoked), report webhooks (added
+and removed), audit log filters.
 Each is declared for admins only, so the guard refuses it to anyone else; each checks again, and
 every change is audited with the admin's name."""
 
 from __future__ import annotations
 
+from collections import Counter
+from urllib.parse import urlsplit
+
 from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
 from flask import request
 
 import urls
-from auth.access import current_viewer
+from appdb.webhooks import Webhook, WebhookError
 from auth.embeds import EmbedLinkError
 from auth.users import User, UserError
-from callbacks.access import ADMINS, callback
-from components.admin import audit_table, embed_links_table, users_table
+from callbacks.access import ADMINS, callback, caller
+from callbacks.pressed import pressed
+from components.admin import audit_table, embed_links_table, users_table, webhooks_table
 from services import services
-
-
-def _admin() -> User:
-    viewer = current_viewer()
-    if not (isinstance(viewer, User) and viewer.is_admin):
-        raise PermissionError("admins only")
-    return viewer
 
 
 def _pairs(raw: str | None) -> dict[str, str]:
@@ -40,7 +38,7 @@ def _note(text: str, ok: bool = True) -> html.Div:
 
 def change_user(action: str, name: str, level: str, teams: list[str], attrs: str, password: str):
     """Carry out one user action for the admin; (message, ok)."""
-    admin = _admin()
+    admin = caller("admin")
     users, audit, ip = services().users, services().audit, request.remote_addr or ""
     name = (name or "").strip()
     try:
@@ -70,7 +68,7 @@ def change_user(action: str, name: str, level: str, teams: list[str], attrs: str
 
 
 def make_link(slug: str | None, ttl: str, raw_vars: str, raw_scopes: str) -> html.Div:
-    admin = _admin()
+    admin = caller("admin")
     dashboard = services().dashboards.get(slug or "")
     if dashboard is None:
         return _note("Pick a dashboard.", False)
@@ -103,8 +101,41 @@ def make_link(slug: str | None, ttl: str, raw_vars: str, raw_scopes: str) -> htm
     )
 
 
+def webhooks_list() -> html.Div:
+    """The webhooks, with how many subscriptions post to each."""
+    app = services()
+    used = Counter(sub.webhook for sub in app.reports.subscriptions() if sub.webhook)
+    return webhooks_table(app.webhooks.all(), used)
+
+
+def _audit_webhook(action: str, admin: User, hook: Webhook) -> None:
+    # Its host only: a webhook's URL is a secret like a password (it lets anyone post).
+    detail = {"id": hook.id, "host": urlsplit(hook.url).hostname}
+    services().audit.record(action, admin.name, target=hook.label, ip=request.remote_addr or "",
+                            detail=detail)  # fmt: skip
+
+
+def change_webhooks(action: str, url: object, label: object, hook_id: object) -> tuple[str, bool]:
+    """Adds the webhook of the form, or removes webhook `hook_id`; (message, ok)."""
+    admin = caller("admin")
+    app = services()
+    try:
+        if action == "add":
+            hook = app.webhooks.add(url, label, admin.name)
+            _audit_webhook("webhook_add", admin, hook)
+            return f"Added {hook.label}: report subscriptions may post to it now.", True
+        hook = app.webhooks.remove(hook_id)
+    except WebhookError as exc:
+        return f"Not done: {exc}.", False
+    _audit_webhook("webhook_remove", admin, hook)
+    users = sum(1 for sub in app.reports.subscriptions() if sub.webhook == hook.url)
+    then = (f" {users} subscription(s) post to it: their next runs fail, and their owners are "
+            "told." if users else "")  # fmt: skip
+    return f"Removed {hook.label}.{then}", True
+
+
 def revoke_link(link_id: str) -> tuple[str, bool]:
-    admin = _admin()
+    admin = caller("admin")
     try:
         link = services().embed_links.revoke(link_id, admin.name)
     except EmbedLinkError as exc:
@@ -143,7 +174,7 @@ def register(app: Dash) -> None:
     def pick_user(rows):
         if not rows:
             return no_update, no_update, no_update, no_update
-        _admin()
+        caller("admin")
         user = services().users.get(rows[0]["name"])
         attrs = " ".join(f"{k}={v}" for k, v in user.attributes.items())
         return user.name, user.level, list(user.teams), attrs
@@ -168,12 +199,34 @@ def register(app: Dash) -> None:
         prevent_initial_call=True,
         access=ADMINS,
     )
-    def revoke(clicks):
-        trigger = ctx.triggered_id
-        if not isinstance(trigger, dict) or not any(clicks):
+    def revoke(_clicks):
+        row = pressed()
+        if row is None:
             return no_update, no_update
-        message, ok = revoke_link(str(trigger.get("link")))
+        message, ok = revoke_link(str(row.get("link")))
         return _note(message, ok), embed_links_table(services().embed_links.all())
+
+    @callback(
+        app,
+        Output("admin-webhook-result", "children"),
+        Output("admin-webhooks", "children"),
+        Output("admin-webhook-url", "value"),
+        Output("admin-webhook-label", "value"),
+        Input("admin-webhook-add", "n_clicks"),
+        Input({"type": "admin-webhook-remove", "hook": ALL}, "submit_n_clicks"),
+        State("admin-webhook-url", "value"),
+        State("admin-webhook-label", "value"),
+        prevent_initial_call=True,
+        access=ADMINS,
+    )
+    def webhook_action(_add, _removes, url, label):
+        row = pressed()
+        if ctx.triggered_id != "admin-webhook-add" and row is None:
+            return no_update, no_update, no_update, no_update
+        action = "add" if row is None else "remove"
+        message, ok = change_webhooks(action, url, label, row and row.get("hook"))
+        cleared = ("", "") if ok and action == "add" else (no_update, no_update)
+        return _note(message, ok), webhooks_list(), *cleared
 
     @callback(
         app,
@@ -183,7 +236,7 @@ def register(app: Dash) -> None:
         access=ADMINS,
     )
     def filter_audit(action, actor, outcome):
-        _admin()
+        caller("admin")
         events = services().audit.events(
             action=action or None, actor=(actor or "").strip() or None,
             outcome=outcome or None, limit=500,

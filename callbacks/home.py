@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from dash import Dash, Input, Output
 
-from auth.access import current_viewer
-from auth.users import User
-from callbacks.access import VIEWERS, callback
+from callbacks.access import VIEWERS, callback, caller
 from components.home import search_results
 from components.shell import visible_dashboards
 from data.search import MAX_TEXT, search
@@ -22,8 +20,8 @@ def register(app: Dash) -> None:
         access=VIEWERS,
     )
     def find(text):
-        viewer = current_viewer()
-        if not isinstance(viewer, User) or not isinstance(text, str):
+        viewer = caller()
+        if not isinstance(text, str):
             return ""
         text = text[:MAX_TEXT]
         return search_results(text, search(visible_dashboards(viewer), text))

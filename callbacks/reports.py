@@ -1,54 +1,54 @@
-"""The reports page's callbacks: the panel list of the chosen dashboard, saving a subscription
-(new or changed), Edit, Send now, Delete, and the listing kept fresh. Logged-in users only
-(declared, so the guard refuses anonymous callers and embed links); every one that names a
-subscription checks on the server that it is the user's own, or that the user is an admin
-(another's id in a payload is refused and audited). A subscription always reads under its
-owner's rights, also when an admin changes it. Every change is audited."""
+"""The reports page's callbacks: what the chosen dashboard offers (its panels, the saved views the
+subscription's owner may report), what the user does (Save, New, and a subscription's Edit, Send
+now and Delete: one callback, so the form, the listing and which subscription is being edited
+always agree), and the listing kept fresh. Logged-in users only (declared, so the guard refuses
+anonymous callers and embed links); every one that names a subscription checks on the server
+that it is the user's own, or that the user is an admin (another's id in a payload is refused
+and audited), and so is a saved view the owner may not report. A subscription always reads under
+its owner's rights, also when an admin changes it. Every change is audited."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
 from flask import request
 
+import urls
 from appdb.reports import Subscription
-from auth.access import current_viewer
+from appdb.webhooks import webhook_key
+from auth.saved_views import openable, well_formed
 from auth.users import User, UserError
-from callbacks.access import VIEWERS, callback
+from callbacks.access import VIEWERS, callback, caller
+from callbacks.pressed import pressed
 from components.dashboard_view import TIME_PRESETS, preset_value
-from components.reports import queue_banner, runs_table, subscriptions_table
+from components.reports import (
+    DEFAULTS,
+    NO_CHOICES,
+    Choices,
+    Names,
+    queue_banner,
+    runs_table,
+    subscriptions_table,
+)
+from components.shell import team_label
 from jobs.queue import QueueUnavailable
 from panels import panel_type
 from reports.runs import send_now
 from reports.schedule import Schedule
-from reports.subscriptions import SubscriptionError, addresses, checked
+from reports.subscriptions import (
+    NOT_LISTED,
+    SubscriptionError,
+    ViewRefused,
+    addresses,
+    checked,
+)
 from services import services
 from view.resolve import ViewDenied, authorise
 
-FORM = (
-    "report-name",
-    "report-dashboard",
-    "report-format",
-    "report-panel",
-    "report-range",
-    "report-frequency",
-    "report-at",
-    "report-weekday",
-    "report-monthday",
-    "report-cron",
-    "report-timezone",
-    "report-vars",
-    "report-recipients",
-    "report-webhook",
-    "report-notify",
-)
+FORM = tuple(DEFAULTS)
 RUNS_SHOWN = 30
-
-
-def _user() -> User:
-    viewer = current_viewer()
-    if not isinstance(viewer, User):
-        raise PermissionError("logged-in users only")
-    return viewer
+NEW_TITLE = "New subscription"
 
 
 def _note(text: str, ok: bool = True) -> html.Div:
@@ -61,12 +61,16 @@ def _audit(action: str, user: User, sub: Subscription, outcome: str = "ok", **de
                             detail={"name": sub.name, "owner": sub.owner, **detail})  # fmt: skip
 
 
+def _refused(user: User, target: str) -> None:
+    services().audit.record("forbidden", user.name, target=target, outcome="denied",
+                            ip=request.remote_addr or "")  # fmt: skip
+
+
 def _theirs(user: User, sub_id: object) -> Subscription:
     """The subscription if it is the user's to touch; PermissionError (audited) otherwise."""
     sub = services().reports.get(sub_id) if isinstance(sub_id, int) else None
     if sub is None or not (user.is_admin or sub.owner == user.name):
-        services().audit.record("forbidden", user.name, target=f"subscription {sub_id!r}",
-                                outcome="denied", ip=request.remote_addr or "")  # fmt: skip
+        _refused(user, f"subscription {sub_id!r}")
         raise PermissionError("not your subscription")
     return sub
 
@@ -84,11 +88,14 @@ def listing(user: User) -> tuple:
         older = app.reports.runs([sub_id], limit=1)
         if older:
             last[sub_id] = older[0]
-    titles = {slug: d.title for slug, d in app.dashboards.items()}
+    names = Names(
+        dashboards={slug: d.title for slug, d in app.dashboards.items()},
+        views=app.views.names([s.saved_view for s in subs if s.saved_view]),
+        webhooks={hook.url: hook.label for hook in app.webhooks.all()},
+    )
     seconds = app.settings.report_second_schedules
-    table = subscriptions_table(subs, last, titles, user.is_admin, seconds)
-    names = {s.id: s.name for s in subs}
-    return queue_banner(app.queue.status()), table, runs_table(runs, names)
+    table = subscriptions_table(subs, last, names, user.is_admin, seconds)
+    return queue_banner(app.queue.status()), table, runs_table(runs, {s.id: s.name for s in subs})
 
 
 def _variables(raw: str | None) -> dict[str, list[str]]:
@@ -115,6 +122,11 @@ def _from_form(owner: str, values: dict, sub_id: int | None) -> Subscription:
         cron=str(values["report-cron"] or "").strip(),
         timezone=str(values["report-timezone"] or "UTC"),
     )
+    # The form names a webhook by its key, never by its address.
+    key, view = values["report-webhook"], values["report-view"]
+    hook = services().webhooks.by_key(key) if key else None
+    if key and hook is None:
+        raise SubscriptionError(NOT_LISTED)
     return Subscription(
         owner=owner,
         name=str(values["report-name"] or "").strip(),
@@ -126,37 +138,42 @@ def _from_form(owner: str, values: dict, sub_id: int | None) -> Subscription:
         panel=values["report-panel"] or None,
         variables=_variables(values["report-vars"]),
         recipients=addresses(values["report-recipients"]),
-        webhook=values["report-webhook"] or None,
+        webhook=hook.url if hook else None,
         notify=(values["report-notify"] or "").strip() or None,
+        saved_view=str(view)[:64] if view else None,
         id=sub_id,
     )
 
 
 def save(editing: object, values: dict) -> tuple[str, bool, int | None]:
     """Stores the form as a new subscription, or as the changed one being edited; (message, ok,
-    the subscription's id)."""
-    user = _user()
+    the subscription still being edited: the one that was not saved, None once saved)."""
+    user = caller()
     app = services()
     before = _theirs(user, editing) if editing is not None else None
     owner_name = before.owner if before else user.name
+    still = before.id if before else None
     try:
         owner = user if owner_name == user.name else app.users.get(owner_name)
-        sub = checked(_from_form(owner_name, values, before.id if before else None), owner,
-                      app.settings)  # fmt: skip
+        sub = checked(_from_form(owner_name, values, still), owner, app)
+    except ViewRefused as exc:
+        _refused(user, f"saved view {str(values['report-view'])[:40]!r}")
+        return f"Not saved: {exc}.", False, still
     except (SubscriptionError, UserError) as exc:
-        return f"Not saved: {exc}.", False, editing if isinstance(editing, int) else None
+        return f"Not saved: {exc}.", False, still
     if before is None:
         sub_id = app.reports.add(sub)
-        _audit("report_subscribe", user, app.reports.get(sub_id), format=sub.format)
+        _audit("report_subscribe", user, app.reports.get(sub_id), format=sub.format,
+               view=sub.saved_view)  # fmt: skip
         return f"Subscribed: {sub.name}, {sub.schedule.words()}.", True, None
     app.reports.save(sub)
-    _audit("report_edit", user, sub, format=sub.format)
+    _audit("report_edit", user, sub, format=sub.format, view=sub.saved_view)
     return f"Saved {sub.name}: {sub.schedule.words()}.", True, None
 
 
 def act(kind: str, sub_id: object) -> tuple[str, bool]:
     """Send now or Delete, for the subscription's owner or an admin."""
-    user = _user()
+    user = caller()
     sub = _theirs(user, sub_id)
     app = services()
     if kind == "report-delete":
@@ -178,13 +195,13 @@ def act(kind: str, sub_id: object) -> tuple[str, bool]:
     return f"Sending {sub.name} now (run {run_id}): watch its state below.", True
 
 
-def form_values(sub_id: object) -> list:
-    """The form filled with a subscription's settings, for its owner or an admin."""
-    sub = _theirs(_user(), sub_id)
+def form_values(sub: Subscription) -> list:
+    """The form filled with a subscription's settings, in FORM's order."""
     s = sub.schedule
     return [
         sub.name,
         sub.dashboard,
+        sub.saved_view,
         sub.format,
         sub.panel,
         preset_value(sub.time_from, sub.time_to),
@@ -196,26 +213,106 @@ def form_values(sub_id: object) -> list:
         s.timezone,
         " ".join(f"{k}={v}" for k, vs in sub.variables.items() for v in vs),
         ", ".join(sub.recipients),
-        sub.webhook,
+        webhook_key(sub.webhook) if sub.webhook else None,
         sub.notify or "",
     ]
 
 
-def _range_options(chosen: str | None) -> list[dict]:
+def range_options(chosen: str | None) -> list[dict]:
     options = [{"label": label, "value": preset_value(f, t)} for label, f, t in TIME_PRESETS]
     if chosen and chosen not in {o["value"] for o in options}:
         options.append({"label": chosen, "value": chosen})
     return options
 
 
-def panel_options(slug: str | None, fmt: str | None) -> list[dict]:
-    """The panels of a dashboard the user may open that export as `fmt`."""
+def _owner(user: User, editing: object) -> User:
+    """Whose rights the form's choices are read under: the owner of the subscription being
+    edited (an admin may edit another's), the user otherwise."""
+    if editing is None:
+        return user
+    sub = _theirs(user, editing)
+    return user if sub.owner == user.name else services().users.get(sub.owner)
+
+
+def choices(user: User, slug: str | None, fmt: str | None, editing: object = None) -> Choices:
+    """What dashboard `slug` offers the subscription's owner: the panels that export as `fmt`,
+    the saved views they may report, its variables."""
     try:
-        dashboard = authorise(_user(), slug or "")
-    except ViewDenied:
-        return []
-    return [{"label": p.title, "value": p.id} for p in dashboard.panels
-            if fmt in panel_type(p.type).exports]  # fmt: skip
+        owner = _owner(user, editing)
+        dashboard = authorise(owner, slug or "", users_only=True)
+    except (ViewDenied, UserError):
+        return NO_CHOICES
+    panels = [{"label": p.title, "value": p.id} for p in dashboard.panels
+              if fmt in panel_type(p.type).exports]  # fmt: skip
+    views = [
+        {"label": v.name + ("" if v.mine(user) else f" (by {v.owner})")
+                  + (f" · shared with {team_label(v.team)}" if v.team else " · private"),
+         "value": v.id}
+        for v in services().views.for_dashboard(owner, dashboard.slug) if v.reportable_by(owner)
+    ]  # fmt: skip
+    names = ", ".join(v.name for v in dashboard.variables)
+    said = f"{dashboard.title}'s: {names}." if names else f"{dashboard.title} has none."
+    return Choices(panels, views, f"{said} Your locked ones apply.")
+
+
+def from_saved_view(user: User, view_id: object) -> tuple[dict, Choices, str | None]:
+    """The form's values for a subscription to saved view `view_id` (the Views panel's
+    "Subscribe"), what its dashboard offers, and why not when the user may not report it."""
+    view = services().views.get(view_id, user) if well_formed(view_id) else None
+    try:
+        view = openable(user, view, str(view_id))
+    except ViewDenied as exc:
+        return DEFAULTS, NO_CHOICES, exc.message
+    if not view.reportable_by(user):
+        return DEFAULTS, NO_CHOICES, (
+            f"You may subscribe to your own saved views and those shared with your teams; "
+            f"“{view.name}” is {view.owner}'s. Save it as a view of your own first.")  # fmt: skip
+    values = {**DEFAULTS, "report-dashboard": view.dashboard, "report-view": view.id,
+              "report-name": view.name}  # fmt: skip
+    # The view's own range, when it is one of the presets (relative to each run, as a report's).
+    state = urls.view_state(view.query)
+    saved_range = preset_value(state.time_from, state.time_to)
+    if saved_range in {preset_value(f, t) for _label, f, t in TIME_PRESETS}:
+        values["report-range"] = saved_range
+    return values, choices(user, view.dashboard, "pdf"), None
+
+
+@dataclass(frozen=True)
+class AfterClick:
+    """What one action leaves on the page: the form (None: as it is), the subscription being
+    edited, and the message for the form or for the list."""
+
+    form: list | None
+    editing: int | None
+    said_form: object = ""
+    said_list: object = ""
+
+
+def _title(editing: int | None) -> str:
+    sub = services().reports.get(editing) if editing is not None else None
+    return f"Edit subscription “{sub.name}”" if sub else NEW_TITLE
+
+
+def page_action(editing: object, values: dict) -> AfterClick | None:
+    """What the click that fired does: Save, New, or a subscription's Edit, Send now or
+    Delete. A saved form starts blank, so a second click makes no second subscription."""
+    blank = list(DEFAULTS.values())
+    if ctx.triggered_id == "report-save":
+        message, ok, still = save(editing, values)
+        return AfterClick(blank if ok else None, still, _note(message, ok))
+    if ctx.triggered_id == "report-new":
+        return AfterClick(blank, None)
+    row = pressed()
+    if row is None:
+        return None  # a list drawn anew, not a click
+    if row["type"] == "report-edit":
+        sub = _theirs(caller(), row.get("sub"))
+        return AfterClick(form_values(sub), sub.id)
+    message, ok = act(row["type"], row.get("sub"))
+    if row["type"] == "report-delete" and ok and row.get("sub") == editing:
+        return AfterClick(blank, None, said_list=_note(message, ok))
+    still = editing if isinstance(editing, int) else None
+    return AfterClick(None, still, said_list=_note(message, ok))
 
 
 # The schedule's fields each frequency uses (the others are hidden in the browser).
@@ -233,83 +330,61 @@ def register(app: Dash) -> None:
         *[Output(name, "style") for name in SCHEDULE_FIELDS],
         Input("report-frequency", "value"),
     )
+    # A PDF report is of the whole dashboard: the panel field is for PNG and CSV only.
+    app.clientside_callback(
+        "function (format) { return format === 'pdf' ? {display: 'none'} : {}; }",
+        Output("report-panel-field-col", "style"),
+        Input("report-format", "value"),
+    )
 
     @callback(
         app,
         Output("report-panel", "options"),
+        Output("report-view", "options"),
+        Output("report-vars-hint", "children"),
+        Output("report-view", "value", allow_duplicate=True),
         Input("report-dashboard", "value"),
         Input("report-format", "value"),
+        Input("report-editing", "data"),
+        State("report-view", "value"),
         prevent_initial_call=True,
         access=VIEWERS,
     )
-    def panels(slug, fmt):
-        return panel_options(slug, fmt)
-
-    @callback(
-        app,
-        Output("report-result", "children"),
-        Output("reports-subscriptions", "children"),
-        Output("reports-runs", "children"),
-        Output("report-editing", "data"),
-        Output("report-form-title", "children"),
-        Input("report-save", "n_clicks"),
-        State("report-editing", "data"),
-        *[State(name, "value") for name in FORM],
-        prevent_initial_call=True,
-        access=VIEWERS,
-    )
-    def save_form(_clicks, editing, *values):
-        message, ok, still_editing = save(editing, dict(zip(FORM, values, strict=True)))
-        _banner, subs, runs = listing(_user())
-        title = f"Edit subscription {still_editing}" if still_editing else "New subscription"
-        return _note(message, ok), subs, runs, still_editing, title
+    def offered(slug, fmt, editing, view):
+        found = choices(caller(), slug, fmt, editing)
+        # A view of the dashboard chosen before is not one of this one's.
+        kept = view if view in {v["value"] for v in found.views} else None
+        return found.panels, found.views, found.variables, kept
 
     @callback(
         app,
         *[Output(name, "value", allow_duplicate=True) for name in FORM],
         Output("report-range", "options"),
-        Output("report-editing", "data", allow_duplicate=True),
-        Output("report-form-title", "children", allow_duplicate=True),
-        Input({"type": "report-edit", "sub": ALL}, "n_clicks"),
-        prevent_initial_call=True,
-        access=VIEWERS,
-    )
-    def edit(_clicks):
-        trigger = ctx.triggered_id
-        if not isinstance(trigger, dict) or not ctx.triggered[0].get("value"):
-            return [no_update] * (len(FORM) + 3)
-        values = form_values(trigger.get("sub"))
-        title = f"Edit subscription {trigger['sub']}"
-        return [*values, _range_options(values[4]), trigger["sub"], title]
-
-    @callback(
-        app,
-        Output("report-editing", "data", allow_duplicate=True),
-        Output("report-form-title", "children", allow_duplicate=True),
+        Output("report-editing", "data"),
+        Output("report-form-title", "children"),
+        Output("report-result", "children"),
+        Output("reports-row-result", "children"),
+        Output("reports-subscriptions", "children"),
+        Output("reports-runs", "children"),
+        Input("report-save", "n_clicks"),
         Input("report-new", "n_clicks"),
-        prevent_initial_call=True,
-        access=VIEWERS,
-    )
-    def new(_clicks):
-        return None, "New subscription"
-
-    @callback(
-        app,
-        Output("report-result", "children", allow_duplicate=True),
-        Output("reports-subscriptions", "children", allow_duplicate=True),
-        Output("reports-runs", "children", allow_duplicate=True),
+        Input({"type": "report-edit", "sub": ALL}, "n_clicks"),
         Input({"type": "report-send", "sub": ALL}, "n_clicks"),
-        Input({"type": "report-delete", "sub": ALL}, "n_clicks"),
+        Input({"type": "report-delete", "sub": ALL}, "submit_n_clicks"),
+        State("report-editing", "data"),
+        *[State(name, "value") for name in FORM],
         prevent_initial_call=True,
         access=VIEWERS,
     )
-    def row_action(_send, _delete):
-        trigger = ctx.triggered_id
-        if not isinstance(trigger, dict) or not ctx.triggered[0].get("value"):
-            return no_update, no_update, no_update
-        message, ok = act(str(trigger.get("type")), trigger.get("sub"))
-        _banner, subs, runs = listing(_user())
-        return _note(message, ok), subs, runs
+    def on_click(_save, _new, _edit, _send, _delete, editing, *values):
+        done = page_action(editing, dict(zip(FORM, values, strict=True)))
+        if done is None:
+            return [no_update] * (len(FORM) + 7)
+        form = done.form or [no_update] * len(FORM)
+        options = range_options(done.form[FORM.index("report-range")]) if done.form else no_update
+        _banner, subs, runs = listing(caller())
+        return [*form, options, done.editing, _title(done.editing), done.said_form,
+                done.said_list, subs, runs]  # fmt: skip
 
     @callback(
         app,
@@ -321,4 +396,17 @@ def register(app: Dash) -> None:
         access=VIEWERS,
     )
     def refresh(_ticks):
-        return listing(_user())
+        return listing(caller())
+
+    # Edit fills the form, below the list: bring it into view (a phone shows one at a time).
+    app.clientside_callback(
+        """function (editing) {
+            if (editing !== null && editing !== undefined) {
+                document.getElementById('report-form').scrollIntoView({block: 'start'});
+            }
+            return window.dash_clientside.no_update;
+        }""",
+        Output("report-form", "className"),
+        Input("report-editing", "data"),
+        prevent_initial_call=True,
+    )

@@ -6,7 +6,7 @@ belongs to, by its owner or an admin, whatever ids the request carries. Changes 
 
 from __future__ import annotations
 
-from dash import ALL, MATCH, Dash, Input, Output, State, ctx, html, no_update
+from dash import ALL, MATCH, Dash, Input, Output, State, html, no_update
 from flask import request
 
 import urls
@@ -15,8 +15,10 @@ from auth.access import current_viewer
 from auth.saved_views import well_formed
 from auth.users import User
 from callbacks.access import STORE, VIEWERS, callback
+from callbacks.pressed import pressed
 from components.your_views import (
     PRIVATE,
+    STAR_PROPS,
     share_teams,
     sharing,
     star_state,
@@ -183,9 +185,8 @@ def register(app: Dash) -> None:
         access=VIEWERS,
     )
     def act(_defaults, _deletes, _renames, store):
-        trigger = ctx.triggered_id
-        fired = ctx.triggered[0]["value"] if ctx.triggered else None
-        if not isinstance(trigger, dict) or trigger.get("type") not in ROWS or not fired:
+        trigger = pressed()
+        if trigger is None or trigger.get("type") not in ROWS:
             return (no_update,) * 8  # a list drawn anew, not a click
         kind = trigger["type"]
         try:
@@ -200,9 +201,7 @@ def register(app: Dash) -> None:
 
     @callback(
         app,
-        Output("view-star", "children"),
-        Output("view-star", "aria-pressed"),
-        Output("view-star", "title"),
+        *(Output("view-star", prop) for prop in STAR_PROPS),
         Input("view-star", "n_clicks"),
         State(*STORE),
         prevent_initial_call=True,

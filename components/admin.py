@@ -1,13 +1,16 @@
 """The admin pages' parts: users (table and forms), embed links (the form and every link), the
-audit log. Layout only; the callbacks in callbacks/admin.py act on them (declared for admins
-only, and checking it again)."""
+report webhooks (the form and the list), the audit log. Layout only; the callbacks in
+callbacks/admin.py act on them (declared for admins only, and checking it again)."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from appdb.webhooks import LABEL_MAX, Webhook
 from auth.audit import ACTIONS, Event
 from auth.embeds import EmbedLink
 from auth.users import LEVELS, User
@@ -164,6 +167,65 @@ def embed_links_table(links: list[EmbedLink]) -> html.Div:
         ),
         className="table-responsive",
     )
+
+
+def webhook_form() -> dbc.Card:
+    return dbc.Card(
+        dbc.CardBody(
+            [
+                html.H3("Add a webhook", className="h6"),
+                html.P(
+                    "Report subscriptions may post to the webhooks listed here, and only those: "
+                    "users pick one by its label and never see or type its address.",
+                    className="small text-muted mb-2",
+                ),
+                _field(
+                    "Label (what users pick, e.g. #sre-reports)",
+                    dbc.Input(id="admin-webhook-label", size="sm", maxLength=LABEL_MAX),
+                ),
+                _field(
+                    "URL (a Slack-compatible incoming webhook)",
+                    dbc.Input(
+                        id="admin-webhook-url",
+                        size="sm",
+                        placeholder="https://chat.example.com/hooks/T0/B0/x",
+                    ),
+                ),
+                dbc.Button("Add", id="admin-webhook-add", size="sm"),
+                html.Div(id="admin-webhook-result", className="mt-2 small", role="status"),
+            ]
+        ),
+        className="mb-3",
+    )
+
+
+def webhooks_table(hooks: list[Webhook], used: Mapping[str, int]) -> html.Div:
+    """Every webhook with who added it and how many subscriptions post to it; the admins' own
+    can be removed (those of REPORT_WEBHOOKS go with the environment)."""
+    if not hooks:
+        return html.P("No webhooks yet.", className="small text-muted")
+    head = ["Label", "URL", "Added by", "Added (UTC)", "Subscriptions", ""]
+    rows = []
+    for hook in hooks:
+        if hook.from_environment:
+            action = html.Span("set in the environment", className="text-muted")
+        else:
+            action = dcc.ConfirmDialogProvider(
+                dbc.Button("Remove", id={"type": "admin-webhook-remove-button", "hook": hook.id},
+                           size="sm", color="danger", outline=True, className="py-0"),
+                id={"type": "admin-webhook-remove", "hook": hook.id},
+                message=f"Remove the webhook “{hook.label}”? The subscriptions that post to it "
+                "fail from their next run on, and their owners are told.",
+            )  # fmt: skip
+        added = f"{hook.added_at:%Y-%m-%d %H:%M}" if hook.added_at else ""
+        cells = [hook.label, html.Code(hook.url), hook.added_by, added, used.get(hook.url, 0),
+                 action]  # fmt: skip
+        rows.append(html.Tr([html.Td(c) for c in cells], **{"data-webhook": hook.key}))
+    return html.Div(
+        dbc.Table([html.Thead(html.Tr([html.Th(h) for h in head])), html.Tbody(rows)],
+                  size="sm", hover=True, className="small mb-0 admin-webhooks"),
+        className="table-responsive",
+    )  # fmt: skip
 
 
 def audit_filters() -> html.Div:

@@ -52,6 +52,7 @@ def _user_menu(user: User) -> dbc.Nav:
         items += [
             dbc.DropdownMenuItem("Users", href=urls.page(_prefix(), "admin/users")),
             dbc.DropdownMenuItem("Embed links", href=urls.page(_prefix(), "admin/embed")),
+            dbc.DropdownMenuItem("Report webhooks", href=urls.page(_prefix(), "admin/webhooks")),
             dbc.DropdownMenuItem("Audit log", href=urls.page(_prefix(), "admin/audit")),
         ]
     logout = html.Form(
@@ -100,19 +101,29 @@ def navbar(user: User) -> dbc.Navbar:
             dbc.DropdownMenuItem(d.title, href=urls.dashboard(_prefix(), d.slug)) for d in items
         ]
         menus.append(dbc.DropdownMenu(entries, label=team_label(team), nav=True, in_navbar=True))
+    # Below 992 px the menus fold behind a toggler (an admin's nine team menus filled a phone).
     return dbc.Navbar(
         dbc.Container(
             [
                 dbc.NavbarBrand("Teamdash", href=urls.page(_prefix())),
-                dbc.Nav(menus, navbar=True, className="me-auto"),
-                alerts_link(),
-                reports_link(),
-                _user_menu(user),
+                dbc.NavbarToggler(id="navbar-toggler", n_clicks=0),
+                dbc.Collapse(
+                    [
+                        dbc.Nav(menus, navbar=True, className="me-auto"),
+                        alerts_link(),
+                        reports_link(),
+                        _user_menu(user),
+                    ],
+                    id="navbar-collapse",
+                    is_open=False,
+                    navbar=True,
+                ),
             ],
             fluid=True,
         ),
         color="dark",
         dark=True,
+        expand="lg",
         className="mb-3 py-1",
     )
 

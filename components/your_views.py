@@ -1,6 +1,7 @@
 """A user's own controls on a dashboard's header: the star, and "Views": the dashboard's saved
-views (open, copy the permalink, make one the default, rename, delete) and the form that saves
-the page's state under a name, for the user alone or shared with one of their teams."""
+views (open, copy the permalink, make one the default, subscribe to it as a report, rename,
+delete) and the form that saves the page's state under a name, for the user alone or shared with
+one of their teams."""
 
 from __future__ import annotations
 
@@ -20,6 +21,10 @@ PRIVATE = "only-me"  # the sharing choice "Only me" (no team is named so)
 
 def _prefix() -> str:
     return services().settings.url_prefix
+
+
+# The star button's properties that star_state sets, in its order.
+STAR_PROPS = ("children", "aria-pressed", "title")
 
 
 def star_state(starred: bool) -> tuple[str, str, str]:
@@ -108,6 +113,15 @@ def _row(view: SavedView, user: User, current: str | None) -> html.Li:
             className="view-copy",
         ),
     ]
+    if view.reportable_by(user):
+        actions.append(
+            dcc.Link(
+                "Subscribe",
+                href=urls.subscribe(_prefix(), view.id),
+                className="btn btn-link btn-sm py-0 px-1 view-subscribe",
+                title="Have this view mailed as a report on a schedule",
+            )
+        )
     if view.editable_by(user):
         actions += [
             _action(

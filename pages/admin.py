@@ -1,4 +1,5 @@
-"""`/admin/users`, `/admin/embed`, `/admin/audit`: what the CLI does, for admins in the browser.
+"""`/admin/users`, `/admin/embed`, `/admin/webhooks`, `/admin/audit`: what the CLI does, and the
+webhooks report subscriptions may post to, for admins in the browser.
 The guard keeps everyone else out (403, audited); each layout checks again."""
 
 import dash
@@ -6,6 +7,7 @@ from dash import html
 
 from auth.access import current_viewer
 from auth.users import User
+from callbacks.admin import webhooks_list
 from components.admin import (
     audit_filters,
     audit_table,
@@ -13,13 +15,15 @@ from components.admin import (
     embed_links_table,
     user_form,
     users_table,
+    webhook_form,
 )
 from data.timerange import format_duration
 from pages._titles import tab_title
 from pages._view import forbidden
 from services import services
 
-TITLES = {"users": "Users", "embed": "Embed links", "audit": "Audit log"}
+TITLES = {"users": "Users", "embed": "Embed links", "webhooks": "Report webhooks",
+          "audit": "Audit log"}  # fmt: skip
 
 
 def _title(section: str = "users") -> str:
@@ -42,6 +46,8 @@ def layout(section: str = "users", **_query):
         longest = format_duration(services().settings.embed_max_ttl)
         links = embed_links_table(services().embed_links.all())
         body = [embed_form(dashboards, longest), html.Div(links, id="admin-embed-links")]
+    elif section == "webhooks":
+        body = [webhook_form(), html.Div(webhooks_list(), id="admin-webhooks")]
     elif section == "audit":
         body = [audit_filters(), html.Div(audit_table(services().audit.events(limit=500)),
                                           id="admin-audit")]  # fmt: skip

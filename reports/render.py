@@ -1,7 +1,7 @@
 """A subscription's file, drawn by the same export code as the browser's downloads
 (exports/build.py) for a view resolved under the subscriber's rights (view/resolve.py): their
-dashboards, their locked variables, their scope. A subscriber who may no longer open the
-dashboard gets no file, and the reason says why."""
+dashboards, their locked variables, their scope, the saved view they may report. A subscriber who
+may no longer open the dashboard or the view gets no file, and the reason says why."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from appdb.reports import Subscription
 from auth.users import User
 from data.errors import DataSourceError, ErrorKind
-from data.urlstate import ViewState
 from exports.build import (
     MEDIA_TYPES,
     ExportError,
@@ -20,8 +19,9 @@ from exports.build import (
     report_pdf,
 )
 from exports.kaleido_engine import ExportEngineError
+from reports.subscriptions import ViewRefused, subscription_view
 from services import services
-from view.resolve import INPUT_ERRORS, View, ViewDenied, resolve_view
+from view.resolve import INPUT_ERRORS, View, ViewDenied
 
 
 class Undeliverable(Exception):
@@ -40,19 +40,19 @@ class ReportFile:
     view: View
 
 
-def subscription_view(sub: Subscription, owner: User) -> View:
-    """The view the subscription reports: its dashboard over its range with its variables, as
-    `owner` may see it. A saved view (sub.saved_view) will supply the state here once saved
-    views exist; until then the subscription's own range and variables are the state."""
-    dashboard = services().dashboards.get(sub.dashboard)
-    refresh = dashboard.refresh if dashboard is not None else "off"
-    asked = ViewState(sub.time_from, sub.time_to, refresh, variables=dict(sub.variables))
+def run_view(sub: Subscription, owner: User) -> View:
+    """The view the subscription reports (its saved view's state, if it names one, over its
+    range: reports/subscriptions.py), as `owner` may see it."""
     try:
-        return resolve_view(owner, sub.dashboard, asked, users_only=True)
+        return subscription_view(sub, owner, services())
     except ViewDenied as exc:
         raise Undeliverable(
             f"{owner.name} may not open dashboard {sub.dashboard!r} "
             f"({exc.message}); nothing was sent"
+        ) from None
+    except ViewRefused as exc:
+        raise Undeliverable(
+            f"{exc}; nothing was sent. Pick another view, or none, in the subscription"
         ) from None
     except INPUT_ERRORS as exc:
         raise Undeliverable(
@@ -66,7 +66,7 @@ def subscription_view(sub: Subscription, owner: User) -> View:
 
 def render(sub: Subscription, owner: User) -> ReportFile:
     """The subscription's PDF report, or its panel's PNG or CSV."""
-    view = subscription_view(sub, owner)
+    view = run_view(sub, owner)
     settings = services().settings
     panel = view.dashboard.panel(sub.panel) if sub.panel else None
     if sub.format != "pdf" and panel is None:

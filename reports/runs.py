@@ -23,7 +23,6 @@ import urls
 from appdb.reports import ReportStore, Run, Subscription
 from auth.users import User, UserError
 from data.timerange import readable_time
-from data.urlstate import ViewState
 from jobs.queue import QueueUnavailable
 from reports.render import DeliveryError, ReportFile, Undeliverable, render
 from reports.schedule import ScheduleError, latest_slot
@@ -141,20 +140,27 @@ def _owner(app: Services, sub: Subscription) -> User:
 
 def _deliver(app: Services, sub: Subscription, run: Run) -> str:
     owner = _owner(app, sub)
+    if sub.webhook and not app.webhooks.allowed(sub.webhook):
+        # Before anything is drawn or mailed: a run either goes to all its recipients or fails.
+        raise Undeliverable(
+            "its webhook is no longer on the admins' list; nothing was sent. Pick another "
+            "webhook, or none, in the subscription"
+        )
+    if not sub.recipients and not sub.webhook:
+        raise Undeliverable("it has no recipients")
     report = render(sub, owner)
+    subject, text = _message(app, sub, run, report)
     sent = []
     if sub.recipients:
-        subject, text = _message(app, sub, run, report)
         sent.append(mail(app.settings, sub.recipients, subject, text, report))
     if sub.webhook:
-        if sub.webhook not in app.settings.report_webhooks:
-            raise Undeliverable(f"webhook {sub.webhook} is no longer on the admins' list")
-        subject, text = _message(app, sub, run, report)
         payload = {"text": f"{subject}\n{text}", "subscription": sub.id, "dashboard": sub.dashboard}
         sent.append(webhook(sub.webhook, payload, report))
-    if not sent:
-        raise Undeliverable("it has no recipients")
     return "; ".join(sent)
+
+
+def _view_name(app: Services, sub: Subscription) -> str | None:
+    return app.views.names([sub.saved_view]).get(sub.saved_view) if sub.saved_view else None
 
 
 def _message(app: Services, sub: Subscription, run: Run, report: ReportFile) -> tuple[str, str]:
@@ -165,14 +171,16 @@ def _message(app: Services, sub: Subscription, run: Run, report: ReportFile) -> 
     when = run.slot or run.created_at
     subject = f"{sub.name}: {view.dashboard.title}, {when:%Y-%m-%d %H:%M:%S} UTC"
     prefix = app.settings.url_prefix
-    # The dashboard as the subscription asks for it (the owner's locked values apply there too).
-    asked = ViewState(sub.time_from, sub.time_to, view.state.refresh, variables=dict(sub.variables))
-    link = urls.external(urls.dashboard(prefix, sub.dashboard, asked))
+    # The dashboard as the subscription asks for it (the saved view's state, if any, over its
+    # range; a reader's own locked values apply there), not the view's id, which the recipients
+    # may not be allowed to open.
+    link = urls.external(urls.dashboard(prefix, sub.dashboard, view.asked))
     manage = urls.external(urls.page(prefix, "reports"))
     lines = [
         f"{view.dashboard.title}, {readable_time(view.state.time_from)} to "
         f"{readable_time(view.state.time_to)} "
         f"({start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} UTC).",
+        *([f"The saved view “{viewed}”."] if (viewed := _view_name(app, sub)) else []),
         f"Read as {sub.owner} may see it; the {sub.format.upper()} is attached "
         f"({report.filename}).",
         *([f"Open the dashboard: {link}"] if link else []),

@@ -21,6 +21,7 @@ from demo.users import demo_accounts
 from services import services
 from settings import Settings, secret_key
 from tests.fixtures.app import (
+    MANY_LOGINS,
     PASSWORD,
     TEST_SECRET,
     add_user,
@@ -40,13 +41,9 @@ ATTACKS = ['api"}) or vector(1)', "' OR 1=1 --", "Ω≈ç√∫ 🙂 \u202e", "x
 
 @pytest.fixture(scope="module")
 def app(prometheus, warehouse_sqlite, tmp_path_factory):
-    return demo_app(
-        prometheus,
-        warehouse_sqlite,
-        tmp_path_factory.mktemp("auth"),
-        embed_allowed_origins=("https://intranet.example.com",),
-        login_rate_limit="1000 per minute",  # many logins from one address; see aut009
-    )
+    return demo_app(prometheus, warehouse_sqlite, tmp_path_factory.mktemp("auth"),
+                    embed_allowed_origins=("https://intranet.example.com",),
+                    **MANY_LOGINS)  # fmt: skip
 
 
 def panel_request(slug: str, panels: list[str], state: dict) -> dict:

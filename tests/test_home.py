@@ -10,7 +10,7 @@ import pytest
 
 from data.dashboards import SpecError, load_all, parse
 from data.search import search
-from tests.fixtures.app import client_for, demo_app, nodes, open_page, route_request
+from tests.fixtures.app import MANY_LOGINS, client_for, demo_app, nodes, open_page, route_request
 from tests.test_authorisation import call, key_of
 from tests.test_saved_views import props_of, save, star, text_of
 
@@ -20,13 +20,7 @@ SEARCH = "home-results.children"
 
 @pytest.fixture(scope="module")
 def app(prometheus, warehouse_sqlite, tmp_path_factory):
-    return demo_app(
-        prometheus,
-        warehouse_sqlite,
-        tmp_path_factory.mktemp("home"),
-        login_rate_limit="1000 per minute",
-        login_ip_rate_limit="1000 per minute",
-    )
+    return demo_app(prometheus, warehouse_sqlite, tmp_path_factory.mktemp("home"), **MANY_LOGINS)
 
 
 def search_request(app, text) -> dict:

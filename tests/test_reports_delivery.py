@@ -54,9 +54,10 @@ def test_rep001_a_scheduled_pdf_arrives_by_mail_with_the_dashboards_panels(
     assert text.startswith("Container Infrastructure")
     for title in ("Memory used by container", "Network in / out", "CPU by container (cores)"):
         assert title in text
-    run = celery_stack.wait_for_run(sub, lambda r: r.state == "sent", "sent")
-    assert run.trigger == "schedule" and run.slot is not None
-    assert run.message_id == message.message["Message-ID"]
+    # The run that sent it (two workers may finish two slots in either order).
+    sent = message.message["Message-ID"]
+    run = celery_stack.wait_for_run(sub, lambda r: r.message_id == sent, "sent this message")
+    assert run.state == "sent" and run.trigger == "schedule" and run.slot is not None
     assert message.message["Subject"] == (
         f"Containers: Container Infrastructure, {run.slot:%Y-%m-%d %H:%M:%S} UTC"
     )
@@ -242,3 +243,63 @@ def test_rep008_broker_down_the_app_keeps_serving_and_says_the_queue_is_unreacha
         assert png.status_code == 200 and "X-Teamdash-Rendered-By" not in png.headers
     finally:
         stack.broker.start()
+
+
+def test_rep012_a_webhook_the_admins_removed_gets_nothing_more_and_the_owner_is_told(
+    celery_stack, smtp_server
+):
+    stack = celery_stack
+    url = stack.webhook.replace("/hooks/sre", "/hooks/admins")
+    with stack.app.server.app_context():
+        hook = services().webhooks.add(url, "#admins", "boss")
+    sub = stack.subscribe("sre", "container-infrastructure", "csv", panel="network",
+                          recipients=(), webhook=url, notify="sre-lead@example.com")  # fmt: skip
+    stack.pause(sub)
+    sent_now(stack, sub, "sre")
+    first = stack.wait_for_run(sub, lambda r: r.state in ("sent", "failed"), "finished")
+    assert first.words() == "sent (webhook HTTP 200)"
+    with stack.app.server.app_context():
+        services().webhooks.remove(hook.id)
+    sent_now(stack, sub, "sre")
+    failed = stack.wait_for_run(sub, lambda r: r.state == "failed", "failed")
+    assert failed.reason == (
+        "its webhook is no longer on the admins' list; nothing was sent. Pick another webhook, "
+        "or none, in the subscription"
+    )
+    notice = smtp_server.wait_for("sre-lead@example.com")[0]
+    assert failed.reason in " ".join(notice.message.get_content().split())
+    assert [b for b in stack.posted if b["subscription"] == sub] == [
+        next(b for b in stack.posted if b["subscription"] == sub)
+    ]  # the first run's post only
+
+
+def test_rep013_a_saved_views_report_holds_the_views_data_over_the_subscriptions_range(
+    celery_stack, smtp_server
+):
+    stack = celery_stack
+    with stack.app.server.app_context():
+        sam = services().users.get("sam")
+        view = services().views.add(sam, "sales-performance", "EU, last 90 days", "sales",
+                                    "from=now-90d&to=now&var-region=EU")  # fmt: skip
+    sub = stack.subscribe("sam", "sales-performance", "csv", panel="countries",
+                          time_from="now-30d", saved_view=view.id, notify="sam-v@example.com",
+                          recipients=("eu-view@example.com",))  # fmt: skip
+    stack.pause(sub)
+    sent_now(stack, sub, "sam")
+    message = smtp_server.wait_for("eu-view@example.com")[0]
+    countries = set(pd.read_csv(io.BytesIO(message.attachment()[1])).iloc[:, 0])
+    assert countries and countries <= EU, countries  # the view's region
+    text = " ".join(message.message.get_body().get_content().split())
+    assert text.startswith("Sales Performance, now-30d to now (")  # the subscription's range
+    assert "The saved view “EU, last 90 days”." in text
+    assert "/d/sales-performance?from=now-30d&to=now" in text and "var-region=EU" in text
+    # The view deleted: the next run fails and says why; nobody gets a report.
+    with stack.app.server.app_context():
+        services().views.delete(view.id)
+    sent_now(stack, sub, "sam")
+    failed = stack.wait_for_run(sub, lambda r: r.state == "failed", "failed")
+    assert failed.reason.startswith(f"there is no saved view '{view.id}' of dashboard ")
+    assert "nothing was sent" in failed.reason
+    notice = smtp_server.wait_for("sam-v@example.com")[0]
+    assert failed.reason in " ".join(notice.message.get_content().split())
+    assert len(smtp_server.to("eu-view@example.com")) == 1

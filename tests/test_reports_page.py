@@ -11,6 +11,8 @@ import json
 import pytest
 
 from callbacks.access import registry
+from components.your_views import PRIVATE
+from reports.render import Undeliverable, run_view
 from services import services
 from tests.fixtures.app import (
     add_user,
@@ -21,10 +23,13 @@ from tests.fixtures.app import (
     start_logged_in,
 )
 from tests.test_authorisation import call, key_of
+from tests.test_saved_views import SALES, props_of, text_of, view_named
+from tests.test_saved_views import save as save_view
 
 FORM = {
     "report-name": "Weekly SRE",
     "report-dashboard": "container-infrastructure",
+    "report-view": None,
     "report-format": "pdf",
     "report-panel": None,
     "report-range": "now-7d to now",
@@ -39,16 +44,20 @@ FORM = {
     "report-webhook": None,
     "report-notify": "sre@example.com",
 }
-SAVE = "..report-result.children...reports-subscriptions.children"
-ACT = "..report-result.children@"
-EDIT = "..report-name.value@"
+CLICK = "..report-name.value@"  # Save, New, and the rows' Edit, Send now, Delete
+OFFERED = "..report-panel.options"  # what the chosen dashboard offers the form
+# The click callback's inputs: Save, New, then each row's Edit, Send now and Delete.
+ROWS = {"report-edit": (2, "n_clicks"), "report-send": (3, "n_clicks"),
+        "report-delete": (4, "submit_n_clicks")}  # fmt: skip
+CHAT = "https://chat.example.com/hooks/sre"
 
 
 @pytest.fixture(scope="module")
 def app(prometheus, warehouse_sqlite, tmp_path_factory):
     app = demo_app(prometheus, warehouse_sqlite, tmp_path_factory.mktemp("reports-page"),
-                   report_webhooks=("https://chat.example.com/hooks/sre",))  # fmt: skip
+                   report_webhooks=(CHAT,))  # fmt: skip
     add_user(app, "vic", "viewer", ("sre",))
+    add_user(app, "sam", "viewer", ("sales",))
     return app
 
 
@@ -56,30 +65,72 @@ def save_request(app, editing=None, **changes) -> dict:
     values = {(name, "value"): value for name, value in {**FORM, **changes}.items()}
     values[("report-save", "n_clicks")] = 1
     values[("report-editing", "data")] = editing
-    return call(app, key_of(app, SAVE), values)
+    request = call(app, key_of(app, CLICK), values)
+    request["changedPropIds"] = ["report-save.n_clicks"]
+    return request
+
+
+def told(answer, where: str = "report-result") -> str:
+    """What the page says after a click: under the form, or over the list (`reports-row-result`)."""
+    assert answer.status_code == 200, answer.get_data(as_text=True)[:300]
+    return json.dumps(answer.get_json()["response"][where]["children"])
 
 
 def save(client, app, editing=None, **changes) -> str:
     """The form saved (`editing`: the subscription being changed); what the page says."""
-    answer = client.post("/_dash-update-component", json=save_request(app, editing, **changes))
-    assert answer.status_code == 200, answer.get_data(as_text=True)
-    return json.dumps(answer.get_json()["response"]["report-result"]["children"])
+    return told(client.post("/_dash-update-component", json=save_request(app, editing, **changes)))
 
 
-def pressed(body: dict, position: int, kind: str, sub_id) -> dict:
-    """`body` with a row's button (a pattern-matching id) pressed, as the browser says it."""
+def pressed(app, kind: str, sub_id, editing=None) -> dict:
+    """The click callback's request with a row's button (a pattern-matching id) pressed, while
+    subscription `editing` is in the form."""
+    body = call(app, key_of(app, CLICK), {("report-editing", "data"): editing})
+    position, prop = ROWS[kind]
     button = {"type": kind, "sub": sub_id}
-    body["inputs"][position] = [{"id": button, "property": "n_clicks", "value": 1}]
+    body["inputs"][position] = [{"id": button, "property": prop, "value": 1}]
     key = json.dumps(button, separators=(",", ":"), sort_keys=True)
-    body["changedPropIds"] = [f"{key}.n_clicks"]
+    body["changedPropIds"] = [f"{key}.{prop}"]
     return body
 
 
-def row_action(client, app, kind: str, sub_id) -> object:
-    """Send now or Delete pressed on a subscription's row."""
-    position = 0 if kind == "report-send" else 1
-    body = pressed(call(app, key_of(app, ACT)), position, kind, sub_id)
-    return client.post("/_dash-update-component", json=body)
+def row_action(client, app, kind: str, sub_id, editing=None) -> object:
+    """Edit, Send now or Delete pressed on a subscription's row."""
+    return client.post("/_dash-update-component", json=pressed(app, kind, sub_id, editing))
+
+
+def offered(client, app, slug: str, fmt: str = "pdf", editing=None, view=None):
+    """The form's answer once dashboard `slug` is chosen (the view `view` picked before)."""
+    values = {("report-dashboard", "value"): slug, ("report-format", "value"): fmt,
+              ("report-editing", "data"): editing, ("report-view", "value"): view}  # fmt: skip
+    return client.post("/_dash-update-component", json=call(app, key_of(app, OFFERED), values))
+
+
+def views_offered(client, app, slug: str, editing=None) -> dict[str, str]:
+    """The saved views the form offers for dashboard `slug`: {id: label}."""
+    answer = offered(client, app, slug, editing=editing)
+    assert answer.status_code == 200, answer.get_data(as_text=True)[:300]
+    options = answer.get_json()["response"]["report-view"]["options"]
+    return {o["value"]: o["label"] for o in options}
+
+
+def share_view(app, owner: str, name: str, team: str | None, time_from: str = "now-30d",
+               slug: str = SALES, **variables: list[str]) -> str:  # fmt: skip
+    """A saved view, made as its owner makes one on the dashboard; its id."""
+    state = {"from": time_from, "to": "now", "refresh": "off", "vars": variables}
+    answer = text_of(save_view(client_for(app, owner), app, name, share=team or PRIVATE,
+                               slug=slug, state=state))  # fmt: skip
+    assert "Saved “" in answer, answer
+    return view_named(app, name)["id"]
+
+
+def the_run_reads(app, sub_id: int):
+    """The view a run of the subscription would report (its state), or why it would fail."""
+    with app.server.app_context():
+        sub = services().reports.get(sub_id)
+        try:
+            return run_view(sub, services().users.get(sub.owner)).state
+        except Undeliverable as exc:
+            return str(exc)
 
 
 def subscriptions(app, owner: str | None = None):
@@ -145,8 +196,7 @@ def test_rpt003_another_users_subscription_cannot_be_edited_sent_or_deleted(app)
     for kind in ("report-send", "report-delete"):
         refused = row_action(vic, app, kind, theirs.id)
         assert refused.status_code == 500  # PermissionError: nothing done, nothing told
-    edit = pressed(call(app, key_of(app, EDIT)), 0, "report-edit", theirs.id)
-    assert vic.post("/_dash-update-component", json=edit).status_code == 500
+    assert row_action(vic, app, "report-edit", theirs.id).status_code == 500
     hijack = save_request(app, theirs.id, **{"report-recipients": "vic@example.com"})
     assert vic.post("/_dash-update-component", json=hijack).status_code == 500
     assert subscriptions(app, "sales")[0] == theirs
@@ -196,6 +246,134 @@ def test_rpt005_embed_links_and_anonymous_scripts_reach_no_reports_callback(app)
     assert anonymous.get("/reports").status_code == 302
 
 
+def test_rpt007_a_user_subscribes_to_a_view_shared_with_their_team_and_the_run_reads_it(app):
+    """The view gives the variables, the subscription the range (and the variables it sets)."""
+    shared = share_view(app, "sales", "EU toys", "sales", region=["EU"], category=["Toys"])
+    private = share_view(app, "sales", "Sally's NA", None, region=["NA"])
+    sam = client_for(app, "sam")
+    offers = views_offered(sam, app, SALES)
+    assert offers == {shared: "EU toys (by sales) · shared with Sales"}  # not Sally's private
+    assert views_offered(client_for(app, "sales"), app, SALES)[private] == "Sally's NA · private"
+    answer = save(sam, app, **{"report-name": "EU toys weekly", "report-dashboard": SALES,
+                               "report-view": shared, "report-vars": "campaign=any"})  # fmt: skip
+    assert "Subscribed: EU toys weekly" in answer, answer
+    [sub] = subscriptions(app, "sam")
+    assert (sub.saved_view, sub.time_from, sub.variables) == (
+        shared,
+        "now-7d",
+        {"campaign": ["any"]},
+    )
+    assert "PDF report of Sales Performance, view “EU toys”" in open_page(sam, "/reports")
+    assert audited(app, "report_subscribe")[0].detail["view"] == shared
+    state = the_run_reads(app, sub.id)
+    assert (state.time_from, state.time_to) == ("now-7d", "now")  # the subscription's range
+    assert state.variables["region"] == ["EU"] and state.variables["category"] == ["Toys"]
+    assert state.variables["campaign"] == ["any"]
+
+    # A region-bound user's run reads their region, whatever the view asks.
+    na = share_view(app, "sales", "NA only", "sales", region=["NA"])
+    save(client_for(app, "sales-eu"), app, **{"report-name": "NA?", "report-dashboard": SALES,
+                                              "report-view": na})  # fmt: skip
+    [bound] = subscriptions(app, "sales-eu")
+    assert the_run_reads(app, bound.id).variables["region"] == ["EU"]
+
+    # The view no longer shared with the owner's team, then deleted: the run fails, saying why.
+    with app.server.app_context():
+        services().views.change(services().views.get(shared, services().users.get("sales")),
+                                "EU toys", None)  # fmt: skip
+    gone = (f"there is no saved view '{shared}' of dashboard 'sales-performance' that sam may "
+            "report: it was deleted, or it is another user's and not shared with a team of "
+            "sam's; nothing was sent. Pick another view, or none, in the subscription")  # fmt: skip
+    assert the_run_reads(app, sub.id) == gone
+    with app.server.app_context():
+        services().views.delete(shared)
+    assert the_run_reads(app, sub.id) == gone
+    assert "PDF report of Sales Performance, a saved view that was deleted" in open_page(
+        sam, "/reports"
+    )
+
+
+def test_rpt008_another_users_private_view_is_refused_and_audited(app):
+    private = share_view(app, "sales", "Sally's secret", None, region=["APAC"])
+    other_dashboard = share_view(app, "sam", "Sam's products", "sales", slug="product-insights")
+    sam = client_for(app, "sam")
+    before = len(subscriptions(app))
+    for view_id in (private, other_dashboard, "no-such-view", "'; DROP TABLE x --", ["a", "b"]):
+        answer = save(sam, app, **{"report-name": "Theirs", "report-dashboard": SALES,
+                                   "report-view": view_id})  # fmt: skip
+        assert "Not saved: there is no saved view" in answer, answer
+        assert "APAC" not in answer and "Sally" not in answer
+    assert len(subscriptions(app)) == before
+    refused = [e for e in audited(app, "forbidden") if e.actor == "sam"]
+    assert f"saved view '{private}'" in {e.target for e in refused}
+    # The owner's choices are read for the subscription's owner: an admin editing sam's sees
+    # sam's views, not their own private ones; vic may not ask for sam's.
+    share_view(app, "admin", "Admin's private", None)
+    mine = save(sam, app, **{"report-name": "Sam's", "report-dashboard": SALES})
+    assert "Subscribed" in mine
+    sub = next(s for s in subscriptions(app, "sam") if s.name == "Sam's")
+    assert (
+        "Admin's private"
+        not in views_offered(client_for(app, "admin"), app, SALES, sub.id).values()
+    )
+    assert offered(client_for(app, "vic"), app, SALES, editing=sub.id).status_code == 500
+
+
+def test_rpt009_subscribe_from_a_saved_view_starts_the_form_on_it(app):
+    view_id = share_view(app, "sales", "Toys, last 90 days", "sales", time_from="now-90d",
+                         category=["Toys"])  # fmt: skip
+    private = share_view(app, "sales", "Sally's drafts", None)
+    sam = client_for(app, "sam")
+    dashboard = open_page(sam, f"/d/{SALES}").replace("\\u002f", "/")  # the Views panel
+    assert f"/reports?view={view_id}" in dashboard and f"/reports?view={private}" not in dashboard
+    layout = open_page(sam, f"/reports?view={view_id}")
+    assert props_of(layout, "report-view")["value"] == view_id
+    assert props_of(layout, "report-dashboard")["value"] == SALES
+    assert props_of(layout, "report-name")["value"] == "Toys, last 90 days"
+    assert props_of(layout, "report-range")["value"] == "now-90d to now"
+    assert view_id in json.dumps(props_of(layout, "report-view")["options"])
+    refused = open_page(sam, f"/reports?view={private}")
+    assert "There is no saved view" in refused and "Sally's drafts" not in refused
+    assert props_of(refused, "report-view")["value"] is None
+    assert f"saved view '{private}'" in {e.target for e in audited(app, "forbidden")}
+
+
+def test_rpt010_users_pick_a_webhook_by_its_label_and_never_see_its_address(app):
+    sre = client_for(app, "sre")
+    page = open_page(sre, "/reports")
+    assert "chat.example.com (REPORT_WEBHOOKS)" in page and "/hooks/sre" not in page
+    options = props_of(page, "report-webhook")["options"]
+    answer = save(sre, app, **{"report-name": "To chat", "report-recipients": "",
+                               "report-webhook": options[0]["value"]})  # fmt: skip
+    assert "Subscribed: To chat" in answer, answer
+    sub = next(s for s in subscriptions(app, "sre") if s.name == "To chat")
+    assert sub.webhook == CHAT
+    listed = open_page(sre, "/reports")
+    assert "webhook chat.example.com (REPORT_WEBHOOKS)" in listed and "/hooks/sre" not in listed
+    # The address itself, or another, typed into the payload: refused.
+    for hook in (CHAT, "http://169.254.169.254/latest", {"x": 1}):
+        refused = save(sre, app, **{"report-name": "Sneaky", "report-webhook": hook})
+        assert "not one of the admins'" in refused, refused
+
+
+def test_rpt011_new_clears_the_form_and_deleting_the_subscription_being_edited_ends_the_edit(app):
+    sre = client_for(app, "sre")
+    save(sre, app, **{"report-name": "Short lived"})
+    sub = next(s for s in subscriptions(app, "sre") if s.name == "Short lived")
+    edit = row_action(sre, app, "report-edit", sub.id).get_json()["response"]
+    assert (
+        edit["report-name"]["value"] == "Short lived" and edit["report-editing"]["data"] == sub.id
+    )
+    assert edit["report-form-title"]["children"] == "Edit subscription “Short lived”"
+    deleted = row_action(sre, app, "report-delete", sub.id, editing=sub.id)
+    assert "Deleted Short lived." in told(deleted, "reports-row-result")
+    after = deleted.get_json()["response"]
+    assert after["report-editing"]["data"] is None and after["report-name"]["value"] == ""
+    # A saved form is blank again: a second click makes no second subscription.
+    saved = sre.post("/_dash-update-component", json=save_request(app))
+    assert saved.get_json()["response"]["report-name"]["value"] == ""
+
+
 @pytest.mark.browser
 def test_rpt006_in_the_browser_a_user_fills_the_form_and_sees_the_subscription(
     dash_duo, prometheus, warehouse_sqlite, tmp_path
@@ -207,17 +385,48 @@ def test_rpt006_in_the_browser_a_user_fills_the_form_and_sees_the_subscription(
     # A weekly schedule asks for a time and a weekday; a cron schedule for its expression.
     assert dash_duo.find_element("#report-weekday-field").is_displayed()
     assert not dash_duo.find_element("#report-cron").is_displayed()
-    dash_duo.select_dcc_dropdown("#report-frequency", "cron")
+    dash_duo.select_dcc_dropdown("#report-frequency", "Cron expression")
     dash_duo.wait_for_style_to_equal("#report-weekday-field-col", "display", "none")
     assert dash_duo.find_element("#report-cron").is_displayed()
-    dash_duo.select_dcc_dropdown("#report-frequency", "weekly")
+    dash_duo.select_dcc_dropdown("#report-frequency", "Weekly")
+    # A PDF report is of the whole dashboard: no panel to pick until PNG or CSV is.
+    assert not dash_duo.find_element("#report-panel-field").is_displayed()
     dash_duo.find_element("#report-name").send_keys("Containers for the on-call")
     dash_duo.select_dcc_dropdown("#report-dashboard", "Container Infrastructure")
+    dash_duo.wait_for_contains_text("#report-vars-hint", "Container Infrastructure's: ")
     dash_duo.find_element("#report-recipients").send_keys("oncall@example.com")
     dash_duo.find_element("#report-save").click()
     dash_duo.wait_for_contains_text(
         "#report-result", "Subscribed: Containers for the on-call, weekly on mon at 08:00 (UTC)"
     )
     dash_duo.wait_for_contains_text("#reports-subscriptions", "PDF report of Container")
+    assert dash_duo.find_element("#report-name").get_attribute("value") == ""  # blank again
     assert "The report queue is not configured" in dash_duo.find_element("#reports-queue").text
+    assert dash_duo.get_logs() == []
+
+
+@pytest.mark.browser
+def test_rpt012_in_the_browser_a_saved_views_subscribe_leads_to_the_form_on_that_view(
+    dash_duo, prometheus, warehouse_sqlite, tmp_path
+):
+    app = demo_app(prometheus, warehouse_sqlite, tmp_path)
+    view_id = share_view(app, "sales", "EU, last 30 days", "sales", region=["EU"])
+    start_logged_in(dash_duo, app, "sales-eu")
+    dash_duo.driver.get(f"{dash_duo.server_url}/d/{SALES}")
+    dash_duo.wait_for_element("#views-open").click()
+    dash_duo.wait_for_element(f'[data-view="{view_id}"] .view-subscribe').click()
+    dash_duo.wait_for_text_to_equal("#report-form-title", "New subscription")
+    assert dash_duo.find_element("#report-name").get_attribute("value") == "EU, last 30 days"
+    dash_duo.wait_for_contains_text("#report-view", "EU, last 30 days (by sales)")
+    dash_duo.wait_for_contains_text("#report-range", "Last 30 days")
+    dash_duo.find_element("#report-recipients").send_keys("eu-sales@example.com")
+    dash_duo.find_element("#report-save").click()
+    dash_duo.wait_for_contains_text("#report-result", "Subscribed: EU, last 30 days")
+    dash_duo.wait_for_contains_text(
+        "#reports-subscriptions", "PDF report of Sales Performance, view “EU, last 30 days”"
+    )
+    # Edit brings the form back with the view chosen.
+    dash_duo.find_element('[data-subscription] button[id*="report-edit"]').click()
+    dash_duo.wait_for_text_to_equal("#report-form-title", "Edit subscription “EU, last 30 days”")
+    dash_duo.wait_for_contains_text("#report-view", "EU, last 30 days (by sales)")
     assert dash_duo.get_logs() == []

@@ -25,6 +25,7 @@ from callbacks.panels import update_request
 from components.your_views import PRIVATE
 from services import services
 from tests.fixtures.app import (
+    MANY_LOGINS,
     PASSWORD,
     add_user,
     client_for,
@@ -44,13 +45,7 @@ STAR = "..view-star.children...view-star.aria-pressed"
 
 @pytest.fixture(scope="module")
 def app(prometheus, warehouse_sqlite, tmp_path_factory):
-    app = demo_app(
-        prometheus,
-        warehouse_sqlite,
-        tmp_path_factory.mktemp("views"),
-        login_rate_limit="1000 per minute",
-        login_ip_rate_limit="1000 per minute",
-    )
+    app = demo_app(prometheus, warehouse_sqlite, tmp_path_factory.mktemp("views"), **MANY_LOGINS)
     add_user(app, "sam", "viewer", ("sales",))  # sales's second member
     return app
 
