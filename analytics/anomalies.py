@@ -5,11 +5,14 @@ one season, or over MIN_WINDOW points without a season) plus the season's profil
 of what is left at the same phase: the same time of day, or of the week). The band is that
 baseline plus or minus `sensitivity` robust deviations: 1.4826 times the median absolute
 deviation of what is left after the baseline (the standard deviation of Gaussian noise, which a
-spike does not inflate). A point outside the band is an anomaly.
+spike does not inflate). With a season, the deviation is also measured for each hour of the day
+(pooled with the hours either side), and the band is widened where that hour's is larger:
+a latency at night, on few requests, wanders more than at noon. A point outside the band is an
+anomaly.
 
-It assumes the noise is about the same size at every phase, and that anomalies are a minority
-of the points (a median breaks down past half). At the default sensitivity of 4, Gaussian noise
-flags about one point in 16,000: one false flag in about two months of 5-minute points.
+It assumes that anomalies are a minority of the points (a median breaks down past half). At the
+default sensitivity of 4, Gaussian noise flags about one point in 16,000: one false flag in
+about two months of 5-minute points.
 """
 
 from __future__ import annotations
@@ -19,11 +22,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analytics.series import NO_SEASON, Season, find_season, offsets, step_of
+from analytics.series import DAY, NO_SEASON, Season, find_season, offsets, step_of
 
 MAD_TO_SD = 1.4826  # the MAD of Gaussian noise times this is its standard deviation
 MIN_POINTS = 12
 MIN_WINDOW = 11  # the level's window without a season, in points
+MIN_HOURLY = 6  # points an hour of the day, on average, to measure its own deviation
 DEFAULT_SENSITIVITY = 4.0
 
 
@@ -86,10 +90,29 @@ def anomalies(
     left = values - expected
     # Zero when most points sit on the baseline (a flat series): any other value is unexpected.
     deviation = MAD_TO_SD * float(np.median(np.abs(left - np.median(left))))
-    lower, upper = expected - sensitivity * deviation, expected + sensitivity * deviation
+    spread = _hourly(left, deviation, found.points, step, positions)
+    lower, upper = expected - sensitivity * spread, expected + sensitivity * spread
     flagged = (values < lower) | (values > upper)
     return AnomalyBand(name, pd.DatetimeIndex(clean.index), expected, lower, upper, flagged,
                        deviation, sensitivity, found)  # fmt: skip
+
+
+def _hourly(left: np.ndarray, deviation: float, season: int, step: int,
+            positions: np.ndarray | None) -> np.ndarray:  # fmt: skip
+    """Per point, the robust deviation of what is left at its hour of the day (pooled with the
+    hours either side), where it is larger than the whole series' `deviation`; the whole
+    series' without a season, or with under MIN_HOURLY points an hour."""
+    whole = np.full(len(left), deviation)
+    per_day = DAY // step if step and DAY % step == 0 else 0
+    if not season or positions is None or not per_day or len(left) < MIN_HOURLY * 24:
+        return whole
+    hour = (positions % per_day) * 24 // per_day
+    centred = left - pd.Series(left).groupby(hour).transform("median").to_numpy()
+    spread = pd.Series(np.abs(centred)).groupby(hour).median().reindex(range(24))
+    around = pd.concat([spread.iloc[-1:], spread, spread.iloc[:1]])
+    pooled = around.rolling(3, center=True, min_periods=1).mean()[1:-1].to_numpy()
+    pooled = np.where(np.isnan(pooled), 0.0, pooled)
+    return np.maximum(whole, MAD_TO_SD * pooled[hour])
 
 
 def _positions(series: pd.Series, step: int) -> np.ndarray | None:

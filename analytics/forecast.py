@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -59,6 +59,9 @@ class Forecast:
     model: str  # ETS(A,A,A), ...
     fitted_points: int
     reason: str | None = None
+    # Per h: the standard deviation of the sum of the first h forecast points (a stat's total
+    # to the end of the month is such a sum; its errors add up, they do not average out).
+    sum_spread: np.ndarray = field(default_factory=lambda: np.array([], dtype=float))
 
     @property
     def ok(self) -> bool:
@@ -79,6 +82,28 @@ class Forecast:
             return None
         return float(self.mean[-1]), float(self.lower95[-1]), float(self.upper95[-1])
 
+    def reaching(self, value: float, rising: bool) -> Reach:
+        """When the forecast (and the near and far edges of its 80 % band) first reach `value`
+        going up (`rising`) or down."""
+
+        def first(values: np.ndarray) -> pd.Timestamp | None:
+            hit = np.flatnonzero(values >= value if rising else values <= value)
+            return self.times[hit[0]] if len(hit) else None
+
+        near, far = (self.upper80, self.lower80) if rising else (self.lower80, self.upper80)
+        return Reach(value, first(self.mean), first(near), first(far))
+
+
+@dataclass(frozen=True)
+class Reach:
+    """When a forecast reaches a value: its mean (`at`), the 80 % band's near edge (`earliest`)
+    and far edge (`latest`); None for one that does not within the horizon."""
+
+    value: float
+    at: pd.Timestamp | None
+    earliest: pd.Timestamp | None
+    latest: pd.Timestamp | None
+
 
 def cannot(name: str, reason: str, step: int = 0) -> Forecast:
     empty = np.array([], dtype=float)
@@ -94,11 +119,24 @@ def fit_step(step: int, span: float) -> int:
     return max(step, nice_step(span / MAX_POINTS))
 
 
+def _coefficients(alpha: float, beta: float, gamma: float, m: int, h: int) -> np.ndarray:
+    """c_j for j = 1..h-1: how much an error j steps back still moves a forecast."""
+    j = np.arange(1, h, dtype=float)
+    return alpha + beta * j + (gamma * (j % m == 0) if m else 0.0)
+
+
 def _variance_factors(alpha: float, beta: float, gamma: float, m: int, h: int) -> np.ndarray:
     """1 + sum_{j<h} c_j^2 for h = 1..h: the h-step forecast variance in units of sigma^2."""
-    j = np.arange(1, h, dtype=float)
-    c = alpha + beta * j + (gamma * (j % m == 0) if m else 0.0)
+    c = _coefficients(alpha, beta, gamma, m, h)
     return 1 + np.concatenate([[0.0], np.cumsum(c**2)])
+
+
+def _sum_variance_factors(alpha: float, beta: float, gamma: float, m: int, h: int) -> np.ndarray:
+    """The variance of the sum of the first h forecast errors, in units of sigma^2, for h =
+    1..h: the error k steps ahead is carried into every later point, so it counts
+    (1 + c_1 + ... + c_{h-k})^2 times."""
+    carried = 1 + np.concatenate([[0.0], np.cumsum(_coefficients(alpha, beta, gamma, m, h))])
+    return np.cumsum(carried**2)
 
 
 def forecast(
@@ -132,21 +170,22 @@ def forecast(
         mean = np.asarray(result.forecast(h), dtype=float)
     except (ValueError, np.linalg.LinAlgError, ZeroDivisionError) as exc:
         return cannot(name, f"the model could not be fitted ({exc})", step)
-    factors = _variance_factors(
+    smoothing = (
         float(result.smoothing_level),
         float(result.smoothing_trend) if trend else 0.0,
         float(result.smoothing_seasonal) if found.points else 0.0,
         found.points,
         h,
     )
-    spread = np.sqrt(float(result.mse) * factors)
+    spread = np.sqrt(float(result.mse) * _variance_factors(*smoothing))
+    sum_spread = np.sqrt(float(result.mse) * _sum_variance_factors(*smoothing))
     if not (np.isfinite(mean).all() and np.isfinite(spread).all()):
         return cannot(name, "the model could not be fitted (its forecast is not finite)", step)
     times = grid.index[-1] + pd.to_timedelta(np.arange(1, h + 1) * step, unit="s")
     code = f"ETS(A,{'A' if trend else 'N'},{'A' if found.points else 'N'})"
     return Forecast(name, times, mean, mean - Z80 * spread, mean + Z80 * spread,
                     mean - Z95 * spread, mean + Z95 * spread, step, found, code,
-                    len(grid))  # fmt: skip
+                    len(grid), sum_spread=sum_spread)  # fmt: skip
 
 
 def _fit(values: np.ndarray, season: Season, trend: bool):
