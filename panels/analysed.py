@@ -76,20 +76,22 @@ def horizon(options: ForecastOptions, last: pd.Timestamp) -> float:
     return max(0.0, (end - last).total_seconds())
 
 
-def reach_words(reach: Reach, since: pd.Timestamp, unit: str, decimals: int | None,
-                horizon_seconds: float) -> str:  # fmt: skip
-    """`reaches 100% in about 9 days (Dec 15; 80 %: 7-12 days)`, or that it does not within
-    the forecast's horizon."""
+def reach_words(reach: Reach, since: pd.Timestamp, unit: str, decimals: int | None) -> str:
+    """`reaches 100% in about 9 days (Dec 15; 80 %: 7-12 days)`, of a forecast that does
+    (`reach.at`)."""
     value = format_value(reach.value, unit, decimals)
-    if reach.at is None:
-        within = duration_words(horizon_seconds) or f"{horizon_seconds / DAY:.0f} days"
-        return f"does not reach {value} within {within}"
     said = f"reaches {value} in about {_after(since, reach.at)} ({reach.at:%b %-d}"
     if reach.earliest is not None and reach.latest is not None:
         return f"{said}; 80 %: {_span(since, reach.earliest, reach.latest)})"
     if reach.earliest is not None:
         return f"{said}; 80 %: from {_after(since, reach.earliest)})"
     return said + ")"
+
+
+def beyond_words(value: float, unit: str, decimals: int | None, seconds: float) -> str:
+    """`100% within 30 days`: what a forecast that does not reach a value does not reach."""
+    within = duration_words(seconds) or f"{seconds / DAY:.0f} days"
+    return f"{format_value(value, unit, decimals)} within {within}"
 
 
 def _after(since: pd.Timestamp, at: pd.Timestamp) -> str:

@@ -65,12 +65,14 @@ class Outlook:
         lines = [(f"{self.label}: {said(self.value)} (± {plus})", "flat", hover)]
         if self.target is not None and self.chance is not None:
             verdict = "on track" if self.on_track else "at risk"
+            gap = (self.value / self.target - 1) * 100 if self.target else 0.0
+            side = "above" if gap >= 0 else "below"
+            chance = f"The model gives it a {self.chance * 100:.0f} % chance of meeting the target"
             lines.append(
                 (
-                    f"{verdict} against target {said(self.target)} "
-                    f"({self.chance * 100:.0f} % likely)",
+                    f"{verdict}: {abs(gap):.0f} % {side} target {said(self.target)}",
                     "good" if self.on_track else "bad",
-                    None,
+                    chance,
                 )
             )
         return lines

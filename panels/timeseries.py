@@ -37,7 +37,7 @@ from data.drilldown import Clicked, as_time, text_of
 from data.panel_data import PanelData, QueryFrame
 from data.spec import Panel
 from data.timerange import QueryWindow, checked_duration, compare_words, parse_duration
-from panels.analysed import history_of, horizon, model_series, reach_words
+from panels.analysed import beyond_words, history_of, horizon, model_series, reach_words
 from panels.axes import (
     GRID,
     Buckets,
@@ -278,19 +278,38 @@ def _analyse(model: TimeSeriesModel, data: PanelData, context: Context) -> None:
     analysis = analyse(series, asked, context.cache, training, ahead)
     model.analysis = analysis
     notes = analysis.notes + ([failed] if failed else [])
-    reaches = asked.forecast.reaches if asked.forecast else None
-    for one in fitted:
-        predicted = analysis.forecasts.get(str(one.name))
-        if reaches is not None and predicted is not None and predicted.ok and len(one):
-            reach = predicted.reaching(reaches, rising=float(one.iloc[-1]) < reaches)
-            said = reach_words(
-                reach, one.index[-1], model.panel.unit, model.panel.decimals, ahead or 0.0
-            )
-            notes.append(f"{display_name(str(one.name))} {said}")
+    if asked.forecast is not None and asked.forecast.reaches is not None:
+        notes += _reach_notes(model, fitted, asked.forecast.reaches, ahead or 0.0)
     notes += [_trend_words(model, t) for t in analysis.trends.values()]
     model.notes = notes
     models = sorted({f.words for f in analysis.forecasts.values() if f.ok})
     model.about = f"Forecast: {'; '.join(models)}" if models else ""
+
+
+def _reach_notes(
+    model: TimeSeriesModel, fitted: list[pd.Series], value: float, ahead: float
+) -> list[str]:
+    """When each series' forecast reaches `value` ("demo-node-3 reaches 100% in about 9 days
+    ..."); those that do not within the horizon in one line."""
+    panel, notes, missed = model.panel, [], []
+    for one in fitted:
+        predicted = model.analysis.forecasts.get(str(one.name))
+        if predicted is None or not predicted.ok or not len(one):
+            continue
+        reach = predicted.reaching(value, rising=float(one.iloc[-1]) < value)
+        if reach.at is None:
+            missed.append(display_name(str(one.name)))
+        else:
+            said = reach_words(reach, one.index[-1], panel.unit, panel.decimals)
+            notes.append(f"{display_name(str(one.name))} {said}")
+    beyond = beyond_words(value, panel.unit, panel.decimals, ahead)
+    if notes and missed:
+        notes.append(f"the others do not reach {beyond}")
+    elif len(missed) == 1:
+        notes.append(f"{missed[0]} does not reach {beyond}")
+    elif missed:
+        notes.append(f"none reaches {beyond}")
+    return notes
 
 
 def _trend_words(model: TimeSeriesModel, trend: Trend) -> str:
