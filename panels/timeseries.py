@@ -5,7 +5,8 @@ as partial, dashed or hatched, its hover saying so. More than five series: the l
 of each one's last, mean and max under the chart (the images keep plotly's full legend).
 
 Options: `style` (lines, area, bars), `stack`, `legend` (default true), `bucket` (a duration:
-what a click on a point means, default the drawn step), `analytics` (analytics/options.py): a
+what a click on a point means, default the drawn step), `log` (a logarithmic value axis),
+`analytics` (analytics/options.py): a
 forecast continuing each series dashed past its last point inside its 80 % and 95 % bands
 (fitted on a longer `train` window when asked), an expected band behind each series with the
 points outside it marked and counted ("3 anomalies in range"), a trend line with its slope per
@@ -67,6 +68,7 @@ class TimeSeriesOptions(Options):
     stack: bool = False
     legend: bool = True
     bucket: str | None = None
+    log: bool = False  # a logarithmic value axis: series far apart (latencies of 30 ms and 4 s)
     analytics: AnalyticsOptions | None = None
 
     _bucket = field_validator("bucket")(checked_duration)
@@ -453,16 +455,42 @@ def _ms(times: pd.DatetimeIndex) -> np.ndarray:
     return epoch_ms(pd.Series(times))
 
 
-def _band(
-    model: TimeSeriesModel,
-    times: pd.DatetimeIndex,
-    low: np.ndarray,
-    high: np.ndarray,
-    tint: str,
-    alpha: float,
-    group: str,
-) -> dict:
-    """A band between `low` and `high` as one filled outline, behind its series."""
+def _bounded(model: TimeSeriesModel, values: np.ndarray) -> np.ndarray:
+    """Values within the panel's `min` and `max`: a disk's forecast band stops at full."""
+    low, high = model.panel.min, model.panel.max
+    return np.clip(values, -np.inf if low is None else low, np.inf if high is None else high)
+
+
+def _forecast_values(model: TimeSeriesModel, ahead: Forecast) -> dict[str, np.ndarray]:
+    """A forecast's columns as drawn and listed: its mean and its 80 % and 95 % bounds."""
+    return {
+        name: _bounded(model, values)
+        for name, values in (
+            ("forecast", ahead.mean),
+            ("forecast lower 80", ahead.lower80),
+            ("forecast upper 80", ahead.upper80),
+            ("forecast lower 95", ahead.lower95),
+            ("forecast upper 95", ahead.upper95),
+        )
+    }
+
+
+def _expected_values(model: TimeSeriesModel, band: AnomalyBand) -> dict[str, np.ndarray]:
+    """An expected band's columns as drawn and listed."""
+    return {
+        name: _bounded(model, values)
+        for name, values in (
+            ("expected", band.expected),
+            ("expected lower", band.lower),
+            ("expected upper", band.upper),
+        )
+    }
+
+
+def _band(model: TimeSeriesModel, times: pd.DatetimeIndex, low: np.ndarray, high: np.ndarray,
+          tint: tuple[str, float], group: str) -> dict:  # fmt: skip
+    """A band between `low` and `high` as one filled outline in a (colour, opacity), behind
+    its series."""
     ms = _ms(times)
     y = np.concatenate([high, low[::-1]]) / model.divisor
     return {
@@ -471,7 +499,7 @@ def _band(
         "x": typed(np.concatenate([ms, ms[::-1]])),
         "y": typed(y.astype(np.float32)),
         "fill": "toself",
-        "fillcolor": rgba(tint, alpha),
+        "fillcolor": rgba(*tint),
         "line": {"width": 0},
         "hoverinfo": "skip",
         "showlegend": False,
@@ -490,43 +518,25 @@ def _range_text(model: TimeSeriesModel, low: np.ndarray, high: np.ndarray) -> li
 
 def _forecast_traces(model: TimeSeriesModel, line: Line, ahead: Forecast, hover: str):
     """(its 95 % and 80 % bands, behind; its dashed mean, with the bands on hover)."""
+    values = _forecast_values(model, ahead)
+    bands = {
+        level: (values[f"forecast lower {level}"], values[f"forecast upper {level}"])
+        for level in ("95", "80")
+    }
     behind = [
-        _band(
-            model,
-            ahead.times,
-            ahead.lower95,
-            ahead.upper95,
-            line.color,
-            BAND_ALPHA["95"],
-            line.label,
-        ),
-        _band(
-            model,
-            ahead.times,
-            ahead.lower80,
-            ahead.upper80,
-            line.color,
-            BAND_ALPHA["80"],
-            line.label,
-        ),
+        _band(model, ahead.times, *bounds, (line.color, BAND_ALPHA[level]), line.label)
+        for level, bounds in bands.items()
     ]
-    bands = [
-        f"80 %: {a}, 95 %: {b}"
-        for a, b in zip(
-            _range_text(model, ahead.lower80, ahead.upper80),
-            _range_text(model, ahead.lower95, ahead.upper95),
-            strict=True,
-        )
-    ]
+    said = zip(_range_text(model, *bands["80"]), _range_text(model, *bands["95"]), strict=True)
     mean = {
         "type": "scatter",
         "mode": "lines",
         "x": typed(_ms(ahead.times)),
-        "y": typed((ahead.mean / model.divisor).astype(np.float32)),
+        "y": typed((values["forecast"] / model.divisor).astype(np.float32)),
         "name": f"{line.label} forecast",
         "legendgroup": line.label,
         "line": {"color": line.color, "dash": "dash", "width": 1.6},
-        "text": bands,
+        "text": [f"80 %: {a}, 95 %: {b}" for a, b in said],
         "hovertemplate": f"{hover} (%{{text}})",
     }
     return behind, [mean]
@@ -536,11 +546,13 @@ def _expected_traces(
     model: TimeSeriesModel, line: Line, band: AnomalyBand, hover: str, first: bool
 ):
     """(its expected band and value, behind; its points outside the band, marked)."""
+    values = _expected_values(model, band)
+    low, high = values["expected lower"], values["expected upper"]
     expected = {
         "type": "scatter",
         "mode": "lines",
         "x": typed(_ms(band.times)),
-        "y": typed((band.expected / model.divisor).astype(np.float32)),
+        "y": typed((values["expected"] / model.divisor).astype(np.float32)),
         "name": f"{line.label} expected",
         "legendgroup": line.label,
         "showlegend": False,
@@ -548,27 +560,17 @@ def _expected_traces(
         "opacity": 0.7,
         "line": {"color": line.color, "dash": "dot", "width": 1},
     }
-    behind = [
-        _band(
-            model,
-            band.times,
-            band.lower,
-            band.upper,
-            line.color,
-            BAND_ALPHA["expected"],
-            line.label,
-        ),
-        expected,
-    ]
+    tint = (line.color, BAND_ALPHA["expected"])
+    behind = [_band(model, band.times, low, high, tint, line.label), expected]
     if not band.count:
         return behind, []
     out = band.flagged
-    values = as_series(line.x, line.values).reindex(band.times[out]).to_numpy()
+    drawn = as_series(line.x, line.values).reindex(band.times[out]).to_numpy()
     marks = {
         "type": "scatter",
         "mode": "markers",
         "x": typed(_ms(band.times[out])),
-        "y": typed((values / model.divisor).astype(np.float32)),
+        "y": typed((drawn / model.divisor).astype(np.float32)),
         "name": "anomaly",
         "legendgroup": "anomaly",
         "showlegend": first,
@@ -578,7 +580,7 @@ def _expected_traces(
             "symbol": "circle-open",
             "line": {"width": 2, "color": ANOMALY},
         },
-        "text": [f"expected {r}" for r in _range_text(model, band.lower[out], band.upper[out])],
+        "text": [f"expected {r}" for r in _range_text(model, low[out], high[out])],
         "hovertemplate": f"{line.label} anomaly: {hover} (%{{text}})<extra></extra>",
     }
     return behind, [marks]
@@ -668,6 +670,8 @@ def _chart(model: TimeSeriesModel) -> dict:
     )
     if options.style == "bars" and options.stack:
         layout["barmode"] = "stack"
+    if options.log:
+        _logarithmic(model, layout["yaxis"], shown)
     layout["xaxis"] = {"gridcolor": GRID, "type": "-"}
     if model.on_time_axis:
         layout["xaxis"] = time_axis(model.time_range, model.step)
@@ -682,6 +686,23 @@ def _chart(model: TimeSeriesModel) -> dict:
             layout["shapes"] = [*layout.get("shapes", []), vline(now.timestamp() * 1000, MUTED)]
         layout["xaxis"]["range"] = epoch_ms(pd.Series(ends)).tolist()
     return escaped_figure(traces, layout)
+
+
+def _logarithmic(model: TimeSeriesModel, axis: dict, shown: np.ndarray) -> None:
+    """A value axis on a log scale over the positive values drawn, ticked at 1, 2 and 5 of
+    each decade in the panel's unit ("200 ms", "500 ms", "1 s")."""
+    axis.pop("rangemode", None)
+    axis["type"] = "log"
+    positive = shown[np.isfinite(shown) & (shown > 0)]
+    if not len(positive):
+        return
+    low, high = positive.min() / 1.2, positive.max() * 1.2
+    axis["range"] = [float(np.log10(low)), float(np.log10(high))]
+    decades = range(int(np.floor(np.log10(low))), int(np.ceil(np.log10(high))) + 1)
+    ticks = [m * 10.0**k for k in decades for m in (1, 2, 5) if low <= m * 10.0**k <= high]
+    panel = model.panel
+    axis["tickvals"] = ticks
+    axis["ticktext"] = [format_value(t * model.divisor, panel.unit, panel.decimals) for t in ticks]
 
 
 def figure(model: TimeSeriesModel) -> dict:
@@ -745,7 +766,7 @@ def _shown_values(model: TimeSeriesModel) -> np.ndarray:
     if not model.lines:
         return np.array([])
     ahead = model.analysis.forecasts.values() if model.analysis else ()
-    upper = [f.upper95 / model.divisor for f in ahead if f.ok]
+    upper = [_bounded(model, f.upper95) / model.divisor for f in ahead if f.ok]
     if upper:
         return np.concatenate([*upper, *(line.values / model.divisor for line in model.lines)])
     if model.options.stack:
@@ -820,21 +841,11 @@ def _analysed_columns(model: TimeSeriesModel) -> dict[str, pd.Series]:
         label = line.label
         ahead = analysis.forecasts.get(line.name)
         if ahead is not None and ahead.ok:
-            for name, values in (
-                ("forecast", ahead.mean),
-                ("forecast lower 80", ahead.lower80),
-                ("forecast upper 80", ahead.upper80),
-                ("forecast lower 95", ahead.lower95),
-                ("forecast upper 95", ahead.upper95),
-            ):
+            for name, values in _forecast_values(model, ahead).items():
                 columns[headed(f"{label} {name}", unit)] = pd.Series(values, index=ahead.times)
         band = analysis.bands.get(line.name)
         if band is not None and band.ok:
-            for name, values in (
-                ("expected", band.expected),
-                ("expected lower", band.lower),
-                ("expected upper", band.upper),
-            ):
+            for name, values in _expected_values(model, band).items():
                 columns[headed(f"{label} {name}", unit)] = pd.Series(values, index=band.times)
             marks = np.where(band.flagged, "anomaly", "")
             columns[f"{label} anomaly"] = pd.Series(marks, index=band.times)
