@@ -107,12 +107,22 @@ def _hourly(left: np.ndarray, deviation: float, season: int, step: int,
     if not season or positions is None or not per_day or len(left) < MIN_HOURLY * 24:
         return whole
     hour = (positions % per_day) * 24 // per_day
-    centred = left - pd.Series(left).groupby(hour).transform("median").to_numpy()
-    spread = pd.Series(np.abs(centred)).groupby(hour).median().reindex(range(24))
-    around = pd.concat([spread.iloc[-1:], spread, spread.iloc[:1]])
-    pooled = around.rolling(3, center=True, min_periods=1).mean()[1:-1].to_numpy()
-    pooled = np.where(np.isnan(pooled), 0.0, pooled)
+    centred = left - _medians(left, hour, 24)[hour]
+    spread = np.nan_to_num(_medians(np.abs(centred), hour, 24))
+    pooled = (np.roll(spread, 1) + spread + np.roll(spread, -1)) / 3  # the day wraps around
     return np.maximum(whole, MAD_TO_SD * pooled[hour])
+
+
+def _medians(values: np.ndarray, groups: np.ndarray, count: int) -> np.ndarray:
+    """The median of `values` in each group 0..count-1 (NaN for an empty one), from one sort by
+    group and value: the middle one or two of each group's run."""
+    order = np.lexsort((values, groups))
+    ordered = values[order]
+    starts = np.searchsorted(groups[order], np.arange(count))
+    sizes = np.bincount(groups, minlength=count)
+    low = np.minimum(starts + (sizes - 1) // 2, len(values) - 1)
+    high = np.minimum(starts + sizes // 2, len(values) - 1)
+    return np.where(sizes > 0, (ordered[low] + ordered[high]) / 2, np.nan)
 
 
 def _positions(series: pd.Series, step: int) -> np.ndarray | None:
@@ -132,7 +142,7 @@ def _baseline(values: np.ndarray, season: int, positions: np.ndarray | None) -> 
     if not season:
         return level
     phase = positions % season
-    profile = pd.Series(values - level).groupby(phase).median().reindex(range(season))
+    profile = pd.Series(_medians(values - level, phase, season))
     # Neighbouring phases (within half an hour) pooled: a week holds only seven values of each,
     # whose median is noisy and hugs them, so the deviation of a new value looks smaller than it is.
     reach = season // 48
