@@ -48,15 +48,18 @@ def analyse(
     options: AnalyticsOptions,
     cache: QueryCache | None = None,
     training: list[pd.Series] | None = None,
+    horizon: float | None = None,
 ) -> Analysis:
     """Forecasts (fitted on `training` when given: the same series over a longer window),
-    anomaly bands and trends of `series` (UTC times, named), as `options` ask."""
+    anomaly bands and trends of `series` (UTC times, named), as `options` ask. `horizon`
+    (seconds) overrides the forecast's own: the end of a calendar period (`to: month`) is
+    worked out by the caller, who knows where the data ends."""
     result = Analysis()
     fitted_on = training or series
     if options.forecast is not None:
         asked = options.forecast
-        horizon = parse_duration(asked.horizon)
-        params = asked.model_dump()
+        horizon = parse_duration(asked.horizon) if horizon is None else horizon
+        params = {**asked.model_dump(), "horizon": horizon}
 
         def fit(one: pd.Series):
             return lambda: forecast(one, horizon, season=asked.season, trend=asked.trend)

@@ -5,11 +5,14 @@ one season, or over MIN_WINDOW points without a season) plus the season's profil
 of what is left at the same phase: the same time of day, or of the week). The band is that
 baseline plus or minus `sensitivity` robust deviations: 1.4826 times the median absolute
 deviation of what is left after the baseline (the standard deviation of Gaussian noise, which a
-spike does not inflate). A point outside the band is an anomaly.
+spike does not inflate). With a season, the deviation is also measured for each hour of the day
+(pooled with the hours either side), and the band is widened where that hour's is larger:
+a latency at night, on few requests, wanders more than at noon. A point outside the band is an
+anomaly.
 
-It assumes the noise is about the same size at every phase, and that anomalies are a minority
-of the points (a median breaks down past half). At the default sensitivity of 4, Gaussian noise
-flags about one point in 16,000: one false flag in about two months of 5-minute points.
+It assumes that anomalies are a minority of the points (a median breaks down past half). At the
+default sensitivity of 4, Gaussian noise flags about one point in 16,000: one false flag in
+about two months of 5-minute points.
 """
 
 from __future__ import annotations
@@ -20,11 +23,12 @@ import numpy as np
 import pandas as pd
 
 from analytics.outcome import Outcome
-from analytics.series import NO_SEASON, Season, find_season, offsets, step_of
+from analytics.series import DAY, NO_SEASON, Season, find_season, offsets, step_of
 
 MAD_TO_SD = 1.4826  # the MAD of Gaussian noise times this is its standard deviation
 MIN_POINTS = 12
 MIN_WINDOW = 11  # the level's window without a season, in points
+MIN_HOURLY = 6  # points an hour of the day, on average, to measure its own deviation
 DEFAULT_SENSITIVITY = 4.0
 
 
@@ -83,10 +87,39 @@ def anomalies(
     left = values - expected
     # Zero when most points sit on the baseline (a flat series): any other value is unexpected.
     deviation = MAD_TO_SD * float(np.median(np.abs(left - np.median(left))))
-    lower, upper = expected - sensitivity * deviation, expected + sensitivity * deviation
+    spread = _hourly(left, deviation, found.points, step, positions)
+    lower, upper = expected - sensitivity * spread, expected + sensitivity * spread
     flagged = (values < lower) | (values > upper)
     return AnomalyBand(name, pd.DatetimeIndex(clean.index), expected, lower, upper, flagged,
                        deviation, sensitivity, found)  # fmt: skip
+
+
+def _hourly(left: np.ndarray, deviation: float, season: int, step: int,
+            positions: np.ndarray | None) -> np.ndarray:  # fmt: skip
+    """Per point, the robust deviation of what is left at its hour of the day (pooled with the
+    hours either side), where it is larger than the whole series' `deviation`; the whole
+    series' without a season, or with under MIN_HOURLY points an hour."""
+    whole = np.full(len(left), deviation)
+    per_day = DAY // step if step and DAY % step == 0 else 0
+    if not season or positions is None or not per_day or len(left) < MIN_HOURLY * 24:
+        return whole
+    hour = (positions % per_day) * 24 // per_day
+    centred = left - _medians(left, hour, 24)[hour]
+    spread = np.nan_to_num(_medians(np.abs(centred), hour, 24))
+    pooled = (np.roll(spread, 1) + spread + np.roll(spread, -1)) / 3  # the day wraps around
+    return np.maximum(whole, MAD_TO_SD * pooled[hour])
+
+
+def _medians(values: np.ndarray, groups: np.ndarray, count: int) -> np.ndarray:
+    """The median of `values` in each group 0..count-1 (NaN for an empty one), from one sort by
+    group and value: the middle one or two of each group's run."""
+    order = np.lexsort((values, groups))
+    ordered = values[order]
+    starts = np.searchsorted(groups[order], np.arange(count))
+    sizes = np.bincount(groups, minlength=count)
+    low = np.minimum(starts + (sizes - 1) // 2, len(values) - 1)
+    high = np.minimum(starts + sizes // 2, len(values) - 1)
+    return np.where(sizes > 0, (ordered[low] + ordered[high]) / 2, np.nan)
 
 
 def _positions(series: pd.Series, step: int) -> np.ndarray | None:
@@ -106,7 +139,7 @@ def _baseline(values: np.ndarray, season: int, positions: np.ndarray | None) -> 
     if not season:
         return level
     phase = positions % season
-    profile = pd.Series(values - level).groupby(phase).median().reindex(range(season))
+    profile = pd.Series(_medians(values - level, phase, season))
     # Neighbouring phases (within half an hour) pooled: a week holds only seven values of each,
     # whose median is noisy and hugs them, so the deviation of a new value looks smaller than it is.
     reach = season // 48

@@ -9,14 +9,16 @@ Sub-hourly data over two days or more is fitted on hourly means, so a daily seas
 and a weekly one 168, and a fit stays within a few milliseconds. The intervals are the model's
 analytic ones (Hyndman et al., Forecasting with Exponential Smoothing, 2008, class 1: the h-step
 variance is sigma^2 (1 + sum of c_j^2), c_j = alpha + beta j + gamma [j a multiple of m]),
-the same statsmodels' `get_prediction` computes, at a fraction of its cost.
+the same statsmodels' `get_prediction` computes, at a fraction of its cost, with the errors'
+variance taken from one-step errors clipped at five robust deviations (a level shift in the
+training window, a disk cleaned up, is one huge error that would widen every band).
 """
 
 from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -32,6 +34,7 @@ HOUR = 3600
 MIN_POINTS = 10  # fewer than this and there is nothing to fit a level and a trend on
 MAX_POINTS = 1000  # longer training windows are fitted on a coarser grid
 MAX_HORIZON_POINTS = 2000
+CLIP = 5.0  # robust deviations past which a one-step error counts as an outlier (a level shift)
 Z80, Z95 = float(norm.ppf(0.9)), float(norm.ppf(0.975))
 # The optimiser's convergence notes are about the last digits of the likelihood, not a failure
 # (a result says in words when there is one). A filter, not catch_warnings: panels are built on
@@ -60,6 +63,9 @@ class Forecast(Outcome):
     model: str  # ETS(A,A,A), ...
     fitted_points: int
     reason: str | None = None
+    # Per h: the standard deviation of the sum of the first h forecast points (a stat's total
+    # to the end of the month is such a sum; its errors add up, they do not average out).
+    sum_spread: np.ndarray = field(default_factory=lambda: np.array([], dtype=float))
 
     @property
     def words(self) -> str:
@@ -76,6 +82,28 @@ class Forecast(Outcome):
             return None
         return float(self.mean[-1]), float(self.lower95[-1]), float(self.upper95[-1])
 
+    def reaching(self, value: float, rising: bool) -> Reach:
+        """When the forecast (and the near and far edges of its 80 % band) first reach `value`
+        going up (`rising`) or down."""
+
+        def first(values: np.ndarray) -> pd.Timestamp | None:
+            hit = np.flatnonzero(values >= value if rising else values <= value)
+            return self.times[hit[0]] if len(hit) else None
+
+        near, far = (self.upper80, self.lower80) if rising else (self.lower80, self.upper80)
+        return Reach(value, first(self.mean), first(near), first(far))
+
+
+@dataclass(frozen=True)
+class Reach:
+    """When a forecast reaches a value: its mean (`at`), the 80 % band's near edge (`earliest`)
+    and far edge (`latest`); None for one that does not within the horizon."""
+
+    value: float
+    at: pd.Timestamp | None
+    earliest: pd.Timestamp | None
+    latest: pd.Timestamp | None
+
 
 def cannot(name: str, reason: str, step: int = 0) -> Forecast:
     empty = np.array([], dtype=float)
@@ -91,11 +119,24 @@ def fit_step(step: int, span: float) -> int:
     return max(step, nice_step(span / MAX_POINTS))
 
 
+def _coefficients(alpha: float, beta: float, gamma: float, m: int, h: int) -> np.ndarray:
+    """c_j for j = 1..h-1: how much an error j steps back still moves a forecast."""
+    j = np.arange(1, h, dtype=float)
+    return alpha + beta * j + (gamma * (j % m == 0) if m else 0.0)
+
+
 def _variance_factors(alpha: float, beta: float, gamma: float, m: int, h: int) -> np.ndarray:
     """1 + sum_{j<h} c_j^2 for h = 1..h: the h-step forecast variance in units of sigma^2."""
-    j = np.arange(1, h, dtype=float)
-    c = alpha + beta * j + (gamma * (j % m == 0) if m else 0.0)
+    c = _coefficients(alpha, beta, gamma, m, h)
     return 1 + np.concatenate([[0.0], np.cumsum(c**2)])
+
+
+def _sum_variance_factors(alpha: float, beta: float, gamma: float, m: int, h: int) -> np.ndarray:
+    """The variance of the sum of the first h forecast errors, in units of sigma^2, for h =
+    1..h: the error k steps ahead is carried into every later point, so it counts
+    (1 + c_1 + ... + c_{h-k})^2 times."""
+    carried = 1 + np.concatenate([[0.0], np.cumsum(_coefficients(alpha, beta, gamma, m, h))])
+    return np.cumsum(carried**2)
 
 
 def forecast(
@@ -129,21 +170,33 @@ def forecast(
         mean = np.asarray(result.forecast(h), dtype=float)
     except (ValueError, np.linalg.LinAlgError, ZeroDivisionError) as exc:
         return cannot(name, f"the model could not be fitted ({exc})", step)
-    factors = _variance_factors(
+    smoothing = (
         float(result.smoothing_level),
         float(result.smoothing_trend) if trend else 0.0,
         float(result.smoothing_seasonal) if found.points else 0.0,
         found.points,
         h,
     )
-    spread = np.sqrt(float(result.mse) * factors)
+    sigma2 = _error_variance(np.asarray(result.resid, dtype=float))
+    spread = np.sqrt(sigma2 * _variance_factors(*smoothing))
+    sum_spread = np.sqrt(sigma2 * _sum_variance_factors(*smoothing))
     if not (np.isfinite(mean).all() and np.isfinite(spread).all()):
         return cannot(name, "the model could not be fitted (its forecast is not finite)", step)
     times = grid.index[-1] + pd.to_timedelta(np.arange(1, h + 1) * step, unit="s")
     code = f"ETS(A,{'A' if trend else 'N'},{'A' if found.points else 'N'})"
     return Forecast(name, times, mean, mean - Z80 * spread, mean + Z80 * spread,
                     mean - Z95 * spread, mean + Z95 * spread, step, found, code,
-                    len(grid))  # fmt: skip
+                    len(grid), sum_spread=sum_spread)  # fmt: skip
+
+
+def _error_variance(errors: np.ndarray) -> float:
+    """The variance of the one-step errors, each clipped at CLIP robust deviations: a disk
+    cleaned up or an outage in the training window is one error of a hundred sigmas, which
+    would otherwise widen every band of the forecast for no reason that lasts."""
+    middle = float(np.median(errors))
+    reach = CLIP * 1.4826 * float(np.median(np.abs(errors - middle)))
+    clipped = np.clip(errors, middle - reach, middle + reach) if reach > 0 else errors
+    return float(np.mean(clipped**2))
 
 
 def _fit(values: np.ndarray, season: Season, trend: bool):

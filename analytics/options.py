@@ -4,6 +4,8 @@
 options:
   analytics:
     forecast: {horizon: 7d, train: 28d, season: auto}    # season: auto, daily, weekly, none
+    # or to the end of this calendar period, and when the forecast reaches a value:
+    # forecast: {to: month, train: 90d}    forecast: {horizon: 30d, reaches: 1}
     anomalies: {method: seasonal, sensitivity: 4}
     trend: {method: robust}                               # linear or robust (Theil-Sen)
     transform: {resample: week, rolling: 7d, rolling_by: median, cumulative: true, change: 7d}
@@ -19,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from data.timerange import checked_duration
 
 SeasonChoice = Literal["auto", "daily", "weekly", "none"]
+Period = Literal["day", "week", "month", "quarter", "year"]
 
 
 class _Strict(BaseModel):
@@ -27,9 +30,14 @@ class _Strict(BaseModel):
 
 class ForecastOptions(_Strict):
     horizon: str = "1d"  # how far past the last point
+    # To the end of this calendar period (UTC) instead: a stat's "forecast end of month".
+    to: Period | None = None
     train: str | None = None  # fit on this much history (default: the panel's own window)
     season: SeasonChoice = "auto"
     trend: bool = True
+    # A value to watch for (a disk's 1.0, a migration's 0 records left): the card says when
+    # the forecast reaches it ("full in about 9 days").
+    reaches: float | None = None
 
     _durations = field_validator("horizon", "train")(checked_duration)
 

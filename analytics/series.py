@@ -11,6 +11,7 @@ DAY, WEEK = 86_400, 604_800
 SEASONS = {"daily": DAY, "weekly": WEEK}
 MIN_STRENGTH = 0.3  # autocorrelation at the season's lag below which there is no season
 AUTO_SEASONS = 3  # whole seasons in the data before one is taken without being asked for
+CLIP = 4.0  # robust deviations from the middle past which a value counts as an outlier
 
 
 @dataclass(frozen=True)
@@ -62,8 +63,15 @@ def as_series(x, values, name: str = "") -> pd.Series:
 
 
 def _autocorrelation(values: np.ndarray, lag: int) -> float:
+    """The correlation of the series (a straight line taken out) with itself `lag` points
+    later, its outliers clipped: one outage of an hour would otherwise drown a week's daily
+    wave, and hide the season the band needs to tell it apart."""
     x = np.arange(len(values))
     detrended = values - np.polyval(np.polyfit(x, values, 1), x)
+    middle = np.median(detrended)
+    reach = CLIP * 1.4826 * np.median(np.abs(detrended - middle))
+    if reach > 0:
+        detrended = np.clip(detrended, middle - reach, middle + reach)
     head, tail = detrended[:-lag], detrended[lag:]
     if head.std() == 0 or tail.std() == 0:
         return 0.0

@@ -56,6 +56,22 @@ def bucket_start(times: pd.DatetimeIndex, bucket: Bucket) -> pd.DatetimeIndex:
     return days
 
 
+def period_of(at: pd.Timestamp, period: str) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The calendar period (UTC) that `at` falls in, as [start, end): a day, a week from
+    Monday, a month, a quarter or a year."""
+    at = pd.Timestamp(at)
+    at = at.tz_convert("UTC") if at.tzinfo else at.tz_localize("UTC")
+    if period in ("day", "week", "month"):
+        start = bucket_start(pd.DatetimeIndex([at]), period)[0]
+    else:
+        first = 3 * ((at.month - 1) // 3) + 1 if period == "quarter" else 1
+        start = pd.Timestamp(year=at.year, month=first, day=1, tz="UTC")
+    length = {"day": pd.DateOffset(days=1), "week": pd.DateOffset(weeks=1),
+              "month": pd.DateOffset(months=1), "quarter": pd.DateOffset(months=3),
+              "year": pd.DateOffset(years=1)}[period]  # fmt: skip
+    return start, start + length
+
+
 def cumulative(series: pd.Series) -> pd.Series:
     return series.dropna().sort_index().cumsum()
 

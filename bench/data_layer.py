@@ -28,6 +28,7 @@ from data.datasources import DataLayer, build_sources
 from data.timerange import TimeRange
 from demo.backfill import backfill
 from demo.promstack import PrometheusServer, free_port, write_config
+from demo.series import MODEL_VERSION
 from settings import ROOT, Settings
 
 QUERY = "sum by (service) (rate(http_requests_total[$__rate_interval]))"
@@ -35,15 +36,16 @@ DAYS = 7
 
 
 def prometheus_with_history(directory: Path) -> tuple[PrometheusServer, int]:
-    """A Prometheus on a free port over 7 days of demo history (built once, kept under var/)."""
+    """A Prometheus on a free port over 7 days of demo history (built once per version of the
+    demo's model, kept under var/)."""
     stamp = directory / "history.json"
     data = directory / "data"
-    if not stamp.exists():
+    if not stamp.exists() or json.loads(stamp.read_text()).get("model") != MODEL_VERSION:
         shutil.rmtree(data, ignore_errors=True)
         end = int(time.time()) // 3600 * 3600 - 3600
         print(f"building {DAYS} days of history with promtool (once)...", flush=True)
         backfill(data, end - DAYS * 86_400, end)
-        stamp.write_text(json.dumps({"end": end}))
+        stamp.write_text(json.dumps({"end": end, "model": MODEL_VERSION}))
     end = json.loads(stamp.read_text())["end"]
     config = write_config(directory / "prometheus.yml", scrape_interval=15, targets={},
                           rules_files=[])  # fmt: skip

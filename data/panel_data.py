@@ -147,11 +147,15 @@ class PanelWindow:
         return self.query.step
 
 
-def panel_window(layer: DataLayer, panel: Panel, time_range: TimeRange) -> PanelWindow:
+def panel_window(
+    layer: DataLayer, panel: Panel, time_range: TimeRange, *, relative: bool = True
+) -> PanelWindow:
     """The panel's window over the dashboard's `time_range` (view/resolve.py `View.window`: the
-    one place callers get it). DataSourceError when its datasource is not one it can ask."""
+    one place callers get it), or with `relative` false over `time_range` as it is (the longer
+    history a forecast is fitted on). DataSourceError when its datasource is not one it can
+    ask."""
     own = time_range  # the dashboard's, or the panel's own last `relative_time`
-    if panel.relative_time:
+    if panel.relative_time and relative:
         own = TimeRange(time_range.end - parse_duration(panel.relative_time), time_range.end)
     points = max_points(panel)
     query = panel.queries[0] if panel.queries else None
@@ -207,16 +211,17 @@ def fetch_panel(
     values: dict,
     *,
     ttl: float = 30.0,
+    compare: bool = True,
 ) -> PanelData:
-    """Every query of the panel over its `window` (and of its `compare` period when it has
-    one)."""
+    """Every query of the panel over its `window` (and, unless `compare` is false, of its
+    `compare` period when it has one)."""
     tr = window.time_range
     data = PanelData(panel, dashboard.slug, time_range=tr, window=window.query)
     if not panel.queries:
         return data
     computed, stale_errors = [], []
     shifts = [(0, data.frames)]
-    if panel.compare:
+    if panel.compare and compare:
         data.shift = compare_shift(panel.compare, tr)
         shifts.append((data.shift, data.previous))
     try:

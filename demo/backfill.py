@@ -17,12 +17,13 @@ import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from demo.series import DAY, families, sample
+from demo.series import DAY, Series, families, sample
 
 RECENT_STEP, FINE_STEP, COARSE_STEP = 15, 60, 300
 RECENT_WINDOW, FINE_WINDOW = 6 * 3600, 2 * 86_400
@@ -57,11 +58,12 @@ def _lines(key: str, t: np.ndarray, values: list[float]) -> str:
 
 
 def write_openmetrics(
-    folder: Path, start: int, end: int, *, up_to_end: bool = False
-) -> tuple[list[Path], int, int]:
-    """Every series from start to end as OpenMetrics files in `folder`, one a UTC day (promtool
-    reads its whole input once for every day it spans: one file of a month costs thirty
-    readings); returns (files, series, samples)."""
+    folder: Path, start: int, end: int, *, up_to_end: bool = False,
+    only: Callable[[Series], bool] | None = None,
+) -> tuple[list[Path], int, int]:  # fmt: skip
+    """Every series (or those `only` keeps) from start to end as OpenMetrics files in `folder`,
+    one a UTC day (promtool reads its whole input once for every day it spans: one file of a
+    month costs thirty readings); returns (files, series, samples)."""
     t = timestamps(start, end, up_to_end=up_to_end)
     days = np.floor(t / DAY).astype(np.int64)
     cuts = np.flatnonzero(np.diff(days)) + 1
@@ -76,6 +78,8 @@ def write_openmetrics(
             for out in outs:
                 out.write(f"# HELP {base} {fam.help}\n# TYPE {base} {kind}\n")
             for s in fam.series:
+                if only is not None and not only(s):
+                    continue
                 values = sample(s, t).tolist()
                 key = s.key if s.labels else s.name
                 for out, (i, j) in zip(outs, spans, strict=True):
@@ -113,14 +117,18 @@ def build_blocks(files: list[Path], tsdb_dir: Path) -> None:
         source.unlink()
 
 
-def backfill(tsdb_dir: Path, start: int, end: int, *, up_to_end: bool = False) -> BackfillStats:
-    """History for [start, end) as blocks in `tsdb_dir` (Prometheus must not be running on it)."""
+def backfill(
+    tsdb_dir: Path, start: int, end: int, *, up_to_end: bool = False,
+    only: Callable[[Series], bool] | None = None,
+) -> BackfillStats:  # fmt: skip
+    """History for [start, end) as blocks in `tsdb_dir` (Prometheus must not be running on it),
+    of every series or those `only` keeps."""
     started = time.perf_counter()
     tsdb_dir = Path(tsdb_dir)
     tsdb_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=tsdb_dir.parent) as tmp:
         files, series, samples = write_openmetrics(
-            Path(tmp), int(start), int(end), up_to_end=up_to_end
+            Path(tmp), int(start), int(end), up_to_end=up_to_end, only=only
         )
         size = sum(path.stat().st_size for path in files)
         build_blocks(files, tsdb_dir)

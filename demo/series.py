@@ -8,14 +8,20 @@ integrate to cosines), so the increase over any window is known exactly (tests a
 an incident (demo.incidents) the affected service's 5xx counters and latency rise: the extra is the
 integral of the base rate over the overlap, times (factor - 1). Noise is deterministic per series
 and minute; on counters it is bounded below the increase of 5 s, so they never decrease.
+
+Latency rises with the traffic (under load a share of requests queue: a slower mode whose share
+has a wave of its own, so P95 peaks in the afternoon), and now and then a service slows down
+with no incident filed (`slowdowns_between`): what an expected band is for. demo-node-3's disk
+fills with logs until they are rotated: what a capacity forecast is for.
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
+import random
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cache
 
 import numpy as np
@@ -31,6 +37,7 @@ from demo.catalog import (
     JOBS,
     MIGRATION_COMPONENTS,
     REGION_WEIGHTS,
+    SEED,
     SERVICE_CALLS,
     SERVICE_TEAMS,
     SERVICES,
@@ -41,8 +48,9 @@ from demo.incidents import Incident, incidents_between
 # Bump when a series' labels or shape change, or the history gains series (4: 15-s recent tier,
 # ALERTS; 5: the order queue by region; 6: 5xx shares per service, no budget gauge; 7: latency by
 # route, calls between services, pool states, service owners, the audio cost of the warehouse's
-# jobs): `make run` then rebuilds its Prometheus history.
-MODEL_VERSION = 7
+# jobs; 8: latency with the load, slowdowns, a filling disk): `make run` then rebuilds its
+# Prometheus history.
+MODEL_VERSION = 8
 ORIGIN = datetime(2026, 1, 1, tzinfo=UTC).timestamp()
 DAY, WEEK = 86_400, 604_800
 OMEGA_DAY, OMEGA_WEEK = 2 * math.pi / DAY, 2 * math.pi / WEEK
@@ -50,6 +58,21 @@ OMEGA_DAY, OMEGA_WEEK = 2 * math.pi / DAY, 2 * math.pi / WEEK
 PHASE_DAY = -2 * math.pi * (15 / 24) + math.pi / 2
 PHASE_WEEK = -2 * math.pi * (5 / 7) + math.pi / 2
 NOISE_SCRAPE = 5.0
+
+# Under load requests queue behind each other: a share of them (BUSY_SHARE at the daily mean)
+# take BUSY_FACTOR times as long, a share with its own, stronger daily and weekly wave (few at
+# night) and RIPPLES: faster waves, their periods no divisor of a day, their phases the
+# service's own, that make it wander from one hour to the next as a real one does. A mixture of
+# two lognormals whose weights are waves keeps every bucket a closed-form wave: P95 rises and
+# falls with the traffic, and never sits still.
+BUSY_SHARE, BUSY_FACTOR, BUSY_DAILY, BUSY_WEEKLY = 0.06, 4.0, 0.5, 0.1
+RIPPLES = ((0.12, 47 * 60), (0.1, 73 * 60), (0.08, 131 * 60))  # (amplitude, period in s)
+# A slowdown nobody filed (a slow dependency, a noisy neighbour): on about one day in four a
+# service's requests take SLOWDOWN_FACTOR times as long for 20 to 45 minutes, without errors.
+SLOWDOWN_CHANCE, SLOWDOWN_FACTOR = 0.25, 4.0
+# demo-node-3's disk: logs fill it by DISK_FILL of its size a day, from DISK_FREE_AFTER free
+# just after they are rotated (every DISK_CYCLE days) down to the last few percent.
+DISK_FILL, DISK_FREE_AFTER, DISK_CYCLE = 0.004, 0.14, 30
 
 HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0]
 DB_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0]
@@ -88,7 +111,10 @@ class Series:
     # For histogram buckets: probability of a sample <= le, normally and during an incident.
     share_during_incident: float | None = None
     base_share: float | None = None
-    special: str | None = None  # a shape that is not a wave: up, tls, disk
+    special: str | None = None  # a shape that is not a wave: up, tls, pool, fill...
+    slowdowns: bool = False  # latency: the service's slowdowns scale it like its incidents
+    ripple: float = 0.0  # how strong RIPPLES are, relative to base
+    ripple_phase: float = 0.0  # radians: the RIPPLES' phase (the k-th's times k + 1)
 
     @property
     def label_dict(self) -> dict[str, str]:
@@ -113,13 +139,24 @@ def _wave(t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _integral(s: Series, t: np.ndarray) -> np.ndarray:
-    """Closed-form integral from ORIGIN to t of base * (1 + daily*sin_d + weekly*sin_w)."""
+    """Closed-form integral from ORIGIN to t of base * (1 + daily*sin_d + weekly*sin_w +
+    ripple * the RIPPLES)."""
     tau = t - ORIGIN
     day = (np.cos(PHASE_DAY + OMEGA_DAY * ORIGIN) - np.cos(OMEGA_DAY * t + PHASE_DAY)) / OMEGA_DAY
     week = (
         np.cos(PHASE_WEEK + OMEGA_WEEK * ORIGIN) - np.cos(OMEGA_WEEK * t + PHASE_WEEK)
     ) / OMEGA_WEEK
-    return s.base * (tau + s.daily * day + s.weekly * week)
+    total = tau + s.daily * day + s.weekly * week
+    for k, (amplitude, period) in enumerate(RIPPLES if s.ripple else ()):
+        omega, phase = 2 * math.pi / period, s.ripple_phase * (k + 1)
+        total = (
+            total
+            + s.ripple
+            * amplitude
+            * (np.cos(phase + omega * ORIGIN) - np.cos(omega * t + phase))
+            / omega
+        )
+    return s.base * total
 
 
 def _hash_unit(key: str, minutes: np.ndarray) -> np.ndarray:
@@ -148,9 +185,49 @@ def _all_incidents(start: datetime, end: datetime) -> tuple[Incident, ...]:
     return tuple(incidents_between(start, horizon))
 
 
+def _slowdown_of_day(day: int) -> Incident | None:
+    rng = random.Random(SEED * 7_919 + day)
+    if rng.random() >= SLOWDOWN_CHANCE:
+        return None
+    service = rng.choice(sorted(SERVICES))
+    start = datetime.fromtimestamp(day * DAY, UTC) + timedelta(minutes=rng.randrange(0, 23 * 60))
+    end = start + timedelta(minutes=rng.randint(20, 45))
+    slowdown = Incident(-day, service, "none", f"{service}: slowdown", start, end, 1.0,
+                        SLOWDOWN_FACTOR, 0.0)  # fmt: skip
+    filed = incidents_between(start - timedelta(hours=1), end + timedelta(hours=1))
+    # One at a time: a slowdown during an incident of its service would scale it twice.
+    return None if any(i.service == service for i in filed) else slowdown
+
+
+def slowdowns_between(start: datetime, end: datetime) -> list[Incident]:
+    """Every slowdown that overlaps [start, end), oldest first: like an incident of its service
+    for its latency (SLOWDOWN_FACTOR), with no errors and in no table."""
+    days = range(int(start.timestamp() // DAY) - 1, int(end.timestamp() // DAY) + 1)
+    found = (_slowdown_of_day(day) for day in days)
+    return [s for s in found if s and s.ended_at > start and s.started_at < end]
+
+
+@cache
+def _slowdowns(service: str) -> tuple[Incident, ...]:
+    start = datetime.fromtimestamp(ORIGIN, UTC)
+    horizon = datetime.fromtimestamp(datetime.now(UTC).timestamp() + 365 * DAY, UTC)
+    return tuple(s for s in slowdowns_between(start, horizon) if s.service == service)
+
+
+def _events(s: Series) -> tuple[Incident, ...]:
+    """What scales the series: its service's incidents, and for latency its slowdowns, by
+    start."""
+    if not s.incident_service:
+        return ()
+    found = _incidents(s.incident_service)
+    if s.slowdowns:
+        found = tuple(sorted(found + _slowdowns(s.incident_service), key=lambda i: i.started_at))
+    return found
+
+
 def _incidents_until(s: Series, t: np.ndarray):
     """(incident, start, end) of the series' service, for incidents starting by the last t."""
-    for incident in _incidents(s.incident_service) if s.incident_service else ():
+    for incident in _events(s):
         begin, end = incident.started_at.timestamp(), incident.ended_at.timestamp()
         if begin > t[-1]:
             return
@@ -217,6 +294,11 @@ def _special(s: Series, t: np.ndarray, minutes: np.ndarray) -> np.ndarray:
         return s.base - seconds_of_day / DAY
     if s.special == "pool":
         return _pool(s, t, minutes)
+    if s.special == "fill":
+        days = np.mod((t - ORIGIN) / DAY, DISK_CYCLE)
+        day, _week = _wave(t)
+        free = DISK_FREE_AFTER - DISK_FILL * days - 0.002 * day
+        return s.base * free * (1 + s.noise * (2 * _hash_unit(s.key, minutes) - 1))
     if s.special == "session_peak":
         day, week = _wave(t)
         growth = 1 + 0.25 * (t - ORIGIN) / (365 * DAY)
@@ -254,30 +336,49 @@ def _histogram(
     service: str | None,
     latency_factor: float = 4.0,
 ) -> list[Family]:
-    """Buckets, _sum and _count of a lognormal latency; slower during the service's incidents."""
+    """Buckets, _sum and _count of a lognormal latency, slower under load (BUSY_*), during the
+    service's incidents and, for HTTP (`service` given), its slowdowns."""
     sigma = 0.6
     normal = _bucket_shares(median, sigma, buckets)
+    busy = _bucket_shares(median * BUSY_FACTOR, sigma, buckets)
+    phase = 2 * math.pi * _hash_unit(f"ripple:{service or labels}", np.zeros(1))[0]
     # Incidents slow requests by their latency factor; the bucket shares during one are computed
     # for a typical factor so the series stay closed-form.
     slow = _bucket_shares(median * latency_factor, sigma, buckets)
     count_name, sum_name = f"{fam.name}_count", f"{fam.name}_sum"
-    for le, share, slow_share in zip([*buckets, math.inf], normal, slow, strict=True):
+    for le, share, busy_share, slow_share in zip([*buckets, math.inf], normal, busy, slow,
+                                                 strict=True):  # fmt: skip
         le_text = "+Inf" if le == math.inf else repr(le)
+        base, daily, weekly, ripple = _mixed(share, busy_share)
         s = Series(
-            f"{fam.name}_bucket", "counter", (*labels, ("le", le_text)), rate * share,
-            noise=0.0, incident_service=service, share_during_incident=slow_share,
-            base_share=share,
+            f"{fam.name}_bucket", "counter", (*labels, ("le", le_text)), rate * base, daily,
+            weekly, noise=0.0, incident_service=service, share_during_incident=slow_share,
+            base_share=base, slowdowns=service is not None, ripple=ripple, ripple_phase=phase,
         )  # fmt: skip
         fam.series.append(s)
     mean = median * math.exp(sigma**2 / 2)
     fam.series.append(Series(count_name, "counter", labels, rate, noise=0.0))
+    base, daily, weekly, ripple = _mixed(mean, mean * BUSY_FACTOR)
     fam.series.append(
         Series(
-            sum_name, "counter", labels, rate * mean, noise=0.0, incident_service=service,
-            incident_factor="latency_factor",
+            sum_name, "counter", labels, rate * base, daily, weekly, noise=0.0,
+            incident_service=service, incident_factor="latency_factor",
+            slowdowns=service is not None, ripple=ripple, ripple_phase=phase,
         )
     )  # fmt: skip
     return [fam]
+
+
+def _mixed(normal: float, busy: float) -> tuple[float, float, float, float]:
+    """(base, daily, weekly, ripple) of a request rate's part (a bucket's share of it, or its
+    mean latency) that is `normal` for most requests and `busy` for the busy share: the sum of
+    the two parts' waves, one wave again (the busy part's ripples its own)."""
+    base = normal + (busy - normal) * BUSY_SHARE
+    if base <= 0:
+        return 0.0, 0.3, 0.1, 0.0
+    daily = (0.3 * normal + (busy - normal) * BUSY_SHARE * BUSY_DAILY) / base
+    weekly = (0.1 * normal + (busy - normal) * BUSY_SHARE * BUSY_WEEKLY) / base
+    return base, daily, weekly, (busy - normal) * BUSY_SHARE / base
 
 
 # Every metric family of the demo world: its kind and help text.
@@ -422,9 +523,11 @@ def _hosts(world: _World) -> None:
         mount = (*inst, ("mountpoint", "/"))
         size = 200 * 2**30
         world.add("node_filesystem_size_bytes", mount, size, 0, 0, 0)
-        # demo-node-3's disk is nearly full: the DiskSpaceLow alert fires on it.
-        free = 0.08 if n == 3 else 0.45
-        world.add("node_filesystem_avail_bytes", mount, size * free, 0.02, 0, 0.01)
+        if n == 3:
+            # Nearly full and filling (DISK_*): the DiskSpaceLow alert fires on it all along.
+            world.add("node_filesystem_avail_bytes", mount, size, 0, 0, 0.01, special="fill")
+        else:
+            world.add("node_filesystem_avail_bytes", mount, size * 0.45, 0.02, 0, 0.01)
 
 
 def _containers(world: _World) -> None:

@@ -50,7 +50,9 @@ from demo.catalog import (
 )
 from demo.incidents import incidents_between
 
-SCHEMA_VERSION = 6  # 5: migration history, service owners; 6: customer activity, an A/B test
+# 5: migration history, service owners; 6: customer activity, an A/B test; 7: revenue targets
+# planned to the end of next month.
+SCHEMA_VERSION = 7
 HOUR = 3600
 ORDERS_PER_HOUR = 52.0  # at the 90-day window's start; ~110k orders over 90 days with growth
 
@@ -361,11 +363,14 @@ class _Builder:
     def _targets(self) -> None:
         """The plan: each region's revenue target per day, set 4 % above the trend of its
         completed orders and rounded to $500 (a business sets targets by the past, a little
-        higher). No randomness: the tables before keep their data."""
+        higher), planned to the end of next month (a month's forecast is held against its
+        whole target). No randomness: the tables before keep their data."""
         orders = self.frames["orders"]
         done = orders[orders["status"] == "completed"]
         first, last = pd.Timestamp(_naive(self.start)).floor("D"), pd.Timestamp(_naive(self.end))
         days = pd.date_range(first, last, freq="D")
+        planned = pd.date_range(first, last.to_period("M").end_time + pd.offsets.MonthEnd(1),
+                                freq="D")  # fmt: skip
         rows = []
         for region in sorted(done["region"].unique()):
             mine = done[done["region"] == region]
@@ -374,8 +379,9 @@ class _Builder:
             x = np.arange(len(days))
             # Whole days only: the first and last day of the span are partial.
             slope, level = np.polyfit(x[1:-1], per_day.to_numpy()[1:-1], 1)
-            target = np.round((level + slope * x) * 1.04 / 500) * 500
-            rows.append(pd.DataFrame({"day": days, "region": region, "target": target}))
+            ahead = np.arange(len(planned))
+            target = np.round((level + slope * ahead) * 1.04 / 500) * 500
+            rows.append(pd.DataFrame({"day": planned, "region": region, "target": target}))
         self.frames["revenue_targets"] = pd.concat(rows, ignore_index=True)
 
     def _reference(self) -> None:

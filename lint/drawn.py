@@ -16,13 +16,13 @@ from panels.units import format_value
 
 
 def legend_colors(figure: dict) -> dict[str, str]:
-    """The colour of each legend entry (not the dotted earlier period, which shares its
-    series' colour, nor threshold lines)."""
+    """The colour of each legend entry (not a series' dotted or dashed companions, which share
+    its colour: the earlier period, the forecast, the trend; nor threshold lines)."""
     colors: dict[str, str] = {}
     for trace in figure.get("data", []):
         marker = trace.get("marker") or {}
         line = trace.get("line") or {}
-        if trace.get("showlegend") is False or line.get("dash") in ("dot", "dash"):
+        if trace.get("showlegend") is False or line.get("dash", "solid") != "solid":
             continue
         tint = line.get("color") or marker.get("color")
         if trace.get("name") and isinstance(tint, str):

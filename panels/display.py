@@ -7,26 +7,29 @@ from data.annotations import fetch_annotations
 from data.errors import DataSourceError
 from data.panel_data import PanelData, fetch_panel
 from data.spec import Panel
+from data.timerange import TimeRange
 from data.variables import as_query_values
 from panels import panel_type
 from panels.kind import Context, Model
 from view.resolve import View
 
 
-def panel_data(view: View, panel: Panel) -> PanelData:
+def panel_data(view: View, panel: Panel, over: TimeRange | None = None) -> PanelData:
     """The panel's data over its window (`View.window`), through the shared cache, for the
-    view's scope and variables. A panel whose clicks set a variable (`cross_filter`) reads all
+    view's scope and variables; `over`: over that range instead, without its comparison (the
+    history its analytics read). A panel whose clicks set a variable (`cross_filter`) reads all
     of that variable's values: it keeps every slice or bar, the chosen ones highlighted, instead
     of filtering itself down to them."""
     try:
-        window = view.window(panel)
+        window = view.window(panel, over)
     except DataSourceError as exc:
         return PanelData.failed(panel, view.dashboard.slug, exc)
     values = view.query_values
     if selected(view, panel):
         every = {**view.values, panel.cross_filter: view.choices[panel.cross_filter]}
         values = as_query_values(every, view.dashboard)
-    return fetch_panel(view.layer, view.dashboard, panel, window, values, ttl=view.ttl)
+    return fetch_panel(view.layer, view.dashboard, panel, window, values, ttl=view.ttl,
+                       compare=over is None)  # fmt: skip
 
 
 def selected(view: View, panel: Panel) -> tuple[str, ...]:
@@ -51,6 +54,7 @@ def panel_model(view: View, data: PanelData) -> Model | None:
         notes = view.notes.frame(view.dashboard.slug, data.time_range)
         annotations = fetch_annotations(view.layer, view.dashboard, data.time_range, notes)
     order = tuple(tuple(view.choices.get(v.name, ())) for v in view.dashboard.variables)
+    longer = kind.history(data.panel, data.time_range) if kind.history else None
     context = Context(
         data.time_range,
         data.window,
@@ -59,6 +63,8 @@ def panel_model(view: View, data: PanelData) -> Model | None:
         view,
         series_order=order,
         selected=selected(view, data.panel),
+        history=panel_data(view, data.panel, longer) if longer is not None else None,
+        cache=view.layer.cache,
     )
     try:
         return kind.build(data, context)

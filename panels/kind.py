@@ -11,6 +11,8 @@
   (what the PDF report prints: its figure, unless the type says `Rows` as a table or `Prose`),
   `click` (what a click on a point means), and `lint` (what the lint checks of this type
   besides what it checks of every type, panels/checks.py);
+- `history`: the longer range its analytics (analytics/) read besides its own, fetched like
+  its own data for the same viewer (a forecast's training window);
 - which exports it offers follows from those: no Export menu item that cannot work.
 
 Page and exports cannot disagree: they draw one model.
@@ -75,6 +77,10 @@ class Context:
     # The values a click on this panel set (its `cross_filter` variable): the panel still shows
     # every one, these highlighted.
     selected: tuple[str, ...] = ()
+    # Its analytics: the same queries over the longer window they read (`PanelType.history`),
+    # and the query cache their results are kept in under the data's version.
+    history: PanelData | None = None
+    cache: Any = None
 
 
 @dataclass
@@ -176,6 +182,9 @@ class PanelType:
     compares: bool = False  # it draws a `compare` period (the toolbar's "Compare with" too)
     # It writes its queries from its options (cohort): the spec holds them as if written there.
     writes_queries: Callable[[Any], list] | None = None
+    # The longer range its analytics read besides its own (a forecast's `train`, a month to
+    # forecast the end of), given its panel and own range; None when its own is enough.
+    history: Callable[[Panel, TimeRange], TimeRange | None] | None = None
 
     def __post_init__(self) -> None:
         if self.card is None:

@@ -3,7 +3,9 @@ toolbar's "Compare with"), and a sparkline of the first query. The KPI card (pan
 a stat with a target.
 
 Options: `reduce` (last: the sum of each series' latest value; mean, max, min, sum over every
-point), `sparkline` (default true), `lower_is_better` (a fall is good news: green arrow).
+point), `sparkline` (default true), `lower_is_better` (a fall is good news: green arrow),
+`analytics` (a `forecast:` only: panels/outlook.py): "forecast end of month: $1.32M (± 4 %)",
+and against a KPI's target, "on track" or "at risk".
 """
 
 from __future__ import annotations
@@ -15,23 +17,41 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 from dash import html
+from pydantic import field_validator
 
+from analytics.options import AnalyticsOptions
 from data.panel_data import PanelData
 from data.timerange import compare_words
+from panels.analysed import history_of
 from panels.figures import bare_layout, sparkline_svg, text_note
 from panels.kind import Context, Model, Options, PanelType, Rows
 from panels.numbers import REDUCERS, Change, Shown, change, reduce_value, shown, sparkline_points
-from panels.theme import BAD, MUTED, OK
+from panels.outlook import Outlook, outlook
+from panels.theme import BAD, MUTED, OK, rgba
 from panels.units import format_value, headed
 
 MOOD_CLASS = {"good": "text-success", "bad": "text-danger", "flat": "text-muted"}
 MOOD_COLOR = {"good": OK, "bad": BAD, "flat": MUTED}
 
 
+def forecast_only(value: AnalyticsOptions | None) -> AnalyticsOptions | None:
+    """A stat's `analytics:`, as its validator checks them: a forecast, nothing else."""
+    if value is not None and (value.forecast is None or value.anomalies or value.trend
+                              or value.transform):  # fmt: skip
+        raise ValueError(
+            "a stat shows a forecast only (`forecast:`); an expected band, a trend or a "
+            "transform needs a time series panel"
+        )
+    return value
+
+
 class StatOptions(Options):
     reduce: Literal[REDUCERS] = "last"  # type: ignore[valid-type]
     sparkline: bool = True
     lower_is_better: bool = False
+    analytics: AnalyticsOptions | None = None
+
+    _forecast = field_validator("analytics")(forecast_only)
 
 
 @dataclass(frozen=True)
@@ -49,6 +69,7 @@ class ValueModel(Model):
     sparkline: pd.Series | None
     previous: float | None = None  # the `compare` period's value
     target: Target | None = None
+    outlook: Outlook | None = None  # its forecast, as its `analytics:` ask
 
     @property
     def compared(self) -> tuple[str, str] | None:
@@ -66,7 +87,14 @@ class ValueModel(Model):
         notes = [self.compared] if self.compared else []
         if self.target is not None:
             notes.append((self.target.text, "flat"))
-        return notes
+        return notes + [(text, mood) for text, mood, _hover in self.forecast_notes]
+
+    @property
+    def forecast_notes(self) -> list[tuple[str, str, str | None]]:
+        """(text, mood, hover) of its forecast: the value with its margin, the verdict."""
+        if self.outlook is None:
+            return []
+        return self.outlook.notes(self.panel.unit, self.panel.decimals)
 
 
 def build_value(data: PanelData, reduce: str, lower_is_better: bool, spark: bool) -> ValueModel:
@@ -84,9 +112,11 @@ def build_value(data: PanelData, reduce: str, lower_is_better: bool, spark: bool
     )
 
 
-def build(data: PanelData, _context: Context) -> ValueModel:
+def build(data: PanelData, context: Context) -> ValueModel:
     options: StatOptions = data.panel.options
-    return build_value(data, options.reduce, options.lower_is_better, options.sparkline)
+    model = build_value(data, options.reduce, options.lower_is_better, options.sparkline)
+    model.outlook = outlook(data, context, options.reduce, options.lower_is_better)
+    return model
 
 
 def _earlier(model: ValueModel) -> str | None:
@@ -127,6 +157,9 @@ def card(model: ValueModel) -> html.Div:
                 className="kpi-progress",
             )
         )
+    for text, mood, hover in model.forecast_notes:
+        children.append(html.Div(text, className=f"stat-forecast small {MOOD_CLASS[mood]}",
+                                 title=hover))  # fmt: skip
     if model.sparkline is not None:
         points = model.sparkline.to_numpy()
         children.append(
@@ -144,6 +177,13 @@ def rows(model: ValueModel) -> Rows:
         row[headed(compare_words(panel.compare), panel.unit)] = [model.previous]
     if model.target is not None:
         row[headed("target", panel.unit)] = [model.target.value]
+    ahead = model.outlook
+    if ahead is not None and ahead.reason is None:
+        row[headed(ahead.label, panel.unit)] = [ahead.value]
+        row[headed(f"{ahead.label} lower 95", panel.unit)] = [ahead.low]
+        row[headed(f"{ahead.label} upper 95", panel.unit)] = [ahead.high]
+        if ahead.target is not None:
+            row[headed(f"target for the {ahead.label}", panel.unit)] = [ahead.target]
     return Rows(pd.DataFrame(row), {name: panel.unit for name in row})
 
 
@@ -174,11 +214,6 @@ def _indicator_number(text: str) -> dict | None:
     }
 
 
-def _rgba(hex_color: str, alpha: float) -> str:
-    red, green, blue = (int(hex_color.lstrip("#")[i : i + 2], 16) for i in (0, 2, 4))
-    return f"rgba({red},{green},{blue},{alpha})"
-
-
 def figure(model: ValueModel) -> dict:
     """The card as an image: the value in its colour (an indicator), the notes under it as on
     the card, the sparkline below."""
@@ -195,7 +230,7 @@ def figure(model: ValueModel) -> dict:
                 "mode": "lines",
                 "fill": "tozeroy",
                 "line": {"color": tint, "width": 1.5},
-                "fillcolor": _rgba(tint, 0.1),
+                "fillcolor": rgba(tint, 0.1),
             }
         )
         layout["xaxis"] = {"visible": False, "domain": [0, 1]}
@@ -239,5 +274,13 @@ def target_of(
 
 
 KIND = PanelType(
-    "stat", StatOptions, build, summary, card=card, rows=rows, figure=figure, compares=True
+    "stat",
+    StatOptions,
+    build,
+    summary,
+    card=card,
+    rows=rows,
+    figure=figure,
+    compares=True,
+    history=history_of,
 )

@@ -133,6 +133,19 @@ def series_colors(names: Iterable, order: Iterable[Iterable[str]] = ()) -> dict[
     return given
 
 
+# Analytics on a time series (panels/timeseries.py): a forecast's 95 % and 80 % bands and an
+# expected band drawn in the series' own colour this opaque, behind it; a point outside its
+# expected band marked in red, the colour of bad news.
+BAND_ALPHA = {"95": 0.12, "80": 0.24, "expected": 0.16}
+ANOMALY = NAMED["red"]
+
+
+def rgba(hex_color: str, alpha: float) -> str:
+    """`#0072b2` at an opacity, as plotly reads it: a band drawn in its series' colour."""
+    red, green, blue = (int(hex_color.lstrip("#")[i : i + 2], 16) for i in (0, 2, 4))
+    return f"rgba({red},{green},{blue},{alpha})"
+
+
 # Light for low, dark for high (plotly's own "Blues" runs the other way).
 SEQUENTIAL = {
     "blues": ["#f0f5fc", "#9ecae1", "#4292c6", "#08519c", "#08306b"],

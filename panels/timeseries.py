@@ -5,24 +5,40 @@ as partial, dashed or hatched, its hover saying so. More than five series: the l
 of each one's last, mean and max under the chart (the images keep plotly's full legend).
 
 Options: `style` (lines, area, bars), `stack`, `legend` (default true), `bucket` (a duration:
-what a click on a point means, default the drawn step).
+what a click on a point means, default the drawn step), `log` (a logarithmic value axis),
+`analytics` (analytics/options.py): a
+forecast continuing each series dashed past its last point inside its 80 % and 95 % bands
+(fitted on a longer `train` window when asked), an expected band behind each series with the
+points outside it marked and counted ("3 anomalies in range"), a trend line with its slope per
+day, transforms (rolling, resample, cumulative, change) applied before anything is drawn. The
+card says in words what a model found or why none could be fitted; the CSV, the table view,
+the images and the PDF carry the same numbers.
 A click means the clicked series and its time bucket; a box zoom sets the dashboard's range.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from html import escape
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 from dash import html
-from pydantic import field_validator
+from pydantic import field_validator, model_validator
 
+from analytics.analyse import Analysis, analyse
+from analytics.anomalies import AnomalyBand
+from analytics.forecast import Forecast
+from analytics.options import AnalyticsOptions
+from analytics.series import as_series
+from analytics.transforms import transformed
+from analytics.trend import Trend
 from data.drilldown import Clicked, as_time, text_of
 from data.panel_data import PanelData, QueryFrame
 from data.spec import Panel
 from data.timerange import QueryWindow, checked_duration, compare_words, parse_duration
+from panels.analysed import beyond_words, history_of, horizon, model_series, reach_words
 from panels.axes import (
     GRID,
     Buckets,
@@ -37,11 +53,11 @@ from panels.axes import (
     time_axis,
 )
 from panels.cards import chart
-from panels.figures import escaped_figure, hline, typed, vrect
+from panels.figures import escaped_figure, hline, typed, vline, vrect
 from panels.kind import Context, Flag, Model, Options, PanelType, Picture, Rows
 from panels.labels import display_name
 from panels.legend import LegendRow, legend_frame, legend_rows, legend_table
-from panels.theme import color, series_colors
+from panels.theme import ANOMALY, BAND_ALPHA, MUTED, color, rgba, series_colors
 from panels.units import axis_format, format_value, headed
 
 LEGEND_TABLE_FROM = 6  # series: from this many the legend is a table of values
@@ -52,8 +68,20 @@ class TimeSeriesOptions(Options):
     stack: bool = False
     legend: bool = True
     bucket: str | None = None
+    log: bool = False  # a logarithmic value axis: series far apart (latencies of 30 ms and 4 s)
+    analytics: AnalyticsOptions | None = None
 
     _bucket = field_validator("bucket")(checked_duration)
+
+    @model_validator(mode="after")
+    def _drawn_alone(self) -> TimeSeriesOptions:
+        asked = self.analytics
+        if self.stack and asked and (asked.forecast or asked.anomalies or asked.trend):
+            raise ValueError(
+                "a forecast, an expected band or a trend is drawn around each series on its "
+                "own, not on a stack: drop `stack`, or the analytics"
+            )
+        return self
 
 
 @dataclass
@@ -81,6 +109,9 @@ class TimeSeriesModel(Model):
     options: TimeSeriesOptions = field(default_factory=TimeSeriesOptions)
     step: float = 0.0  # seconds between the points asked for
     legend: list[LegendRow] = field(default_factory=list)  # as a table: many series
+    analysis: Analysis | None = None  # `analytics:` per series name, as far as they could go
+    notes: list[str] = field(default_factory=list)  # what the analytics found, in words
+    about: str = ""  # which model each forecast is, for whoever asks (the notes' hover)
 
     @property
     def partial(self) -> str | None:
@@ -150,12 +181,26 @@ def _mark_buckets(data: PanelData, lines: list[Line]) -> None:
             line.buckets = buckets(line.x, data.time_range, size)
 
 
+def _transformed(lines: list[Line], options: AnalyticsOptions | None) -> list[Line]:
+    """The lines over time through the `transform` asked for (rolling, resample...)."""
+    if options is None or options.transform is None:
+        return lines
+    out = []
+    for line in lines:
+        if is_time(line.x):
+            moved = transformed(as_series(line.x, line.values, line.name), options.transform)
+            line = Line(line.name, pd.Series(moved.index), moved.to_numpy(dtype=float), "")
+        out.append(line)
+    return out
+
+
 def build(data: PanelData, context: Context) -> TimeSeriesModel:
     panel = data.panel
-    lines = _lines(data.frames)
+    asked = panel.options.analytics
+    lines = _transformed(_lines(data.frames), asked)
     _mark_buckets(data, lines)
     shift = pd.to_timedelta(data.shift, unit="s")
-    previous = _lines(data.previous, shift) if data.previous else []
+    previous = _transformed(_lines(data.previous, shift), asked) if data.previous else []
     _mark_buckets(data, previous)
     # One colour per series; its earlier period dotted in the same colour.
     tints = series_colors([line.name for line in lines + previous], context.series_order)
@@ -187,7 +232,99 @@ def build(data: PanelData, context: Context) -> TimeSeriesModel:
             [(line.label, line.color, False, line.values) for line in lines]
             + [(_earlier(model, line), line.color, True, line.values) for line in previous]
         )
+    if asked is not None and lines:
+        _analyse(model, data, context)
     return model
+
+
+def _model_series(data: PanelData, lines: list[Line]) -> list[pd.Series]:
+    """The lines over time as the models read them: SQL buckets cut short left out."""
+    sql = bool(data.frames) and all(f.query.sql for f in data.frames)
+    bucket = data.panel.options.bucket
+    size = parse_duration(bucket) if bucket else None
+    return [
+        model_series(line.x, line.values, line.name, data.time_range, sql, size)
+        for line in lines
+        if is_time(line.x)
+    ]
+
+
+def _training(model: TimeSeriesModel, history: PanelData | None, series: list[pd.Series]):
+    """(each series over the history a forecast is fitted on, or None; a note when that
+    history could not be read and the forecast fits the range shown instead)."""
+    if history is None:
+        return None, None
+    if history.status == "error":
+        return (
+            None,
+            f"the training window could not be read ({history.error}): fitted on the range shown",
+        )
+    past = _transformed(_lines(history.frames), model.options.analytics)
+    longer = {s.name: s for s in _model_series(history, past)}
+    return [longer.get(one.name, one) for one in series], None
+
+
+def _analyse(model: TimeSeriesModel, data: PanelData, context: Context) -> None:
+    """The forecasts, expected bands and trends the panel asks for, and what they say."""
+    asked = model.options.analytics
+    series = _model_series(data, model.lines)
+    if not series:
+        model.notes = ["a forecast, an expected band or a trend needs values over time"]
+        return
+    training, failed = _training(model, context.history, series)
+    fitted = training or series
+    ahead = None
+    if asked.forecast is not None:
+        last = max(one.index[-1] for one in fitted if len(one))
+        ahead = horizon(asked.forecast, last)
+    analysis = analyse(series, asked, context.cache, training, ahead)
+    model.analysis = analysis
+    notes = analysis.notes + ([failed] if failed else [])
+    if asked.forecast is not None and asked.forecast.reaches is not None:
+        notes += _reach_notes(model, fitted, asked.forecast.reaches, ahead or 0.0)
+    notes += [_trend_words(model, t) for t in analysis.trends.values()]
+    model.notes = notes
+    models = sorted({f.words for f in analysis.forecasts.values() if f.ok})
+    model.about = f"Forecast: {'; '.join(models)}" if models else ""
+
+
+def _reach_notes(
+    model: TimeSeriesModel, fitted: list[pd.Series], value: float, ahead: float
+) -> list[str]:
+    """When each series' forecast reaches `value` ("demo-node-3 reaches 100% in about 9 days
+    ..."); those that do not within the horizon in one line."""
+    panel, notes, missed = model.panel, [], []
+    for one in fitted:
+        predicted = model.analysis.forecasts.get(str(one.name))
+        if predicted is None or not predicted.ok or not len(one):
+            continue
+        reach = predicted.reaching(value, rising=float(one.iloc[-1]) < value)
+        if reach.at is None:
+            missed.append(display_name(str(one.name)))
+        else:
+            said = reach_words(reach, one.index[-1], panel.unit, panel.decimals)
+            notes.append(f"{display_name(str(one.name))} {said}")
+    beyond = beyond_words(value, panel.unit, panel.decimals, ahead)
+    if notes and missed:
+        notes.append(f"the others do not reach {beyond}")
+    elif len(missed) == 1:
+        notes.append(f"{missed[0]} does not reach {beyond}")
+    elif missed:
+        notes.append(f"none reaches {beyond}")
+    return notes
+
+
+def _trend_words(model: TimeSeriesModel, trend: Trend) -> str:
+    """`api: trend +2.5 req/s per day` (or why there is none)."""
+    label = display_name(trend.name)
+    if not trend.ok:
+        return f"{label}: {trend.reason}"
+    return f"{label}: trend {_slope(model, trend)} per day"
+
+
+def _slope(model: TimeSeriesModel, trend: Trend) -> str:
+    size = format_value(abs(trend.slope_per_day), model.panel.unit, model.panel.decimals)
+    return f"{'-' if trend.slope_per_day < 0 else '+'}{size}"
 
 
 def _earlier(model: TimeSeriesModel, line: Line) -> str:
@@ -314,14 +451,206 @@ def _series(model: TimeSeriesModel, line: Line, hover: str, earlier: bool = Fals
     return [trace, part], shapes
 
 
-def figure(model: TimeSeriesModel) -> dict:
+def _ms(times: pd.DatetimeIndex) -> np.ndarray:
+    return epoch_ms(pd.Series(times))
+
+
+def _bounded(model: TimeSeriesModel, values: np.ndarray) -> np.ndarray:
+    """Values within the panel's `min` and `max`: a disk's forecast band stops at full."""
+    low, high = model.panel.min, model.panel.max
+    return np.clip(values, -np.inf if low is None else low, np.inf if high is None else high)
+
+
+def _forecast_values(model: TimeSeriesModel, ahead: Forecast) -> dict[str, np.ndarray]:
+    """A forecast's columns as drawn and listed: its mean and its 80 % and 95 % bounds."""
+    return {
+        name: _bounded(model, values)
+        for name, values in (
+            ("forecast", ahead.mean),
+            ("forecast lower 80", ahead.lower80),
+            ("forecast upper 80", ahead.upper80),
+            ("forecast lower 95", ahead.lower95),
+            ("forecast upper 95", ahead.upper95),
+        )
+    }
+
+
+def _expected_values(model: TimeSeriesModel, band: AnomalyBand) -> dict[str, np.ndarray]:
+    """An expected band's columns as drawn and listed."""
+    return {
+        name: _bounded(model, values)
+        for name, values in (
+            ("expected", band.expected),
+            ("expected lower", band.lower),
+            ("expected upper", band.upper),
+        )
+    }
+
+
+def _band(model: TimeSeriesModel, times: pd.DatetimeIndex, low: np.ndarray, high: np.ndarray,
+          tint: tuple[str, float], group: str) -> dict:  # fmt: skip
+    """A band between `low` and `high` as one filled outline in a (colour, opacity), behind
+    its series."""
+    ms = _ms(times)
+    y = np.concatenate([high, low[::-1]]) / model.divisor
+    return {
+        "type": "scatter",
+        "mode": "lines",
+        "x": typed(np.concatenate([ms, ms[::-1]])),
+        "y": typed(y.astype(np.float32)),
+        "fill": "toself",
+        "fillcolor": rgba(*tint),
+        "line": {"width": 0},
+        "hoverinfo": "skip",
+        "showlegend": False,
+        "legendgroup": group,
+    }
+
+
+def _range_text(model: TimeSeriesModel, low: np.ndarray, high: np.ndarray) -> list[str]:
+    panel = model.panel
+    return [
+        f"{format_value(a, panel.unit, panel.decimals)}-"
+        f"{format_value(b, panel.unit, panel.decimals)}"
+        for a, b in zip(low, high, strict=True)
+    ]
+
+
+def _forecast_traces(model: TimeSeriesModel, line: Line, ahead: Forecast, hover: str):
+    """(its 95 % and 80 % bands, behind; its dashed mean, with the bands on hover)."""
+    values = _forecast_values(model, ahead)
+    bands = {
+        level: (values[f"forecast lower {level}"], values[f"forecast upper {level}"])
+        for level in ("95", "80")
+    }
+    behind = [
+        _band(model, ahead.times, *bounds, (line.color, BAND_ALPHA[level]), line.label)
+        for level, bounds in bands.items()
+    ]
+    said = zip(_range_text(model, *bands["80"]), _range_text(model, *bands["95"]), strict=True)
+    mean = {
+        "type": "scatter",
+        "mode": "lines",
+        "x": typed(_ms(ahead.times)),
+        "y": typed((values["forecast"] / model.divisor).astype(np.float32)),
+        "name": f"{line.label} forecast",
+        "legendgroup": line.label,
+        "line": {"color": line.color, "dash": "dash", "width": 1.6},
+        "text": [f"80 %: {a}, 95 %: {b}" for a, b in said],
+        "hovertemplate": f"{hover} (%{{text}})",
+    }
+    return behind, [mean]
+
+
+def _expected_traces(
+    model: TimeSeriesModel, line: Line, band: AnomalyBand, hover: str, first: bool
+):
+    """(its expected band and value, behind; its points outside the band, marked)."""
+    values = _expected_values(model, band)
+    low, high = values["expected lower"], values["expected upper"]
+    expected = {
+        "type": "scatter",
+        "mode": "lines",
+        "x": typed(_ms(band.times)),
+        "y": typed((values["expected"] / model.divisor).astype(np.float32)),
+        "name": f"{line.label} expected",
+        "legendgroup": line.label,
+        "showlegend": False,
+        "hoverinfo": "skip",
+        "opacity": 0.7,
+        "line": {"color": line.color, "dash": "dot", "width": 1},
+    }
+    tint = (line.color, BAND_ALPHA["expected"])
+    behind = [_band(model, band.times, low, high, tint, line.label), expected]
+    if not band.count:
+        return behind, []
+    out = band.flagged
+    drawn = as_series(line.x, line.values).reindex(band.times[out]).to_numpy()
+    marks = {
+        "type": "scatter",
+        "mode": "markers",
+        "x": typed(_ms(band.times[out])),
+        "y": typed((drawn / model.divisor).astype(np.float32)),
+        "name": "anomaly",
+        "legendgroup": "anomaly",
+        "showlegend": first,
+        "marker": {
+            "color": ANOMALY,
+            "size": 8,
+            "symbol": "circle-open",
+            "line": {"width": 2, "color": ANOMALY},
+        },
+        "text": [f"expected {r}" for r in _range_text(model, low[out], high[out])],
+        "hovertemplate": f"{line.label} anomaly: {hover} (%{{text}})<extra></extra>",
+    }
+    return behind, [marks]
+
+
+def _trend_line(line: Line, trend: Trend) -> tuple[pd.DatetimeIndex, np.ndarray]:
+    """The trend's straight line at each time of its series."""
+    times = pd.DatetimeIndex(pd.to_datetime(line.x, utc=True))
+    days = (times - trend.times[0]) / pd.Timedelta(days=1)
+    return times, trend.values[0] + trend.slope_per_day * np.asarray(days, dtype=float)
+
+
+def _trend_trace(model: TimeSeriesModel, line: Line, trend: Trend) -> dict:
+    """The straight line through the series, at its own times; its slope in the legend."""
+    times, values = _trend_line(line, trend)
+    return {
+        "type": "scatter",
+        "mode": "lines",
+        "x": typed(_ms(times)),
+        "y": typed((values / model.divisor).astype(np.float32)),
+        "name": f"{line.label} trend {_slope(model, trend)}/day",
+        "legendgroup": line.label,
+        "hoverinfo": "skip",
+        "line": {"color": line.color, "dash": "dashdot", "width": 1.2},
+    }
+
+
+def _analytics_traces(model: TimeSeriesModel, hover: str) -> tuple[list[dict], list[dict]]:
+    """(what is drawn behind the series: bands, expected values; what is drawn over them:
+    forecasts, trends, anomalies)."""
+    behind, over = [], []
+    analysis = model.analysis
+    if analysis is None:
+        return behind, over
+    marked = False
+    for line in model.lines:
+        band = analysis.bands.get(line.name)
+        if band is not None and band.ok:
+            back, front = _expected_traces(model, line, band, hover, not marked)
+            behind, over, marked = behind + back, over + front, marked or bool(front)
+        ahead = analysis.forecasts.get(line.name)
+        if ahead is not None and ahead.ok:
+            back, front = _forecast_traces(model, line, ahead, hover)
+            behind, over = behind + back, over + front
+        trend = analysis.trends.get(line.name)
+        if trend is not None and trend.ok:
+            over.append(_trend_trace(model, line, trend))
+    return behind, over
+
+
+def _forecast_end(model: TimeSeriesModel) -> pd.Timestamp | None:
+    ends = [
+        f.times[-1]
+        for f in (model.analysis.forecasts.values() if model.analysis else ())
+        if f.ok and len(f.times)
+    ]
+    return max(ends) if ends else None
+
+
+def _chart(model: TimeSeriesModel) -> dict:
+    """The chart, without the notes of its analytics (the card says them under it)."""
     panel, options = model.panel, model.options
     _ticks, hover = axis_format(model.unit, panel.decimals)
-    traces, shapes = [], []
+    behind, over = _analytics_traces(model, hover)
+    traces, shapes = list(behind), []
     for line in model.lines:
         drawn, segments = _series(model, line, hover)
         traces += drawn
         shapes += segments
+    traces += over
     for line in model.previous:
         drawn, segments = _series(model, line, hover, earlier=True)
         traces += drawn
@@ -341,47 +670,105 @@ def figure(model: TimeSeriesModel) -> dict:
     )
     if options.style == "bars" and options.stack:
         layout["barmode"] = "stack"
+    if options.log:
+        _logarithmic(model, layout["yaxis"], shown)
     layout["xaxis"] = {"gridcolor": GRID, "type": "-"}
     if model.on_time_axis:
         layout["xaxis"] = time_axis(model.time_range, model.step)
         # The range asked for, not the span of the data: an hour with three minutes of samples
-        # is drawn as that, not as three minutes.
+        # is drawn as that, not as three minutes; and on to the end of the forecasts.
         ends = pd.to_datetime([model.time_range.start, model.time_range.end], unit="s", utc=True)
+        last = _forecast_end(model)
+        if last is not None and last > ends[1]:
+            ends = pd.DatetimeIndex([ends[0], last])
+            # Where the data ends and the forecasts begin.
+            now = max(pd.Timestamp(line.x.max()) for line in model.lines if len(line.x))
+            layout["shapes"] = [*layout.get("shapes", []), vline(now.timestamp() * 1000, MUTED)]
         layout["xaxis"]["range"] = epoch_ms(pd.Series(ends)).tolist()
     return escaped_figure(traces, layout)
 
 
-def _plot(model: TimeSeriesModel) -> dict:
+def _logarithmic(model: TimeSeriesModel, axis: dict, shown: np.ndarray) -> None:
+    """A value axis on a log scale over the positive values drawn, ticked at 1, 2 and 5 of
+    each decade in the panel's unit ("200 ms", "500 ms", "1 s")."""
+    axis.pop("rangemode", None)
+    axis["type"] = "log"
+    positive = shown[np.isfinite(shown) & (shown > 0)]
+    if not len(positive):
+        return
+    low, high = positive.min() / 1.2, positive.max() * 1.2
+    axis["range"] = [float(np.log10(low)), float(np.log10(high))]
+    decades = range(int(np.floor(np.log10(low))), int(np.ceil(np.log10(high))) + 1)
+    ticks = [m * 10.0**k for k in decades for m in (1, 2, 5) if low <= m * 10.0**k <= high]
+    panel = model.panel
+    axis["tickvals"] = ticks
+    axis["ticktext"] = [format_value(t * model.divisor, panel.unit, panel.decimals) for t in ticks]
+
+
+def figure(model: TimeSeriesModel) -> dict:
+    """The chart as the images draw it: the notes of its analytics over it."""
+    drawn = _chart(model)
+    if model.notes:
+        layout = drawn["layout"]
+        layout["margin"] = {**layout["margin"], "t": layout["margin"]["t"] + 18}
+        note = {
+            "text": escape(" · ".join(model.notes)),
+            "x": 0,
+            "y": 1,
+            "xref": "paper",
+            "yref": "paper",
+            "xanchor": "left",
+            "yanchor": "bottom",
+            "showarrow": False,
+            "font": {"size": 11, "color": MUTED},
+        }
+        layout["annotations"] = [*layout.get("annotations", []), note]
+    return drawn
+
+
+def _plot(model: TimeSeriesModel, drawn: dict) -> dict:
     """The figure as the card and the PDF draw it: no legend box where the legend is a table."""
-    drawn = figure(model)
     if model.legend:
         drawn["layout"]["showlegend"] = False
     return drawn
 
 
+def _notes(model: TimeSeriesModel) -> html.Div:
+    """What the analytics found, in words, under the chart."""
+    said = []
+    for n, note in enumerate(model.notes):
+        said += [" · "] if n else []
+        said.append(html.Span(note))
+    return html.Div(said, className="panel-notes small text-muted px-2", title=model.about or None)
+
+
 def card(model: TimeSeriesModel):
     """The chart; with many series its legend is a table of their values under it (a legend
-    box would hide some behind a scroll bar)."""
-    drawn = _plot(model)
-    if not model.legend:
-        return chart(model, drawn, summary(model))
-    caption = f"Series of {model.panel.title}, over {model.span}"
-    return html.Div(
-        [chart(model, drawn, summary(model)), legend_table(model.legend, model.panel, caption)],
-        className="panel-with-legend",
-    )
+    box would hide some behind a scroll bar); the analytics' notes under it."""
+    drawn = chart(model, _plot(model, _chart(model)), summary(model))
+    parts = [drawn] + ([_notes(model)] if model.notes else [])
+    if model.legend:
+        caption = f"Series of {model.panel.title}, over {model.span}"
+        parts.append(legend_table(model.legend, model.panel, caption))
+    if len(parts) == 1:
+        return drawn
+    return html.Div(parts, className="panel-with-legend" if model.legend else None)
 
 
 def pdf(model: TimeSeriesModel) -> Picture:
-    """The chart; with many series, its legend table under it as on the card."""
+    """The chart with its notes; with many series, its legend table under it as on the card."""
     table = legend_frame(model.legend, model.panel) if model.legend else None
-    return Picture(_plot(model), table)
+    return Picture(_plot(model, figure(model)), table)
 
 
 def _shown_values(model: TimeSeriesModel) -> np.ndarray:
     """The values the value axis must hold, in the drawn unit: stacked, their sums."""
     if not model.lines:
         return np.array([])
+    ahead = model.analysis.forecasts.values() if model.analysis else ()
+    upper = [_bounded(model, f.upper95) / model.divisor for f in ahead if f.ok]
+    if upper:
+        return np.concatenate([*upper, *(line.values / model.divisor for line in model.lines)])
     if model.options.stack:
         columns = [pd.Series(line.values, index=line.x) for line in model.lines]
         frame = pd.concat(columns, axis=1, sort=True)
@@ -408,7 +795,10 @@ def summary(model: TimeSeriesModel) -> str:
     )
     ends = f"; the first or last point is a {partial}" if partial else ""
     earlier = f"; dotted: {model.compared}" if model.previous else ""
-    return f"{panel.title}, {model.span}, latest: {', '.join(parts)}{more}{peak}{ends}{earlier}"
+    found = "".join(f"; {note}" for note in model.notes)
+    return (
+        f"{panel.title}, {model.span}, latest: {', '.join(parts)}{more}{peak}{ends}{earlier}{found}"
+    )
 
 
 def _wide(lines: list[Line], unit: str, suffix: str = "") -> pd.DataFrame:
@@ -432,8 +822,38 @@ def rows(model: TimeSeriesModel) -> Rows:
         cut = pd.concat([pd.Series(line.buckets.partial, index=line.x) for line in marked])
         cut = cut.groupby(level=0).any().reindex(wide.index, fill_value=False)
         wide["partial"] = np.where(cut, model.partial, "")
+    found = _analysed_columns(model)
+    if found:
+        wide = pd.concat([wide, pd.DataFrame(found)], axis=1).sort_index()
     frame = wide.reset_index(names="time") if not wide.empty else pd.DataFrame({"time": []})
-    return Rows(frame, {c: unit for c in frame.columns if c not in ("time", "partial")})
+    text = ("time", "partial", *(c for c in found if c.endswith(" anomaly")))
+    return Rows(frame, {c: unit for c in frame.columns if c not in text})
+
+
+def _analysed_columns(model: TimeSeriesModel) -> dict[str, pd.Series]:
+    """Each series' forecast with its 80 % and 95 % bounds, expected value and band with its
+    anomalies marked, and trend, as columns by time (units in the headers but the marks')."""
+    analysis, unit = model.analysis, model.panel.unit
+    columns: dict[str, pd.Series] = {}
+    if analysis is None:
+        return columns
+    for line in model.lines:
+        label = line.label
+        ahead = analysis.forecasts.get(line.name)
+        if ahead is not None and ahead.ok:
+            for name, values in _forecast_values(model, ahead).items():
+                columns[headed(f"{label} {name}", unit)] = pd.Series(values, index=ahead.times)
+        band = analysis.bands.get(line.name)
+        if band is not None and band.ok:
+            for name, values in _expected_values(model, band).items():
+                columns[headed(f"{label} {name}", unit)] = pd.Series(values, index=band.times)
+            marks = np.where(band.flagged, "anomaly", "")
+            columns[f"{label} anomaly"] = pd.Series(marks, index=band.times)
+        trend = analysis.trends.get(line.name)
+        if trend is not None and trend.ok:
+            times, values = _trend_line(line, trend)
+            columns[headed(f"{label} trend", unit)] = pd.Series(values, index=times)
+    return columns
 
 
 def click(panel: Panel, point: dict, window: QueryWindow) -> Clicked:
@@ -475,4 +895,5 @@ KIND = PanelType(
     lint=lint,
     annotated=True,
     compares=True,
+    history=history_of,
 )

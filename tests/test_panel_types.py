@@ -43,8 +43,10 @@ from view.resolve import resolve_view
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN = User(id=0, name="tests", level="admin", teams=TEAMS)
 # A type no demo dashboard uses yet, a state timeline over the demo's history (the alerts' one
-# has states only since the test Prometheus started) and a KPI with its comparison drawn (the
-# demo's compare with periods before the tests' history), on a dashboard of the tests' own.
+# has states only since the test Prometheus started), a KPI with its comparison drawn (the
+# demo's compare with periods before the tests' history) and its forecast, and a time series
+# with every analytics (the demo's need more history than the tests'), on a dashboard of the
+# tests' own.
 EXTRA = {
     "slug": "panel-kinds",
     "title": "Panel kinds",
@@ -78,6 +80,38 @@ EXTRA = {
                     "time_shift": "1h",
                     "options": {"reduce": "max", "target": 400},
                     "queries": [{"expr": "sum(rate(http_requests_total[5m]))"}],
+                },
+                {
+                    "id": "requests-ahead",
+                    "type": "kpi",
+                    "title": "Requests, in an hour",
+                    "unit": "reqps",
+                    "time_shift": "1h",
+                    "options": {
+                        "target": 120,
+                        "analytics": {"forecast": {"horizon": "1h"}},
+                    },
+                    "queries": [{"expr": "sum(rate(http_requests_total[5m]))"}],
+                },
+                {
+                    "id": "requests-analysed",
+                    "type": "timeseries",
+                    "title": "Requests, forecast, expected and trend",
+                    "unit": "reqps",
+                    "options": {
+                        "analytics": {
+                            "forecast": {"horizon": "1h"},
+                            "anomalies": {},
+                            "trend": {"method": "robust"},
+                        }
+                    },
+                    "queries": [
+                        {
+                            "expr": 'sum by (service) (rate(http_requests_total{service=~"api|web"}'
+                            "[$__rate_interval]))",
+                            "legend": "{{service}}",
+                        }
+                    ],
                 },
                 {
                     "id": "service-states",
@@ -122,7 +156,8 @@ def examples() -> list[tuple[str, str]]:
             found.setdefault(panel.type, (slug, panel.id))
     found.setdefault("treemap", ("panel-kinds", "revenue-tiles"))
     found["state_timeline"] = ("panel-kinds", "service-states")
-    found["kpi"] = ("panel-kinds", "peak-requests")
+    found["kpi"] = ("panel-kinds", "requests-ahead")
+    found["timeseries"] = ("panel-kinds", "requests-analysed")
     return [found[kind] for kind in TYPES if kind in found]
 
 
@@ -581,7 +616,7 @@ def test_typ007_every_chart_has_a_text_summary_of_what_it_shows(app, slug, panel
     if data.panel.type == "timeseries":
         peak = max(model.lines, key=lambda line: np.nanmax(line.values))
         highest = format_value(np.nanmax(peak.values), data.panel.unit, data.panel.decimals)
-        assert summary.endswith(f"highest {peak.name} {highest}"), summary
+        assert f"; highest {peak.name} {highest}" in summary, summary
         latest = model.lines[0].values[~np.isnan(model.lines[0].values)][-1]
         shown = format_value(latest, data.panel.unit, data.panel.decimals)
         assert f"{model.lines[0].name} {shown}" in summary

@@ -12,7 +12,8 @@ the request after this.
 - `layer` reads for the viewer's scope: every query of every panel, variable list, drill-down
   and export made through this view is restricted to it.
 - `window(panel)`: the panel's own range (after `relative_time`) and the step its points are
-  asked at: what the panel draws, and the bucket a click on it means.
+  asked at: what the panel draws, and the bucket a click on it means; `window(panel, over)`
+  the same over a longer range its analytics read (a forecast's training window).
 """
 
 from __future__ import annotations
@@ -80,9 +81,12 @@ class View:
         """Cache lifetime: the dashboard's refresh interval."""
         return float(refresh_seconds(self.state.refresh) or 60)
 
-    def window(self, panel: Panel) -> PanelWindow:
+    def window(self, panel: Panel, over: TimeRange | None = None) -> PanelWindow:
         """The panel's own range and step (DataSourceError when its datasource is not one the
-        step can be asked of)."""
+        step can be asked of); `over`: a range of its own instead, as it is (the longer history
+        a forecast is fitted on)."""
+        if over is not None:
+            return panel_window(self.layer, panel, over, relative=False)
         return panel_window(self.layer, panel, self.time_range)
 
     def panel(self, panel_id: str) -> Panel:
