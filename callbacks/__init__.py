@@ -13,10 +13,12 @@ from callbacks import (
     reports,
     saved_views,
     status,
+    theme,
     toolbar,
 )
 
-MODULES = [status, panels, toolbar, admin, alerts, annotate, drilldown, saved_views, home, reports]
+MODULES = [status, panels, toolbar, admin, alerts, annotate, drilldown, saved_views, home, reports,
+           theme]
 
 
 def register_all(app: Dash) -> None:

@@ -21,7 +21,7 @@ from data.timerange import compare_words
 from panels.figures import bare_layout, sparkline_svg, text_note
 from panels.kind import Context, Model, Options, PanelType, Rows
 from panels.numbers import REDUCERS, Change, Shown, change, reduce_value, shown, sparkline_points
-from panels.theme import BAD, MUTED, OK
+from panels.theme import BAD, MUTED, OK, css_color
 from panels.units import format_value, headed
 
 MOOD_CLASS = {"good": "text-success", "bad": "text-danger", "flat": "text-muted"}
@@ -100,7 +100,9 @@ def _earlier(model: ValueModel) -> str | None:
 
 def card(model: ValueModel) -> html.Div:
     children: list = [
-        html.Div(model.shown.text, className="stat-value", style={"color": model.shown.color})
+        html.Div(
+            model.shown.text, className="stat-value", style={"color": css_color(model.shown.color)}
+        )
     ]
     if model.compared is not None:
         text, mood = model.compared
@@ -119,7 +121,7 @@ def card(model: ValueModel) -> html.Div:
                         className="kpi-bar",
                         style={
                             "width": f"{min(1.0, model.target.share) * 100:.0f}%",
-                            "background": model.shown.color,
+                            "background": css_color(model.shown.color),
                         },
                     ),
                     html.Small(model.target.text, className="text-muted"),

@@ -161,8 +161,10 @@ _AXIS = {
 TEMPLATE = {
     "layout": {
         "colorway": PALETTE,
-        "font": {"color": "#2c3138"},
-        "hoverlabel": {"align": "left"},
+        "font": {"color": TEXT},
+        # A unified hover label's box is white (plotly would take the transparent paper's).
+        "hoverlabel": {"align": "left", "bgcolor": WHITE, "bordercolor": "#dfe3e8",
+                       "font": {"color": TEXT}},  # fmt: skip
         # No automargin: it measures the labels and draws every chart twice. Value axes get a
         # left margin sized for their labels instead (charts._layout); category axes set it.
         "xaxis": _AXIS,
@@ -174,7 +176,7 @@ TEMPLATE = {
             "subunitcolor": "#c8d4e3",
             "showland": True,
         },
-        "annotationdefaults": {"arrowcolor": "#2c3138", "arrowhead": 0, "arrowwidth": 1},
+        "annotationdefaults": {"arrowcolor": TEXT, "arrowhead": 0, "arrowwidth": 1},
     }
 }
 
@@ -215,3 +217,40 @@ def base_layout(height: int) -> dict:
         "paper_bgcolor": "rgba(0,0,0,0)",
         "plot_bgcolor": "rgba(0,0,0,0)",
     }
+
+
+# Dark mode. Figures are drawn once, light, whoever asks (the drawn card is cached per version of
+# its data, and exports stay light); a dark page recolours them in the browser before plotly
+# draws them (assets/theme.js), by this map: text and grid lines light on dark, white separators
+# and boxes the card's dark, the palette's two darkest hues and the severities' darkest reds
+# lighter (each still darker than the next severity), sequential scales reversed (low fades into
+# the dark background, high stands out). HTML tints (a stat's value, a legend's swatch) read the
+# same map as CSS variables (`css_color`).
+DARK_CARD = "#181b1f"
+DARK = {
+    TEXT: "#d8d9da",
+    MUTED: "#9fa7b3",
+    WHITE: DARK_CARD,
+    "#eef0f3": "#2c3235",  # grid lines, table rules
+    "#f4f5f7": "#22252b",  # table headers, land
+    "#dfe3e8": "#343a40",  # borders
+    "#c8d4e3": "#4a5361",  # country borders
+    "#d0d4da": "#3d434b",  # countries without data
+    "#332288": "#8877dd",  # indigo
+    "#882255": "#c23b7a",  # wine
+    CRITICAL: "#d11a2f",
+    BAD: "#f2495c",
+    NAMED["purple"]: "#a36bd6",
+    **{
+        stop: stops[len(stops) - 1 - i]
+        for stops in SEQUENTIAL.values()
+        for i, stop in enumerate(stops)
+    },
+}
+
+
+def css_color(tint: str) -> str:
+    """A tint for an HTML style: the map's dark colour on a dark page (assets/theme.js sets the
+    variable there), the tint itself elsewhere."""
+    key = str(tint).lower()
+    return f"var(--tint-{key[1:]}, {key})" if key in DARK else tint
