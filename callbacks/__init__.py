@@ -17,8 +17,19 @@ from callbacks import (
     toolbar,
 )
 
-MODULES = [status, panels, toolbar, admin, alerts, annotate, drilldown, saved_views, home, reports,
-           theme]
+MODULES = [
+    status,
+    panels,
+    toolbar,
+    admin,
+    alerts,
+    annotate,
+    drilldown,
+    saved_views,
+    home,
+    reports,
+    theme,
+]
 
 
 def register_all(app: Dash) -> None:

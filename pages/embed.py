@@ -1,7 +1,8 @@
 """`/embed/<slug>?token=...`: a dashboard in kiosk form for an intranet portal's iframe: no navbar,
 no toolbar; `panel=<id>` for one panel, `theme=dark` or `system` (the OS's; routes/document.py
-sets it); time range and variables from the URL as on `/d/<slug>`, except the variables the link locks. The guard has checked the token already; the
-panel callbacks check it again on every request (it travels in the dash-state store)."""
+sets it); time range and variables from the URL as on `/d/<slug>`, except the variables the link
+locks. The guard has checked the token already; the panel callbacks check it again on every
+request (it travels in the dash-state store)."""
 
 import dash
 from dash import html

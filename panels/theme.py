@@ -163,8 +163,12 @@ TEMPLATE = {
         "colorway": PALETTE,
         "font": {"color": TEXT},
         # A unified hover label's box is white (plotly would take the transparent paper's).
-        "hoverlabel": {"align": "left", "bgcolor": WHITE, "bordercolor": "#dfe3e8",
-                       "font": {"color": TEXT}},  # fmt: skip
+        "hoverlabel": {
+            "align": "left",
+            "bgcolor": WHITE,
+            "bordercolor": "#dfe3e8",
+            "font": {"color": TEXT},
+        },  # fmt: skip
         # No automargin: it measures the labels and draws every chart twice. Value axes get a
         # left margin sized for their labels instead (charts._layout); category axes set it.
         "xaxis": _AXIS,
