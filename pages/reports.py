@@ -23,7 +23,7 @@ def layout(**_query):
     dashboards = sorted(visible_dashboards(user), key=lambda d: d.title)
     return html.Div(
         [
-            html.H2("Reports", className="h4"),
+            html.H1("Reports", className="h4"),
             html.Div(banner, id="reports-queue"),
             dcc.Interval(id="reports-tick", interval=5_000),
             html.H3("Subscriptions", className="h6 mt-3"),

@@ -46,6 +46,7 @@ NAMED = {
 OK, WARN, BAD, NEUTRAL = NAMED["green"], NAMED["orange"], NAMED["red"], "#3274d9"
 TEXT, MUTED, WHITE = "#2c3138", "#6e7079", "#ffffff"
 IDLE = "#9fa7b3"
+INK = "#111217"  # text on light tiles
 # Severities from worst to least, each clearly lighter than the one before (lightness about 30,
 # 52, 72, 89 of 100): a blocker is near-black red, a major one red, a minor one yellow.
 CRITICAL, MINOR = NAMED["dark-red"], "#fade2a"
@@ -77,6 +78,7 @@ MEANINGS = {
 }
 HTTP_CLASSES = {"2": OK, "3": NEUTRAL, "4": WARN, "5": BAD}
 _HTTP = re.compile(r"^([2-5])(\d\d|xx)$")
+_HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
 def color(name: str) -> str:
@@ -94,6 +96,28 @@ def _hls(hex_color: str) -> tuple[float, float, float]:
     return colorsys.rgb_to_hls(
         *(int(hex_color.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4))
     )
+
+
+def _luminance(hex_color: str) -> float:
+    """WCAG's relative luminance."""
+    channels = (int(hex_color.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4))
+    red, green, blue = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+                        for c in channels)  # fmt: skip
+    return 0.2126 * red + 0.7152 * green + 0.0722 * blue
+
+
+def contrast(one: str, other: str) -> float:
+    """WCAG's contrast ratio of two colours (1 to 21; text needs 4.5)."""
+    high, low = sorted((_luminance(one), _luminance(other)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def ink(background: str) -> str:
+    """The text colour that reads on `background`: white on a dark tile, near-black on a light
+    one (white on the palette's green or yellow fails WCAG AA)."""
+    if not _HEX.match(str(background)):
+        return WHITE
+    return WHITE if contrast(WHITE, background) >= 4.5 else INK
 
 
 def alike(one: str, other: str) -> bool:
