@@ -8,7 +8,8 @@
 // of its data; images and PDFs stay light): on a dark page every figure is recoloured here just
 // before plotly.js draws it, by the colour map of panels/theme.py (the page's
 // `teamdash-dark-colors` meta tag): text and grid lines light, white boxes and separators dark,
-// the darkest series colours lighter. HTML tints read the same map as CSS variables.
+// the darkest series colours lighter. HTML tints (panels/theme.py css_color, text_color) are
+// CSS light-dark() pairs, which follow the color-scheme that assets/theme.css sets per theme.
 (function () {
     "use strict";
     const root = document.documentElement;
@@ -152,14 +153,6 @@
         const shown = resolved(choice);
         root.setAttribute("data-theme", choice);
         root.setAttribute("data-bs-theme", shown);
-        Object.keys(DARK).forEach(function (key) {
-            const name = "--tint-" + key.slice(1);
-            if (shown === "dark") {
-                root.style.setProperty(name, DARK[key]);
-            } else {
-                root.style.removeProperty(name);
-            }
-        });
         if (wasDark !== (shown === "dark")) {
             redrawCharts();
         }

@@ -21,7 +21,7 @@ from data.timerange import compare_words
 from panels.figures import bare_layout, sparkline_svg, text_note
 from panels.kind import Context, Model, Options, PanelType, Rows
 from panels.numbers import REDUCERS, Change, Shown, change, reduce_value, shown, sparkline_points
-from panels.theme import BAD, MUTED, OK, css_color
+from panels.theme import BAD, MUTED, OK, css_color, text_color
 from panels.units import format_value, headed
 
 MOOD_CLASS = {"good": "text-success", "bad": "text-danger", "flat": "text-muted"}
@@ -101,7 +101,7 @@ def _earlier(model: ValueModel) -> str | None:
 def card(model: ValueModel) -> html.Div:
     children: list = [
         html.Div(
-            model.shown.text, className="stat-value", style={"color": css_color(model.shown.color)}
+            model.shown.text, className="stat-value", style={"color": text_color(model.shown.color, large=True)}
         )
     ]
     if model.compared is not None:

@@ -278,7 +278,32 @@ DARK = {
 
 
 def css_color(tint: str) -> str:
-    """A tint for an HTML style: the map's dark colour on a dark page (assets/theme.js sets the
-    variable there), the tint itself elsewhere."""
+    """A tint for an HTML style (a legend's swatch), as the chart draws it in either theme: CSS
+    `light-dark()` picks by the page's colour scheme, so the same card serves both."""
     key = str(tint).lower()
-    return f"var(--tint-{key[1:]}, {key})" if key in DARK else tint
+    return f"light-dark({key}, {DARK[key]})" if key in DARK else tint
+
+
+def _readable(tint: str, background: str, ratio: float) -> str:
+    """`tint` darkened (on a light background) or lightened (on a dark one), its hue kept,
+    until it reads on `background` at `ratio`."""
+    hue, lightness, saturation = _hls(tint)
+    step = -0.02 if _luminance(background) > 0.5 else 0.02
+    shade = tint
+    while contrast(shade, background) < ratio and 0 < lightness < 1:
+        lightness = min(1.0, max(0.0, lightness + step))
+        red, green, blue = colorsys.hls_to_rgb(hue, lightness, saturation)
+        shade = "#" + "".join(f"{round(c * 255):02x}" for c in (red, green, blue))
+    return shade
+
+
+def text_color(tint: str, large: bool = False) -> str:
+    """A tint for text (a stat's value, a table's coloured cell) at WCAG AA contrast on a card
+    in either theme (large text 3:1, other text 4.5:1): orange text on white is darkened, dark
+    red on the dark card lightened; the hue stays."""
+    key = str(tint).lower()
+    if not _HEX.match(key):
+        return tint
+    ratio = 3.0 if large else 4.5
+    light, dark = _readable(key, WHITE, ratio), _readable(DARK.get(key, key), DARK_CARD, ratio)
+    return f"light-dark({light}, {dark})"

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from dash.testing.application_runners import ThreadedRunner
 from dash.testing.composite import DashComposite
+from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from data.dashboards import load_all
@@ -88,6 +89,13 @@ def log_in(duo) -> None:
 
 def axe_violations(duo) -> list[dict]:
     """The serious and critical violations axe finds on the page as it is now."""
+    # Tables drawn: AG Grid draws a grid's cells once it has been in sight.
+    for grid in duo.driver.find_elements(By.CSS_SELECTOR, ".ag-root"):
+        duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", grid)
+        WebDriverWait(duo.driver, 10).until(
+            lambda _d, g=grid: "ag-delay-render" not in g.get_attribute("class")
+        )
+    duo.driver.execute_script("window.scrollTo(0, 0);")
     if not duo.driver.execute_script("return !!window.axe"):
         duo.driver.execute_script(AXE)
     duo.driver.set_script_timeout(60)
