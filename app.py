@@ -24,7 +24,7 @@ from data.dashboards import SpecError, load_all
 from data.datasources import DataLayer, build_sources, source_dialects
 from data.scopes import load_rules
 from exports.kaleido_engine import ENGINE, PLOTLY_JS
-from routes import auth, bounds, exports, guard, headers, health, saved_views, timing
+from routes import auth, bounds, document, exports, guard, headers, health, saved_views, timing
 from services import Services
 from settings import Settings, secret_key
 
@@ -46,12 +46,14 @@ def create_app(settings: Settings | None = None) -> Dash:
         serve_locally=True,
         compress=True,
         # The plotly.js build is loaded on demand by assets/plotly-bundle.js, not on every page.
-        assets_ignore=r"-teamdash\.min\.js$",
+        # theme.js is loaded in the head, before the page is drawn (routes/document.py).
+        assets_ignore=r"(-teamdash\.min\.js|^theme\.js)$",
         meta_tags=[
             {
                 "name": "teamdash-plotly-js",
                 "content": urls.asset(settings.url_prefix, f"vendor/{PLOTLY_JS.name}"),
-            }
+            },
+            document.dark_colors_meta(),
         ],
     )
     try:
@@ -102,6 +104,7 @@ def create_app(settings: Settings | None = None) -> Dash:
         app.server.preprocess_request()
         guard.install(app)
         headers.install(app)
+    document.install(app)
     return app
 
 

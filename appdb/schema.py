@@ -42,6 +42,7 @@ users = Table(
     Column("attributes", Text, nullable=False, default="{}"),  # JSON: {"region": "EU"}
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("theme", String(8)),  # light, dark; NULL: the OS's (system)
 )
 
 sessions = Table(
@@ -221,7 +222,7 @@ report_webhooks = Table(
 )
 
 # Columns added after their table first shipped: databases made before get them at start-up.
-ADDED_COLUMNS = (("annotations", "changed_at"),)
+ADDED_COLUMNS = (("annotations", "changed_at"), ("users", "theme"))
 
 
 class AppDatabaseError(Exception):

@@ -23,6 +23,7 @@ from appdb.schema import Store, sessions, users
 from data.spec import TEAMS, Dashboard
 
 LEVELS = ("viewer", "operator", "admin")
+THEMES = ("system", "light", "dark")  # system: the OS's prefers-color-scheme
 NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 ATTRIBUTE = re.compile(r"^[a-z_][a-z0-9_]{0,31}$")
 MIN_PASSWORD = 10
@@ -42,6 +43,7 @@ class User(UserMixin):
     teams: tuple[str, ...]
     attributes: dict[str, str] = field(default_factory=dict)
     session_id: str = ""  # the login session this request belongs to
+    theme: str = "system"  # the user's pick in their menu (THEMES)
 
     def get_id(self) -> str:
         return self.session_id
@@ -69,6 +71,7 @@ def _row_user(row, session_id: str = "") -> User:
         teams=tuple(t for t in row.teams.split(",") if t),
         attributes=json.loads(row.attributes or "{}"),
         session_id=session_id,
+        theme=row.theme or "system",
     )
 
 
@@ -167,6 +170,14 @@ class UserStore(Store):
             changes["attributes"] = json.dumps(check_attributes(attributes))
         self._update(name, changes)
         return self.get(name)
+
+    def set_theme(self, user_id: int, theme: str) -> None:
+        """The theme a user picked (THEMES); `system` follows their OS."""
+        if theme not in THEMES:
+            raise UserError(f"theme {theme!r}: use one of {', '.join(THEMES)}")
+        stored = None if theme == "system" else theme
+        with self.engine.begin() as db:
+            db.execute(update(users).where(users.c.id == user_id).values(theme=stored))
 
     def reset_password(self, name: str, password: str) -> None:
         """A new password; every session of the user ends."""

@@ -12,13 +12,13 @@ from callbacks import (
     panels,
     reports,
     saved_views,
-    shell,
     status,
+    theme,
     toolbar,
 )
 
 MODULES = [status, panels, toolbar, admin, alerts, annotate, drilldown, saved_views, home, reports,
-           shell]  # fmt: skip
+           theme]  # fmt: skip
 
 
 def register_all(app: Dash) -> None:

@@ -285,6 +285,12 @@ def badge_of(board: Board) -> tuple[str, str, str]:
     return str(len(firing)), f"badge rounded-pill {tone}", words
 
 
+def badge_children(count: str, words: str) -> list:
+    """The badge's number, and for screen readers what it counts (sighted users see its colour
+    and, on hover, its title)."""
+    return [count, html.Span(f" ({words})", className="visually-hidden")]
+
+
 def register(app: Dash) -> None:
     @callback(
         app,
@@ -355,5 +361,7 @@ def register(app: Dash) -> None:
         try:
             board = board_for(current_viewer())
         except DataSourceError as exc:
-            return "?", "badge rounded-pill bg-secondary", f"Alerts could not be read: {exc}"
-        return badge_of(board)
+            words = f"Alerts could not be read: {exc}"
+            return badge_children("?", words), "badge rounded-pill bg-secondary", words
+        count, tone, words = badge_of(board)
+        return badge_children(count, words), tone, words

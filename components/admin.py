@@ -18,7 +18,8 @@ from data.spec import TEAMS, Dashboard
 
 
 def _field(label: str, control) -> html.Div:
-    return html.Div([html.Label(label, className="toolbar-label"), control], className="mb-2")
+    caption = html.Label(label, className="toolbar-label", htmlFor=control.id)
+    return html.Div([caption, control], className="mb-2")
 
 
 def users_table(users: list[User]) -> dag.AgGrid:

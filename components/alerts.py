@@ -25,7 +25,7 @@ from components.notifications import (
 from data.alerts import Alert
 from data.spec import Dashboard
 from data.urlstate import ViewState
-from panels.alerts import TONE, since
+from panels.alerts import severity_badge, since
 
 
 def _ack_line(ack: Ack | None) -> html.Div | None:
@@ -96,7 +96,7 @@ def alert_item(
     silenced = bool(board.silenced(alert))
     quiet = silenced or bool(board.inhibitors(alert))
     head = [
-        dbc.Badge(alert.severity, color=TONE.get(alert.severity, "secondary"), className="me-2"),
+        severity_badge(alert.severity, "me-2"),
         html.Span(alert.name, className="fw-semibold me-2"),
         html.Span(f"{alert.state} for {since(alert.since)}", className="small text-muted"),
     ]

@@ -3,6 +3,8 @@ the grid of panel cards. Layout only: every panel's data arrives through the pan
 
 from __future__ import annotations
 
+import json
+
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
@@ -70,6 +72,10 @@ def time_presets() -> list[tuple[str, str, str]]:
     """The quick ranges, the fiscal ones where a fiscal year start is set."""
     fiscal = services().settings.fiscal_year_start != 1
     return TIME_PRESETS + (FISCAL_PRESETS if fiscal else [])
+
+
+def var_id(name: str) -> dict:
+    return {"type": "var", "name": name}
 
 
 def panel_body_id(slug: str, panel_id: str) -> dict:
@@ -173,6 +179,14 @@ def panel_card(
     )
 
 
+def dom_id(ident: dict) -> str:
+    """The DOM id Dash gives a component with a dict id (its keys sorted, values as JSON): what a
+    label's `htmlFor` names."""
+    return (
+        "{" + ",".join(f"{json.dumps(k)}:{json.dumps(v)}" for k, v in sorted(ident.items())) + "}"
+    )
+
+
 def _variable_control(
     name: str,
     label: str,
@@ -193,9 +207,9 @@ def _variable_control(
         value = selected if multi else (selected[0] if selected else None)
     return html.Div(
         [
-            html.Label(label, className="toolbar-label"),
+            html.Label(label, className="toolbar-label", htmlFor=dom_id(var_id(name))),
             dcc.Dropdown(
-                id={"type": "var", "name": name},
+                id=var_id(name),
                 options=options,
                 value=value,
                 multi=multi,
@@ -260,7 +274,9 @@ def toolbar(
         _menu("Time range", "time-preset", presets, "custom" if absolute else current, "time"),
         html.Div(
             [
-                html.Label("From / to", className="toolbar-label"),
+                html.Span("From / to", className="toolbar-label", **{"aria-hidden": "true"}),
+                html.Label("From", htmlFor="time-from", className="visually-hidden"),
+                html.Label("To", htmlFor="time-to", className="visually-hidden"),
                 dbc.InputGroup(
                     [
                         dbc.Input(
@@ -317,7 +333,7 @@ def header(
         for link in dashboard.links
         if link.dashboard in titles  # only the dashboards this viewer may open
     ]
-    title = [html.H2(dashboard.title, className="h4 mb-1")]
+    title = [html.H1(dashboard.title, className="h4 mb-1")]
     if export is not None:
         title.append(
             html.A(
@@ -364,7 +380,7 @@ def grid(
     rows = []
     for row in dashboard.rows:
         if row.title:
-            rows.append(html.H3(row.title, className="row-title"))
+            rows.append(html.H2(row.title, className="row-title"))
         rows.append(dbc.Row([card(p) for p in row.panels]))
     return html.Div(rows)
 

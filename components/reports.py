@@ -48,7 +48,7 @@ ZONES = sorted(available_timezones())
 
 
 def _field(label: str, control, hint=None) -> html.Div:
-    parts = [html.Label(label, className="toolbar-label"), control]
+    parts = [html.Label(label, className="toolbar-label", htmlFor=control.id), control]
     if hint:
         parts.append(html.Div(hint, className="form-text mt-0"))
     return html.Div(parts, className="mb-2", id=f"{control.id}-field")

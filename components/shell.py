@@ -1,5 +1,7 @@
-"""The frame around every page: navbar (the viewer's dashboards by team, their name, log out),
-page container. An embedded page (an embed token, no user) gets the page container alone."""
+"""The frame around every page: a skip link, the header with the navbar (the viewer's dashboards
+by team, alerts, reports, their menu: admin pages, theme, log out), and the page in the main
+landmark. Below 992 px the navbar folds behind one menu button. An embedded page (an embed
+token, no user) gets the main landmark alone."""
 
 from __future__ import annotations
 
@@ -45,6 +47,35 @@ def user_groups(user: User) -> dict[str, list[Dashboard]]:
     return by_team(visible_dashboards(user), TEAMS if user.is_admin else user.teams)
 
 
+THEME_CHOICES = (("light", "Light"), ("dark", "Dark"), ("system", "Same as the system"))
+
+
+def theme_choice_id(choice: str) -> dict:
+    return {"type": "theme-choice", "value": choice}
+
+
+def theme_label(label: str, picked: bool) -> list:
+    """A theme's menu entry: a tick and "(selected)" for screen readers on the one in use."""
+    tick = html.Span("✓" if picked else "", className="theme-tick", **{"aria-hidden": "true"})
+    said = [html.Span(" (selected)", className="visually-hidden")] if picked else []
+    return [tick, label, *said]
+
+
+def theme_items(current: str) -> list:
+    """The user menu's theme choices; callbacks/theme.py keeps them and marks the new one."""
+    items = [dbc.DropdownMenuItem("Theme", header=True)]
+    items += [
+        dbc.DropdownMenuItem(
+            theme_label(label, choice == current),
+            id=theme_choice_id(choice),
+            active=choice == current,
+            class_name="theme-choice",
+        )
+        for choice, label in THEME_CHOICES
+    ]
+    return items
+
+
 def _user_menu(user: User) -> dbc.Nav:
     items = [dbc.DropdownMenuItem(f"{user.level} · {', '.join(user.teams) or 'no team'}",
                                   header=True)]  # fmt: skip
@@ -55,6 +86,7 @@ def _user_menu(user: User) -> dbc.Nav:
             dbc.DropdownMenuItem("Report webhooks", href=urls.page(_prefix(), "admin/webhooks")),
             dbc.DropdownMenuItem("Audit log", href=urls.page(_prefix(), "admin/audit")),
         ]
+    items += [dbc.DropdownMenuItem(divider=True), *theme_items(user.theme)]
     logout = html.Form(
         [
             dcc.Input(type="hidden", name="csrf_token", value=generate_csrf()),
@@ -94,6 +126,18 @@ def reports_link() -> html.A:
                   className="nav-link text-light me-2", id="reports-link")  # fmt: skip
 
 
+def menu_button() -> html.Button:
+    """The one button that opens the folded navbar on a phone or tablet (a plain button:
+    dbc.NavbarToggler cannot say whether the menu is open, aria-expanded)."""
+    return html.Button(
+        html.Span(className="navbar-toggler-icon"),
+        id="nav-toggle",
+        className="navbar-toggler",
+        type="button",
+        **{"aria-controls": "nav-collapse", "aria-expanded": "false", "aria-label": "Menu"},
+    )
+
+
 def navbar(user: User) -> dbc.Navbar:
     menus = []
     for team, items in user_groups(user).items():
@@ -106,7 +150,7 @@ def navbar(user: User) -> dbc.Navbar:
         dbc.Container(
             [
                 dbc.NavbarBrand("Teamdash", href=urls.page(_prefix())),
-                dbc.NavbarToggler(id="navbar-toggler", n_clicks=0),
+                menu_button(),
                 dbc.Collapse(
                     [
                         dbc.Nav(menus, navbar=True, className="me-auto"),
@@ -114,9 +158,9 @@ def navbar(user: User) -> dbc.Navbar:
                         reports_link(),
                         _user_menu(user),
                     ],
-                    id="navbar-collapse",
-                    is_open=False,
+                    id="nav-collapse",
                     navbar=True,
+                    is_open=False,
                 ),
             ],
             fluid=True,
@@ -128,11 +172,24 @@ def navbar(user: User) -> dbc.Navbar:
     )
 
 
+SKIP_LINK = "Skip to the page"
+
+
 def shell() -> html.Div:
     viewer = current_viewer()
     location = dcc.Location(id="url", refresh="callback-nav")
     if not isinstance(viewer, User):
-        return html.Div([location, html.Div(dash.page_container, className="kiosk")])
+        return html.Main([location, dash.page_container], id="main", className="kiosk")
     return html.Div(
-        [location, navbar(viewer), dbc.Container(dash.page_container, fluid=True, className="pb-4")]
+        [
+            location,
+            html.A(SKIP_LINK, href="#main", className="skip-link"),
+            html.Header(navbar(viewer)),
+            html.Main(
+                dbc.Container(dash.page_container, fluid=True, className="pb-4"),
+                id="main",
+                tabIndex=-1,
+            ),
+            html.Div(id="theme-status", role="status", className="visually-hidden"),
+        ]
     )

@@ -159,7 +159,11 @@ def dashboard_layout(
     }
     export = urls.export_query(store_view, embed_token)
     if embed_token is not None:
-        body = [*notes, grid(dashboard, only=panel_id, export=export)]
+        body = [
+            html.H1(dashboard.title, className="visually-hidden"),
+            *notes,
+            grid(dashboard, only=panel_id, export=export),
+        ]
     else:
         titles = {d.slug: d.title for d in services().dashboards.values() if may_view(viewer, d)}
         operator = isinstance(viewer, User) and viewer.at_least("operator")

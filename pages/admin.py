@@ -53,4 +53,4 @@ def layout(section: str = "users", **_query):
                                           id="admin-audit")]  # fmt: skip
     else:
         return forbidden(f"admin section {section!r}")
-    return html.Div([html.H2(TITLES[section], className="h4 mb-3"), *body], className="admin-page")
+    return html.Div([html.H1(TITLES[section], className="h4 mb-3"), *body], className="admin-page")

@@ -51,7 +51,7 @@ def layout(**_query):
     )
     return html.Div(
         [
-            html.H2("Alerts", className="h4"),
+            html.H1("Alerts", className="h4"),
             filters,
             dcc.Interval(id="alerts-tick", interval=15_000),
             dcc.Store(id="alerts-action"),

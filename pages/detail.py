@@ -75,7 +75,7 @@ def layout(slug: str = "", panel: str = "", **query):
     return html.Div(
         [
             breadcrumb([(view.dashboard.title, back), (title, None)]),
-            html.H2(title, className="h5"),
+            html.H1(title, className="h5"),
             html.P(
                 [
                     html.Span(rows.said(ROW_LIMIT), className="detail-count"),

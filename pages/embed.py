@@ -1,7 +1,8 @@
 """`/embed/<slug>?token=...`: a dashboard in kiosk form for an intranet portal's iframe: no navbar,
-no toolbar; `panel=<id>` for one panel, `theme=dark`; time range and variables from the URL as on
-`/d/<slug>`, except the variables the link locks. The guard has checked the token already; the
-panel callbacks check it again on every request (it travels in the dash-state store)."""
+no toolbar; `panel=<id>` for one panel, `theme=dark` or `system` (the OS's; routes/document.py
+sets it); time range and variables from the URL as on `/d/<slug>`, except the variables the link
+locks. The guard has checked the token already; the panel callbacks check it again on every
+request (it travels in the dash-state store)."""
 
 import dash
 from dash import html
@@ -26,4 +27,4 @@ def layout(slug: str = "", token: str = "", panel: str | None = None, theme: str
     if not isinstance(viewer, EmbedGrant) or viewer.slug != slug:
         return forbidden(f"dashboard {slug!r} with this link")
     view = dashboard_layout(slug, query, viewer, embed_token=token, panel_id=panel)
-    return html.Div(view, className="embed theme-dark" if theme == "dark" else "embed")
+    return html.Div(view, className="embed")

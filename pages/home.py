@@ -51,6 +51,7 @@ def layout(**_query) -> html.Div:
         [
             dbc.Col(
                 [
+                    html.H1("Home", className="visually-hidden"),
                     search_box(),
                     starred_section([dashboards[s] for s in marks.starred]),
                     html.H2("Dashboards", id="home-dashboards", className="h5"),

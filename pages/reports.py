@@ -31,7 +31,7 @@ def layout(view: str | None = None, **_query):
     manage = urls.page(app.settings.url_prefix, "admin/webhooks") if user.is_admin else None
     return html.Div(
         [
-            html.H2("Reports", className="h4"),
+            html.H1("Reports", className="h4"),
             html.Div(banner, id="reports-queue"),
             dcc.Interval(id="reports-tick", interval=5_000),
             dbc.Alert(refused, color="warning", className="py-2 small mt-2", is_open=bool(refused)),

@@ -21,6 +21,15 @@ from panels.kind import Context, Model, Options, PanelType, Rows
 from panels.units import format_value
 
 TONE = {"critical": "danger", "warning": "warning", "info": "info"}
+# A severity is told by a sign and its word too, not by its colour alone.
+SIGN = {"critical": "‼", "warning": "⚠", "info": "ℹ"}
+
+
+def severity_badge(severity: str, class_name: str = "") -> dbc.Badge:
+    sign = html.Span(SIGN.get(severity, "•") + " ", **{"aria-hidden": "true"})
+    tone = TONE.get(severity, "secondary")
+    ink = "dark" if tone in ("warning", "info") else None  # white on yellow fails AA
+    return dbc.Badge([sign, severity], color=tone, text_color=ink, className=class_name)
 
 
 def since(active_at: float, now: float | None = None) -> str:
@@ -69,7 +78,7 @@ def card(model: AlertsModel) -> html.Div:
     lines = [
         html.Tr(
             [
-                html.Td(dbc.Badge(a.severity, color=TONE.get(a.severity, "secondary"))),
+                html.Td(severity_badge(a.severity)),
                 html.Td(a.name),
                 html.Td(a.service),
                 html.Td(since(a.since, model.now), className="text-nowrap"),

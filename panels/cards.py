@@ -47,8 +47,14 @@ def chart(model: Model, figure: dict, summary: str, maps_under: str | None = Non
     )
 
 
+# A panel's state is told by a sign and words, not by the message's colour alone.
+SIGNS = {"danger": "✕", "warning": "⚠", "secondary": "⊘", "light": "ℹ"}
+
+
 def message(text: str, color: str = "secondary") -> html.Div:
-    return html.Div(dbc.Alert(text, color=color, className="m-0 py-2 small"), className="p-2")
+    sign = html.Span(SIGNS.get(color, "ℹ") + " ", className="me-1", **{"aria-hidden": "true"})
+    alert = dbc.Alert([sign, text], color=color, className="m-0 py-2 small")
+    return html.Div(alert, className="p-2")
 
 
 def table_view(rows: Rows, caption: str, limit: int = 500) -> html.Div:

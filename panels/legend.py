@@ -14,6 +14,7 @@ from dash import html
 
 from data.spec import Panel
 from panels.kind import Rows
+from panels.theme import css_color
 from panels.units import format_value, headed
 
 COLUMNS = ("Last", "Mean", "Max")
@@ -52,7 +53,8 @@ def legend_table(rows: list[LegendRow], panel: Panel, caption: str) -> html.Div:
     )
     body = []
     for row in rows:
-        style = {"borderTopColor": row.color} if row.dotted else {"background": row.color}
+        tint = css_color(row.color)  # the chart's colour in either theme
+        style = {"borderTopColor": tint} if row.dotted else {"background": tint}
         swatch = html.Span(className="legend-swatch" + (" dotted" if row.dotted else ""),
                            style=style)  # fmt: skip
         cells = [html.Td([swatch, row.name], className="legend-name", title=row.name)]

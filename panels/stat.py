@@ -27,7 +27,7 @@ from panels.figures import bare_layout, sparkline_svg, text_note
 from panels.kind import Context, Model, Options, PanelType, Rows
 from panels.numbers import REDUCERS, Change, Shown, change, reduce_value, shown, sparkline_points
 from panels.outlook import Outlook, outlook
-from panels.theme import BAD, MUTED, OK, rgba
+from panels.theme import BAD, MUTED, OK, css_color, rgba, text_color
 from panels.units import format_value, headed
 
 MOOD_CLASS = {"good": "text-success", "bad": "text-danger", "flat": "text-muted"}
@@ -130,7 +130,11 @@ def _earlier(model: ValueModel) -> str | None:
 
 def card(model: ValueModel) -> html.Div:
     children: list = [
-        html.Div(model.shown.text, className="stat-value", style={"color": model.shown.color})
+        html.Div(
+            model.shown.text,
+            className="stat-value",
+            style={"color": text_color(model.shown.color, large=True)},
+        )
     ]
     if model.compared is not None:
         text, mood = model.compared
@@ -149,7 +153,7 @@ def card(model: ValueModel) -> html.Div:
                         className="kpi-bar",
                         style={
                             "width": f"{min(1.0, model.target.share) * 100:.0f}%",
-                            "background": model.shown.color,
+                            "background": css_color(model.shown.color),
                         },
                     ),
                     html.Small(model.target.text, className="text-muted"),

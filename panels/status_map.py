@@ -15,7 +15,7 @@ from panels.figures import bare_layout, text_note
 from panels.kind import Context, Model, Options, PanelType, Rows
 from panels.labels import display_name
 from panels.numbers import latest_by_series, shown
-from panels.theme import WHITE
+from panels.theme import ink
 from panels.units import headed
 
 
@@ -60,7 +60,8 @@ def card(model: StatusMapModel) -> html.Div:
         html.Div(
             [html.Div(t.name, className="tile-name"), html.Div(t.state, className="tile-state")],
             className="status-tile",
-            style={"background": t.color},
+            style={"background": t.color, "color": ink(t.color)},
+            role="listitem",
             **{"data-state": t.state},
         )
         for t in model.tiles
@@ -104,7 +105,7 @@ def figure(model: StatusMapModel) -> dict:
                 (x0 + x1) / 2,
                 (y0 + y1) / 2,
                 13,
-                WHITE,
+                ink(tile.color),
             )
         )
     layout = bare_layout(model.panel)

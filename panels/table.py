@@ -22,7 +22,7 @@ from data.panel_data import PanelData
 from panels.figures import table_figure
 from panels.kind import Context, Model, Options, PanelType, Rows
 from panels.numbers import latest_by_series
-from panels.theme import TEXT, color
+from panels.theme import TEXT, color, text_color
 from panels.units import format_value, headed, threshold_color
 
 TIME_FORMAT = "%Y-%m-%d %H:%M"
@@ -164,7 +164,7 @@ def card(model: TableModel) -> html.Div:
             if column.unit is not None:
                 record[f"{column.field}__text"] = model.text(column, raw[column.field])
             if column.colored:
-                record[f"{column.field}__color"] = model.tint(column, raw[column.field])
+                record[f"{column.field}__color"] = text_color(model.tint(column, raw[column.field]))
         records.append(record)
     defs = []
     # What matters most stays in sight when the card is narrower than the table (a phone, a

@@ -46,6 +46,7 @@ NAMED = {
 OK, WARN, BAD, NEUTRAL = NAMED["green"], NAMED["orange"], NAMED["red"], "#3274d9"
 TEXT, MUTED, WHITE = "#2c3138", "#6e7079", "#ffffff"
 IDLE = "#9fa7b3"
+INK = "#111217"  # text on light tiles
 # Severities from worst to least, each clearly lighter than the one before (lightness about 30,
 # 52, 72, 89 of 100): a blocker is near-black red, a major one red, a minor one yellow.
 CRITICAL, MINOR = NAMED["dark-red"], "#fade2a"
@@ -77,6 +78,7 @@ MEANINGS = {
 }
 HTTP_CLASSES = {"2": OK, "3": NEUTRAL, "4": WARN, "5": BAD}
 _HTTP = re.compile(r"^([2-5])(\d\d|xx)$")
+_HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
 def color(name: str) -> str:
@@ -94,6 +96,28 @@ def _hls(hex_color: str) -> tuple[float, float, float]:
     return colorsys.rgb_to_hls(
         *(int(hex_color.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4))
     )
+
+
+def _luminance(hex_color: str) -> float:
+    """WCAG's relative luminance."""
+    channels = (int(hex_color.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4))
+    red, green, blue = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+                        for c in channels)  # fmt: skip
+    return 0.2126 * red + 0.7152 * green + 0.0722 * blue
+
+
+def contrast(one: str, other: str) -> float:
+    """WCAG's contrast ratio of two colours (1 to 21; text needs 4.5)."""
+    high, low = sorted((_luminance(one), _luminance(other)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def ink(background: str) -> str:
+    """The text colour that reads on `background`: white on a dark tile, near-black on a light
+    one (white on the palette's green or yellow fails WCAG AA)."""
+    if not _HEX.match(str(background)):
+        return WHITE
+    return WHITE if contrast(WHITE, background) >= 4.5 else INK
 
 
 def alike(one: str, other: str) -> bool:
@@ -174,8 +198,14 @@ _AXIS = {
 TEMPLATE = {
     "layout": {
         "colorway": PALETTE,
-        "font": {"color": "#2c3138"},
-        "hoverlabel": {"align": "left"},
+        "font": {"color": TEXT},
+        # A unified hover label's box is white (plotly would take the transparent paper's).
+        "hoverlabel": {
+            "align": "left",
+            "bgcolor": WHITE,
+            "bordercolor": "#dfe3e8",
+            "font": {"color": TEXT},
+        },  # fmt: skip
         # No automargin: it measures the labels and draws every chart twice. Value axes get a
         # left margin sized for their labels instead (charts._layout); category axes set it.
         "xaxis": _AXIS,
@@ -187,7 +217,7 @@ TEMPLATE = {
             "subunitcolor": "#c8d4e3",
             "showland": True,
         },
-        "annotationdefaults": {"arrowcolor": "#2c3138", "arrowhead": 0, "arrowwidth": 1},
+        "annotationdefaults": {"arrowcolor": TEXT, "arrowhead": 0, "arrowwidth": 1},
     }
 }
 
@@ -228,3 +258,65 @@ def base_layout(height: int) -> dict:
         "paper_bgcolor": "rgba(0,0,0,0)",
         "plot_bgcolor": "rgba(0,0,0,0)",
     }
+
+
+# Dark mode. Figures are drawn once, light, whoever asks (the drawn card is cached per version of
+# its data, and exports stay light); a dark page recolours them in the browser before plotly
+# draws them (assets/theme.js), by this map: text and grid lines light on dark, white separators
+# and boxes the card's dark, the palette's two darkest hues and the severities' darkest reds
+# lighter (each still darker than the next severity), sequential scales reversed (low fades into
+# the dark background, high stands out). HTML tints (a stat's value, a legend's swatch) read the
+# same map as CSS variables (`css_color`).
+DARK_CARD = "#181b1f"
+DARK = {
+    TEXT: "#d8d9da",
+    MUTED: "#9fa7b3",
+    WHITE: DARK_CARD,
+    "#eef0f3": "#2c3235",  # grid lines, table rules
+    "#f4f5f7": "#22252b",  # table headers, land
+    "#dfe3e8": "#343a40",  # borders
+    "#c8d4e3": "#4a5361",  # country borders
+    "#d0d4da": "#3d434b",  # countries without data
+    "#332288": "#8877dd",  # indigo
+    "#882255": "#c23b7a",  # wine
+    CRITICAL: "#d11a2f",
+    BAD: "#f2495c",
+    NAMED["purple"]: "#a36bd6",
+    **{
+        stop: stops[len(stops) - 1 - i]
+        for stops in SEQUENTIAL.values()
+        for i, stop in enumerate(stops)
+    },
+}
+
+
+def css_color(tint: str) -> str:
+    """A tint for an HTML style (a legend's swatch), as the chart draws it in either theme: CSS
+    `light-dark()` picks by the page's colour scheme, so the same card serves both."""
+    key = str(tint).lower()
+    return f"light-dark({key}, {DARK[key]})" if key in DARK else tint
+
+
+def _readable(tint: str, background: str, ratio: float) -> str:
+    """`tint` darkened (on a light background) or lightened (on a dark one), its hue kept,
+    until it reads on `background` at `ratio`."""
+    hue, lightness, saturation = _hls(tint)
+    step = -0.02 if _luminance(background) > 0.5 else 0.02
+    shade = tint
+    while contrast(shade, background) < ratio and 0 < lightness < 1:
+        lightness = min(1.0, max(0.0, lightness + step))
+        red, green, blue = colorsys.hls_to_rgb(hue, lightness, saturation)
+        shade = "#" + "".join(f"{round(c * 255):02x}" for c in (red, green, blue))
+    return shade
+
+
+def text_color(tint: str, large: bool = False) -> str:
+    """A tint for text (a stat's value, a table's coloured cell) at WCAG AA contrast on a card
+    in either theme (large text 3:1, other text 4.5:1): orange text on white is darkened, dark
+    red on the dark card lightened; the hue stays."""
+    key = str(tint).lower()
+    if not _HEX.match(key):
+        return tint
+    ratio = 3.0 if large else 4.5
+    light, dark = _readable(key, WHITE, ratio), _readable(DARK.get(key, key), DARK_CARD, ratio)
+    return f"light-dark({light}, {dark})"

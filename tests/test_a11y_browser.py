@@ -1,0 +1,187 @@
+"""Every page type passes axe-core in both themes: the login page, home, each shipped dashboard, a
+detail page, alerts, reports, the admin pages and an embedded dashboard, in a real browser
+(headless Debian chromium), light and dark: no serious or critical violation of WCAG 2.2 A/AA
+or of axe's best practices. Each page also has its language, one h1 and a main landmark (a
+user's pages a header and a navigation too), and turning dark recolours its charts.
+
+axe-core is the npm package, vendored under tests/vendor/axe-core (README: Accessibility says
+why). One browser for every page, logged in once.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from dash.testing.application_runners import ThreadedRunner
+from dash.testing.composite import DashComposite
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+from data.dashboards import load_all
+from tests.fixtures.app import PASSWORD, demo_app, embed_token
+from tests.test_charts_browser import settled
+
+pytestmark = pytest.mark.browser
+AXE = (Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js").read_text()
+DASHBOARDS = sorted(load_all())
+SERIOUS = ("serious", "critical")
+# Every rule of WCAG 2.0-2.2 A and AA, and axe's best practices.
+RUN_AXE = """
+const done = arguments[arguments.length - 1];
+axe.run(document, {resultTypes: ['violations']}).then(result => done(result.violations.map(v => ({
+    id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.slice(0, 4).map(n => n.target.join(' ') + ': ' + n.failureSummary)
+})))).catch(error => done([{id: 'axe-error', impact: 'critical', help: String(error), nodes: []}]));
+"""
+STRUCTURE_JS = """
+return {
+    lang: document.documentElement.lang,
+    h1: document.querySelectorAll('h1').length,
+    main: document.querySelectorAll('main, [role=main]').length,
+    header: document.querySelectorAll('header').length,
+    nav: document.querySelectorAll('nav').length,
+    theme: document.documentElement.getAttribute('data-bs-theme'),
+};
+"""
+# A chart's font colour as plotly.js drew it (the template's text colour, or its dark form).
+CHART_TEXT_JS = """
+const chart = document.querySelector('.js-plotly-plot');
+return chart && chart._fullLayout ? chart._fullLayout.font.color : null;
+"""
+
+
+@pytest.fixture(scope="module")
+def site(request, prometheus, warehouse_sqlite, tmp_path_factory):
+    """The demo's users; the browser on the login page first (anonymous), then as the admin."""
+    app = demo_app(prometheus, warehouse_sqlite, tmp_path_factory.mktemp("a11y"))
+    config = request.config
+    with (
+        ThreadedRunner() as server,
+        DashComposite(
+            server=server,
+            browser=config.getoption("webdriver"),
+            headless=config.getoption("headless"),
+            options=config.hook.pytest_setup_options(),
+            download_path=str(tmp_path_factory.mktemp("download")),
+        ) as duo,
+    ):
+        duo.start_server(app, navigate=False)
+        duo.app = app
+        duo.logged_in = False
+        prometheus.wait_for_history("ALERTS")
+        yield duo
+
+
+def log_in(duo) -> None:
+    """The admin, logged in through the form once for the module."""
+    if duo.logged_in:
+        return
+    duo.driver.get(duo.server.url + "/login")
+    duo.wait_for_element("#username").send_keys("admin")
+    duo.find_element("#password").send_keys(PASSWORD)
+    duo.find_element("button[type=submit]").click()
+    duo.wait_for_element("#react-entry-point", timeout=15)
+    duo._url = duo.server.url  # dash_duo's base URL, without its setter's navigation
+    duo.logged_in = True
+
+
+def axe_violations(duo) -> list[dict]:
+    """The serious and critical violations axe finds on the page as it is now."""
+    # Tables drawn: AG Grid draws a grid's cells once it has been in sight.
+    for grid in duo.driver.find_elements(By.CSS_SELECTOR, ".ag-root"):
+        duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", grid)
+        WebDriverWait(duo.driver, 10).until(
+            lambda _d, g=grid: "ag-delay-render" not in g.get_attribute("class")
+        )
+    duo.driver.execute_script("window.scrollTo(0, 0);")
+    if not duo.driver.execute_script("return !!window.axe"):
+        duo.driver.execute_script(AXE)
+    duo.driver.set_script_timeout(60)
+    found = duo.driver.execute_async_script(RUN_AXE)
+    return [v for v in found if v["impact"] in SERIOUS]
+
+
+def in_theme(duo, theme: str) -> None:
+    """The page turned `theme` as the user menu does it (in the browser only)."""
+    duo.driver.execute_script("window.teamdashTheme.apply(arguments[0]);", theme)
+    WebDriverWait(duo.driver, 5).until(lambda d: d.execute_script(STRUCTURE_JS)["theme"] == theme)
+
+
+def check_both_themes(duo, user_page: bool = True) -> None:
+    """The page's structure, then axe in light and in dark."""
+    structure = duo.driver.execute_script(STRUCTURE_JS)
+    assert structure["lang"] == "en"
+    assert structure["h1"] == 1, structure
+    assert structure["main"] == 1, structure
+    if user_page:
+        assert structure["header"] == 1 and structure["nav"] >= 1, structure
+    problems = {}
+    for theme in ("light", "dark"):
+        in_theme(duo, theme)
+        found = axe_violations(duo)
+        if found:
+            problems[theme] = found
+    assert problems == {}, "\n".join(
+        f"{theme}: {v['impact']} {v['id']} ({v['help']}): {v['nodes']}"
+        for theme, found in problems.items()
+        for v in found
+    )
+
+
+def detail_path() -> str:
+    day = (datetime.now(UTC) - timedelta(days=2)).replace(hour=0, minute=0, second=0, microsecond=0)
+    start = int(day.timestamp() * 1000)
+    return (f"/d/business-overview/detail/orders-trend?from=now-30d&to=now"
+            f"&bucket={start}&bucket_end={start + 86_400_000}")  # fmt: skip
+
+
+def test_a11y001_the_login_page_passes_axe_in_both_themes(site):
+    site.driver.get(site.server.url + "/login")
+    site.wait_for_element("#username")
+    check_both_themes(site, user_page=False)
+
+
+@pytest.mark.parametrize("slug", DASHBOARDS)
+def test_a11y002_every_dashboard_passes_axe_in_both_themes(site, slug):
+    log_in(site)
+    site.driver.get(site.server.url + f"/d/{slug}")
+    site.wait_for_element("#dash-root")
+    settled(site)
+    light_text = site.driver.execute_script(CHART_TEXT_JS)
+    check_both_themes(site)
+    if light_text is not None:
+        dark_text = site.driver.execute_script(CHART_TEXT_JS)
+        assert (light_text, dark_text) == ("#2c3138", "#d8d9da")  # the charts turned too
+    assert site.get_logs() == []
+
+
+@pytest.mark.parametrize(
+    "path, ready",
+    [
+        ("/", "#home-search"),
+        ("/alerts", "#alerts-list .alert-item, #alerts-list .alert"),
+        ("/reports", "#reports-subscriptions"),
+        ("/admin/users", "#admin-users table"),
+        ("/admin/embed", "#admin-embed-links"),
+        ("/admin/audit", "#admin-audit"),
+        ("detail", "#detail-grid .ag-row"),
+    ],
+)
+def test_a11y003_home_alerts_reports_admin_and_detail_pages_pass_axe(site, path, ready):
+    log_in(site)
+    site.driver.get(site.server.url + (detail_path() if path == "detail" else path))
+    site.wait_for_element(ready, timeout=20)
+    check_both_themes(site)
+    assert site.get_logs() == []
+
+
+def test_a11y004_an_embedded_dashboard_passes_axe_and_opens_dark_when_asked(site):
+    token = embed_token(site.app, "system-health")
+    site.driver.get(site.server.url + f"/embed/system-health?token={token}&theme=dark")
+    site.wait_for_element("#dash-root")
+    assert site.driver.execute_script(STRUCTURE_JS)["theme"] == "dark"
+    settled(site)
+    assert site.driver.execute_script(CHART_TEXT_JS) == "#d8d9da"
+    check_both_themes(site, user_page=False)
