@@ -163,7 +163,7 @@ def test_a11y002_every_dashboard_passes_axe_in_both_themes(site, slug):
         ("/", "#home-search"),
         ("/alerts", "#alerts-list .alert-item, #alerts-list .alert"),
         ("/reports", "#reports-subscriptions"),
-        ("/admin/users", "#admin-users table"),
+        ("/admin/users", "#admin-users .ag-row"),
         ("/admin/embed", "#admin-embed-links"),
         ("/admin/audit", "#admin-audit"),
         ("detail", "#detail-grid .ag-row"),
