@@ -273,6 +273,9 @@ def where(prefix: str, url: object) -> tuple[Place, str] | None:
     return (place(rel), parts.query) if rel is not None else None
 
 
+LAST_MS = 7_258_118_400_000  # 2200-01-01 in milliseconds
+
+
 def clicked(query: Query) -> Clicked:
     """The point a detail URL names (`detail`'s): its category, series and bucket."""
 
@@ -281,7 +284,8 @@ def clicked(query: Query) -> Clicked:
         return None if value is None else value[:MAX_VALUE]
 
     def moment(key: str) -> float | None:
+        """Milliseconds since 1970 up to 2200 (past that, no time the data has: ignored)."""
         value = one(key) or ""
-        return int(value) / 1000 if value.isdigit() else None
+        return int(value) / 1000 if value.isdigit() and int(value) < LAST_MS else None
 
     return Clicked(one("category"), one("series"), moment("bucket"), moment("bucket_end"))

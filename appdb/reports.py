@@ -22,6 +22,8 @@ from reports.schedule import Schedule
 
 # A queued run no worker took in this long is sent to the queue again (its message was lost).
 REQUEUE_AFTER = timedelta(minutes=10)
+EXHAUSTED = ("the render stopped before it finished on every attempt (its worker was stopped "
+             "or ran out of time)")  # fmt: skip
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -255,7 +257,11 @@ class ReportStore:
                 report_runs.c.state == "retrying",
                 report_runs.c.next_at <= now + timedelta(seconds=1),
             ),
-            and_(report_runs.c.state == "rendering", report_runs.c.lease_until < now),
+            and_(
+                report_runs.c.state == "rendering",
+                report_runs.c.lease_until < now,
+                report_runs.c.attempt < report_runs.c.attempts,
+            ),
         )
         with self.engine.begin() as db:
             done = db.execute(
@@ -309,8 +315,9 @@ class ReportStore:
         a lapsed lease, retrying well past their time, queued for long. Each is touched so the
         next sweep leaves it alone for a while."""
         now = _now()
+        lapsed = and_(report_runs.c.state == "rendering", report_runs.c.lease_until < now)
         lost = or_(
-            and_(report_runs.c.state == "rendering", report_runs.c.lease_until < now),
+            lapsed,
             and_(
                 report_runs.c.state == "retrying",
                 report_runs.c.next_at < now - timedelta(seconds=30),
@@ -318,6 +325,18 @@ class ReportStore:
             and_(report_runs.c.state == "queued", report_runs.c.updated_at < now - REQUEUE_AFTER),
         )
         with self.engine.begin() as db:
+            # A render that stopped its worker on every attempt is not taken again (it would be
+            # rendered forever, a kaleido render a lease): it failed, in words.
+            db.execute(
+                update(report_runs)
+                .where(lapsed, report_runs.c.attempt >= report_runs.c.attempts)
+                .values(
+                    state="failed",
+                    reason=EXHAUSTED,
+                    lease_until=None,
+                    updated_at=now,
+                )
+            )
             ids = [row.id for row in db.execute(select(report_runs.c.id).where(lost))]
             if ids:
                 db.execute(

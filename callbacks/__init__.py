@@ -4,6 +4,7 @@ explicitly (not `dash.callback`'s global list, which only the first app in a pro
 from dash import Dash
 
 from callbacks import (
+    access,
     admin,
     alerts,
     annotate,
@@ -22,5 +23,6 @@ MODULES = [status, panels, toolbar, admin, alerts, annotate, drilldown, saved_vi
 
 
 def register_all(app: Dash) -> None:
+    access.answer_refusals(app.server)
     for module in MODULES:
         module.register(app)

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from dash import Dash
+from flask import Flask, jsonify
 
 from auth.access import current_viewer
 from auth.users import User
@@ -75,6 +76,16 @@ def caller(level: str = "viewer") -> User:
     if not (isinstance(viewer, User) and viewer.at_least(level)):
         raise PermissionError(f"users of the {level} level or above only")
     return viewer
+
+
+def answer_refusals(server: Flask) -> None:
+    """A callback's own refusal (PermissionError: another user's subscription, a level below
+    the action's) answers 403 with the reason, not a 500."""
+
+    def refused(exc: PermissionError):
+        return jsonify(error=f"You may not do that: {exc}. Reload the page and use it."), 403
+
+    server.register_error_handler(PermissionError, refused)
 
 
 def registry(app: Dash) -> dict[str, Access]:

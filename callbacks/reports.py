@@ -109,6 +109,10 @@ def _variables(raw: str | None) -> dict[str, list[str]]:
 
 
 def _from_form(owner: str, values: dict, sub_id: int | None) -> Subscription:
+    for field, value in values.items():
+        if field != "report-monthday" and value is not None and not isinstance(value, str):
+            raise SubscriptionError(f"{field.removeprefix('report-')}: expected text, not "
+                                    f"{type(value).__name__}; reload the page")  # fmt: skip
     time_from, _, time_to = (values["report-range"] or "").partition(" to ")
     try:
         monthday = int(values["report-monthday"] or 1)
@@ -288,6 +292,13 @@ class AfterClick:
     said_list: object = ""
 
 
+def _own(editing: object) -> int | None:
+    """The subscription being edited, if it is the caller's (a payload may name anyone's)."""
+    sub = services().reports.get(editing) if isinstance(editing, int) else None
+    user = caller()
+    return sub.id if sub is not None and (user.is_admin or sub.owner == user.name) else None
+
+
 def _title(editing: int | None) -> str:
     sub = services().reports.get(editing) if editing is not None else None
     return f"Edit subscription “{sub.name}”" if sub else NEW_TITLE
@@ -311,8 +322,7 @@ def page_action(editing: object, values: dict) -> AfterClick | None:
     message, ok = act(row["type"], row.get("sub"))
     if row["type"] == "report-delete" and ok and row.get("sub") == editing:
         return AfterClick(blank, None, said_list=_note(message, ok))
-    still = editing if isinstance(editing, int) else None
-    return AfterClick(None, still, said_list=_note(message, ok))
+    return AfterClick(None, _own(editing), said_list=_note(message, ok))
 
 
 # The schedule's fields each frequency uses (the others are hidden in the browser).

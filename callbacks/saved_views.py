@@ -92,8 +92,9 @@ def _state_query(store: dict, dashboard: Dashboard) -> str:
         raise ViewError(f"This dashboard has no variable {sorted(unknown)[0]!r}; reload the page.")
     try:
         state.time_range(services().settings.fiscal_year_start)
+        state.comparison()
     except TimeRangeError as exc:
-        raise ViewError(f"Time range: {exc}. Pick another range first.") from None
+        raise ViewError(f"Time range or comparison: {exc}. Pick another one first.") from None
     return urls.view_query(state).removeprefix("?")
 
 

@@ -110,12 +110,6 @@ def deliver(app: Services, run_id: int, worker: str, enqueue: Enqueue) -> str:
             if sub is None:
                 raise Undeliverable("the subscription was deleted")
             message_id = _deliver(app, sub, run)
-        except Undeliverable as exc:
-            store.failed(run_id, worker, str(exc))
-            _audit(app, sub, run, "failed", str(exc))
-            if sub is not None:
-                _tell_owner(app, sub, str(exc))
-            return f"run {run_id}: failed: {exc}"
         except DeliveryError as exc:
             if run.attempt >= run.attempts:
                 store.failed(run_id, worker, str(exc))
@@ -126,6 +120,16 @@ def deliver(app: Services, run_id: int, worker: str, enqueue: Enqueue) -> str:
             if store.retrying(run_id, worker, str(exc), next_at):
                 enqueue(run_id, delay)
             return f"run {run_id}: attempt {run.attempt} of {run.attempts} failed: {exc}"
+        except Exception as exc:  # Undeliverable, or what nobody foresaw: failed, not retried
+            reason = str(exc)
+            if not isinstance(exc, Undeliverable):
+                log.exception("run %s: unforeseen error", run_id)
+                reason = f"an unforeseen error ({type(exc).__name__}); the worker's log has it"
+            store.failed(run_id, worker, reason)
+            _audit(app, sub, run, "failed", reason)
+            if sub is not None:
+                _tell_owner(app, sub, reason)
+            return f"run {run_id}: failed: {reason}"
         store.sent(run_id, worker, message_id)
         _audit(app, sub, run, "ok", message_id)
         return f"run {run_id}: sent ({message_id})"

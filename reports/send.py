@@ -31,9 +31,12 @@ def mail(
     if not settings.smtp_host:
         raise Undeliverable("no mail server is configured (set SMTP_HOST); nothing was sent")
     message = EmailMessage()
-    message["From"] = settings.smtp_from
-    message["To"] = ", ".join(to)
-    message["Subject"] = subject
+    try:
+        message["From"] = settings.smtp_from
+        message["To"] = ", ".join(to)
+        message["Subject"] = subject
+    except ValueError as exc:  # a line break in a header: the email library refuses it
+        raise Undeliverable(f"the message's headers cannot be written: {exc}") from None
     message["Date"] = formatdate(localtime=False)
     domain = settings.smtp_from.rpartition("@")[2] or "teamdash.local"
     message["Message-ID"] = make_msgid(domain=domain)

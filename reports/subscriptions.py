@@ -32,6 +32,7 @@ from view.resolve import INPUT_ERRORS, View, ViewDenied, authorise, view_of
 FORMATS = {"pdf": "PDF report", "png": "PNG of a panel", "csv": "CSV of a panel"}
 EMAIL = re.compile(r"[^@\s,;<>\"']+@[^@\s,;<>\"']+\.[A-Za-z]{2,}")
 MAX_RECIPIENTS = 50
+MAX_PER_USER = 100  # each is a render on the shared workers at every slot
 NOT_LISTED = "that webhook is not one of the admins' (any more): pick one from the list"
 
 
@@ -96,6 +97,11 @@ def checked(sub: Subscription, owner: User, app: Services) -> Subscription:
     view) otherwise."""
     if not sub.name.strip() or len(sub.name) > 128:
         raise SubscriptionError("give the subscription a name (up to 128 characters)")
+    if not sub.name.isprintable():
+        raise SubscriptionError("the name has a line break or a control character: use one line")
+    if sub.id is None and len(app.reports.subscriptions(owner.name)) >= MAX_PER_USER:
+        raise SubscriptionError(f"you have {MAX_PER_USER} subscriptions, the most one user may "
+                                "have: delete one you no longer read first")  # fmt: skip
     if sub.format not in FORMATS:
         raise SubscriptionError(f"format {sub.format!r}: pick PDF, PNG or CSV")
     try:

@@ -303,3 +303,23 @@ def test_rep013_a_saved_views_report_holds_the_views_data_over_the_subscriptions
     notice = smtp_server.wait_for("sam-v@example.com")[0]
     assert failed.reason in " ".join(notice.message.get_content().split())
     assert len(smtp_server.to("eu-view@example.com")) == 1
+
+
+def test_rep014_a_run_that_cannot_be_mailed_fails_once_in_words_and_is_not_rendered_again(
+    celery_stack, smtp_server
+):
+    """A name with a line break stored before names were checked: the mail's header refuses
+    it, the run fails at once and says why (it stayed `rendering` and was rendered again every
+    lease, forever), and is not taken again."""
+    stack = celery_stack
+    sub = stack.subscribe("sre", "container-infrastructure", "csv", panel="network",
+                          name="Evil\r\nBcc: x@example.com",
+                          recipients=("header@example.com",))  # fmt: skip
+    stack.pause(sub)
+    sent_now(stack, sub, "sre")
+    run = stack.wait_for_run(sub, lambda r: r.state not in ("queued", "rendering"), "finished")
+    assert run.state == "failed" and run.attempt == 1, run.words()
+    assert run.reason.startswith("the message's headers cannot be written"), run.reason
+    with stack.app.server.app_context():
+        assert services().reports.overdue() == []
+    assert smtp_server.to("header@example.com") == [] and smtp_server.to("x@example.com") == []

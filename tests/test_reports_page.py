@@ -193,18 +193,18 @@ def test_rpt003_another_users_subscription_cannot_be_edited_sent_or_deleted(app)
     save(sales, app, **{"report-name": "Sales weekly", "report-dashboard": "sales-performance"})
     theirs = subscriptions(app, "sales")[0]
     vic = client_for(app, "vic")
-    for kind in ("report-send", "report-delete"):
+    for kind in ("report-send", "report-delete", "report-edit"):
         refused = row_action(vic, app, kind, theirs.id)
-        assert refused.status_code == 500  # PermissionError: nothing done, nothing told
-    assert row_action(vic, app, "report-edit", theirs.id).status_code == 500
+        assert refused.status_code == 403, refused.status_code  # nothing done
+        assert "You may not do that: not your subscription" in refused.get_json()["error"]
     hijack = save_request(app, theirs.id, **{"report-recipients": "vic@example.com"})
-    assert vic.post("/_dash-update-component", json=hijack).status_code == 500
+    assert vic.post("/_dash-update-component", json=hijack).status_code == 403
     assert subscriptions(app, "sales")[0] == theirs
     denied = [e for e in audited(app, "forbidden") if e.actor == "vic"]
     assert {e.target for e in denied} == {f"subscription {theirs.id}"} and len(denied) >= 4
     # Not a number, or an id that does not exist: the same refusal.
     for sub_id in ("1 OR 1=1", 99999):
-        assert row_action(vic, app, "report-delete", sub_id).status_code == 500
+        assert row_action(vic, app, "report-delete", sub_id).status_code == 403
     assert "Sales weekly" not in open_page(vic, "/reports")
 
 
@@ -298,10 +298,14 @@ def test_rpt008_another_users_private_view_is_refused_and_audited(app):
     other_dashboard = share_view(app, "sam", "Sam's products", "sales", slug="product-insights")
     sam = client_for(app, "sam")
     before = len(subscriptions(app))
-    for view_id in (private, other_dashboard, "no-such-view", "'; DROP TABLE x --", ["a", "b"]):
+    for view_id, said in (
+        *((v, "Not saved: there is no saved view")
+          for v in (private, other_dashboard, "no-such-view", "'; DROP TABLE x --")),
+        (["a", "b"], "Not saved: view: expected text"),
+    ):  # fmt: skip
         answer = save(sam, app, **{"report-name": "Theirs", "report-dashboard": SALES,
                                    "report-view": view_id})  # fmt: skip
-        assert "Not saved: there is no saved view" in answer, answer
+        assert said in answer, answer
         assert "APAC" not in answer and "Sally" not in answer
     assert len(subscriptions(app)) == before
     refused = [e for e in audited(app, "forbidden") if e.actor == "sam"]
@@ -316,7 +320,7 @@ def test_rpt008_another_users_private_view_is_refused_and_audited(app):
         "Admin's private"
         not in views_offered(client_for(app, "admin"), app, SALES, sub.id).values()
     )
-    assert offered(client_for(app, "vic"), app, SALES, editing=sub.id).status_code == 500
+    assert offered(client_for(app, "vic"), app, SALES, editing=sub.id).status_code == 403
 
 
 def test_rpt009_subscribe_from_a_saved_view_starts_the_form_on_it(app):
@@ -430,3 +434,28 @@ def test_rpt012_in_the_browser_a_saved_views_subscribe_leads_to_the_form_on_that
     dash_duo.wait_for_text_to_equal("#report-form-title", "Edit subscription “EU, last 30 days”")
     dash_duo.wait_for_contains_text("#report-view", "EU, last 30 days (by sales)")
     assert dash_duo.get_logs() == []
+
+
+def test_rpt013_a_payload_the_form_would_not_send_gets_words_not_a_500(app):
+    """A name with a line break (a header injection into the report's mail), lists where the
+    form sends text, and another user's subscription named as the one being edited while
+    pressing Send now on one's own: refused in words, nothing stored, nothing of theirs told."""
+    sre = client_for(app, "sre")
+    for changes, said in (
+        ({"report-name": "Evil\r\nBcc: x@example.com"}, "line break"),
+        ({"report-recipients": ["x@example.com"]}, "recipients: expected text"),
+        ({"report-notify": ["x"]}, "notify: expected text"),
+    ):
+        before = len(subscriptions(app))
+        answer = sre.post("/_dash-update-component", json=save_request(app, **changes))
+        assert "Not saved" in told(answer) and said in told(answer), told(answer)
+        assert len(subscriptions(app)) == before
+    save(client_for(app, "sales"), app, **{"report-name": "Sally secret plan Q3",
+                                           "report-dashboard": SALES})  # fmt: skip
+    secret = next(s for s in subscriptions(app, "sales") if s.name == "Sally secret plan Q3")
+    save(sre, app, **{"report-name": "Mine"})
+    mine = next(s for s in subscriptions(app, "sre") if s.name == "Mine")
+    answer = row_action(sre, app, "report-send", mine.id, editing=secret.id)
+    response = answer.get_json()["response"]
+    assert "Sally" not in json.dumps(response)
+    assert response["report-editing"]["data"] is None

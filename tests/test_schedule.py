@@ -93,3 +93,25 @@ def test_sch004_a_tick_records_each_slot_once_and_only_slots_after_the_subscript
         runs.tick(services(), lambda r, _d: queued.append(r), hour + timedelta(hours=2, seconds=5))
         assert len(queued) == 1
         assert store.record_slot(sub_id, run.slot, 3) is None
+
+
+def test_sch005_a_render_that_stops_its_worker_every_time_fails_after_its_attempts(
+    prometheus, warehouse_sqlite, tmp_path
+):
+    """A run whose worker died under it is taken again (a lapsed lease), but not forever: after
+    its last attempt the sweep marks it failed, in words, and nothing takes it again."""
+    app = demo_app(prometheus, warehouse_sqlite, tmp_path)
+    add_user(app, "ops", "operator", ("sre",))
+    with app.server.app_context():
+        store = services().reports
+        sub_id = store.add(Subscription(owner="ops", name="dies", dashboard="system-health",
+                                        format="pdf", schedule=Schedule("daily", at="08:00"),
+                                        recipients=("ops@example.com",)))  # fmt: skip
+        run_id = store.send_now(sub_id, "ops", 3)
+        for attempt in (1, 2, 3):  # each worker dies at once: its lease has lapsed
+            taken = store.claim(run_id, f"worker-{attempt}", lease=-1)
+            assert taken is not None and taken.attempt == attempt
+            assert store.overdue() == ([run_id] if attempt < 3 else [])
+        assert store.claim(run_id, "worker-4", lease=60) is None
+        run = store.run(run_id)
+        assert run.state == "failed" and run.reason.startswith("the render stopped before it")

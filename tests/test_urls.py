@@ -59,6 +59,10 @@ def test_url003_a_clicked_point_travels_to_its_detail_page_and_back():
         query = parse_qs(urlsplit(built).query)
         assert urls.clicked(query) == point
         assert urls.view_state(query).variables == state.variables
+    # A bucket past any time the data can have (past 2200, or past what the clock can hold:
+    # a 500 before) is no bucket.
+    huge = {"bucket": ["9" * 20], "bucket_end": ["7258118400000"], "category": ["Toys"]}
+    assert urls.clicked(huge) == Clicked("Toys", None, None, None)
 
 
 @pytest.mark.parametrize(
