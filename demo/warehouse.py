@@ -1041,9 +1041,15 @@ def _writable_engine(url: str) -> Engine:
 
 
 def build_warehouse(
-    url: str, *, days: int = 90, end: datetime | None = None, force: bool = False
+    url: str,
+    *,
+    days: int = 90,
+    end: datetime | None = None,
+    force: bool = False,
+    reuse_within: float = 86_400,
 ) -> WarehouseInfo:
-    """Build (or reuse) the demo warehouse at `url`; covers [end - days, end)."""
+    """Build (or reuse) the demo warehouse at `url`; covers [end - days, end). One built for an
+    end within `reuse_within` seconds of this one is reused."""
     started = time.perf_counter()
     end = end or datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
     start = end - timedelta(days=days)
@@ -1053,7 +1059,7 @@ def build_warehouse(
         if not force and current.get("seed") == str(SEED) and current.get("days") == str(days) \
                 and current.get("schema") == str(SCHEMA_VERSION):  # fmt: skip
             built_end = datetime.fromisoformat(current["end"])
-            if abs((end - built_end).total_seconds()) < 86_400:
+            if abs((end - built_end).total_seconds()) < reuse_within:
                 rows = {k.removeprefix("rows."): int(v) for k, v in current.items()
                         if k.startswith("rows.")}  # fmt: skip
                 built_start = datetime.fromisoformat(current["start"])

@@ -92,6 +92,10 @@ def test_wh007_second_build_reuses_force_rebuilds(tmp_path):
     assert again.rows == first.rows
     forced = build_warehouse(url, days=3, end=WAREHOUSE_END, force=True)
     assert forced.reused is False
+    # `make run` rebuilds one over an hour old: its last hours would read as a collapse.
+    later = WAREHOUSE_END + timedelta(hours=2)
+    fresh = build_warehouse(url, days=3, end=later, reuse_within=3600)
+    assert fresh.reused is False and fresh.end == later
 
 
 def test_wh008_indexes_for_dashboard_queries(warehouse_sqlite):
