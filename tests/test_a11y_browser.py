@@ -16,7 +16,9 @@ from pathlib import Path
 import pytest
 from dash.testing.application_runners import ThreadedRunner
 from dash.testing.composite import DashComposite
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
 from data.dashboards import load_all
@@ -185,3 +187,91 @@ def test_a11y004_an_embedded_dashboard_passes_axe_and_opens_dark_when_asked(site
     settled(site)
     assert site.driver.execute_script(CHART_TEXT_JS) == "#d8d9da"
     check_both_themes(site, user_page=False)
+
+
+def press(duo, *keys) -> None:
+    """Keys pressed on whatever has the focus, as a keyboard user would."""
+    ActionChains(duo.driver).send_keys(*keys).perform()
+
+
+def focused(duo) -> str:
+    """The focused element, as its id or its text."""
+    return duo.driver.execute_script(
+        "const e = document.activeElement; return e.id || e.textContent.trim().slice(0, 40);"
+    )
+
+
+def focused_on(duo, selector: str) -> bool:
+    return duo.driver.execute_script("return document.activeElement.matches(arguments[0]);", selector)
+
+
+def tab_to(duo, selector: str, limit: int = 120, back: bool = False):
+    """Tab (or Shift+Tab) until the focus is on `selector`; fails when it is never reached."""
+    for _ in range(limit):
+        if focused_on(duo, selector):
+            return duo.driver.switch_to.active_element
+        press(duo, Keys.SHIFT + Keys.TAB if back else Keys.TAB)
+    raise AssertionError(f"{selector} is not reached by the keyboard (focus on {focused(duo)})")
+
+
+def url_has(duo, part: str) -> None:
+    WebDriverWait(duo.driver, 15).until(lambda d: part in d.current_url, f"{part} in the URL")
+
+
+def expanded(duo, selector: str) -> str | None:
+    return duo.find_element(selector).get_attribute("aria-expanded")
+
+
+def pick(duo, selector: str, typed: str, url_part: str) -> None:
+    """A toolbar menu from the keyboard: Tab to it, Enter opens it, Escape closes it again with
+    the focus back on it; typing opens it at the options that match, Down and Enter pick the
+    first. The page's address then has `url_part`, and the focus is still on the menu."""
+    tab_to(duo, selector)
+    press(duo, Keys.ENTER)
+    WebDriverWait(duo.driver, 5).until(lambda _d: expanded(duo, selector) == "true")
+    press(duo, Keys.ESCAPE)
+    WebDriverWait(duo.driver, 5).until(lambda _d: expanded(duo, selector) == "false")
+    WebDriverWait(duo.driver, 5).until(lambda _d: focused_on(duo, selector), f"focus on {selector}")
+    press(duo, typed[0])  # the first key opens the menu and its search box, the rest go there
+    WebDriverWait(duo.driver, 5).until(lambda _d: focused_on(duo, ".dash-dropdown-search"))
+    press(duo, typed[1:])
+    press(duo, Keys.ARROW_DOWN, Keys.ENTER)
+    url_has(duo, url_part)
+    settled(duo)
+    WebDriverWait(duo.driver, 5).until(lambda _d: focused_on(duo, selector), f"focus on {selector}")
+
+
+def test_a11y005_the_toolbar_export_menu_and_table_view_work_from_the_keyboard(site):
+    """A keyboard user skips the navbar, sets the time range, a variable, the comparison and the
+    refresh from the toolbar, opens a panel's export menu and closes it with Escape, and turns
+    a chart into its table and back: Tab, Enter and Escape only."""
+    log_in(site)
+    site.driver.get(site.server.url + "/d/system-health")
+    settled(site)
+    site.driver.execute_script("document.activeElement.blur(); window.scrollTo(0, 0);")
+    press(site, Keys.TAB)
+    assert focused(site) == "Skip to the page"
+    press(site, Keys.ENTER)
+    assert focused(site) == "main"
+    pick(site, "#time-preset", "7 days", "from=now-7d")
+    pick(site, "[id*='\"type\":\"var\"']", "api", "var-service=api")
+    pick(site, "#compare-choice", "week", "compare=7d")
+    pick(site, "#refresh-choice", "off", "refresh=off")
+    # The export menu of the request-rate panel: open, its first link in reach, Escape.
+    card = "[data-panel-id='request-rate']"
+    toggle = tab_to(site, f"{card} .panel-export-toggle")
+    press(site, Keys.ENTER)
+    assert site.find_element(f"{card} .panel-export").get_attribute("open") == "true"
+    press(site, Keys.TAB)
+    assert site.driver.switch_to.active_element.text == "PNG image"
+    press(site, Keys.ESCAPE)
+    assert site.find_element(f"{card} .panel-export").get_attribute("open") is None
+    assert site.driver.switch_to.active_element == toggle
+    # View as table, and back to the chart.
+    tab_to(site, f"{card} .panel-table-toggle", back=True)
+    press(site, Keys.ENTER)
+    site.wait_for_element(f"{card} .panel-table-box table")
+    assert site.find_element(f"{card} .panel-table-toggle").get_attribute("aria-pressed") == "true"
+    press(site, Keys.ENTER)
+    site.wait_for_text_to_equal(f"{card} .panel-table-toggle", "View as table")
+    assert site.get_logs() == []
