@@ -202,7 +202,9 @@ def focused(duo) -> str:
 
 
 def focused_on(duo, selector: str) -> bool:
-    return duo.driver.execute_script("return document.activeElement.matches(arguments[0]);", selector)
+    return duo.driver.execute_script(
+        "return document.activeElement.matches(arguments[0]);", selector
+    )
 
 
 def tab_to(duo, selector: str, limit: int = 120, back: bool = False):
@@ -254,7 +256,7 @@ def test_a11y005_the_toolbar_export_menu_and_table_view_work_from_the_keyboard(s
     press(site, Keys.ENTER)
     assert focused(site) == "main"
     pick(site, "#time-preset", "7 days", "from=now-7d")
-    pick(site, "[id*='\"type\":\"var\"']", "api", "var-service=api")
+    pick(site, '[id*=\'"type":"var"\']', "api", "var-service=api")
     pick(site, "#compare-choice", "week", "compare=7d")
     pick(site, "#refresh-choice", "off", "refresh=off")
     # The export menu of the request-rate panel: open, its first link in reach, Escape.
