@@ -68,8 +68,13 @@ document.addEventListener("focusout", function (event) {
     setTimeout(function () {
         const now = document.getElementById(id);
         const lost = !document.activeElement || document.activeElement === document.body;
-        if (!old.isConnected && now && now !== old && lost) {
-            now.focus();
+        if (old.isConnected || !lost) {
+            return;
+        }
+        // Gone for good (an acknowledged alert's form): the action's outcome has it instead.
+        const next = now && now !== old ? now : document.querySelector(".alert-outcome");
+        if (next) {
+            next.focus();
         }
     }, 0);
 });

@@ -277,3 +277,26 @@ def test_a11y005_the_toolbar_export_menu_and_table_view_work_from_the_keyboard(s
     press(site, Keys.ENTER)
     site.wait_for_text_to_equal(f"{card} .panel-table-toggle", "View as table")
     assert site.get_logs() == []
+
+
+def test_a11y006_an_alert_is_acknowledged_from_the_keyboard(site):
+    """The operator tabs to an alert's comment, types what is being done, tabs to Acknowledge
+    and presses Enter: the alert says who acknowledged it, and the focus is on the outcome (read
+    out), not lost at the top of the page."""
+    log_in(site)
+    site.driver.get(site.server.url + "/alerts")
+    item = "[data-alert=CredentialStuffing]"
+    site.wait_for_element(f"{item} .alert-comment", timeout=20)
+    site.driver.execute_script("document.activeElement.blur(); window.scrollTo(0, 0);")
+    tab_to(site, f"{item} .alert-comment", limit=250)
+    press(site, "Blocking the address at the WAF")
+    press(site, Keys.TAB)
+    assert site.driver.switch_to.active_element.text == "Acknowledge"
+    press(site, Keys.ENTER)
+    site.wait_for_contains_text(f"{item} .alert-ack", "acknowledged by admin")
+    assert "Blocking the address at the WAF" in site.find_element(f"{item} .alert-ack").text
+    WebDriverWait(site.driver, 5).until(
+        lambda _d: focused_on(site, f"{item} .alert-outcome"), "focus on the outcome"
+    )
+    assert site.driver.switch_to.active_element.get_attribute("role") == "status"
+    assert site.get_logs() == []
