@@ -300,3 +300,61 @@ def test_a11y006_an_alert_is_acknowledged_from_the_keyboard(site):
     )
     assert site.driver.switch_to.active_element.get_attribute("role") == "status"
     assert site.get_logs() == []
+
+
+# What pushes the page sideways, and the toolbar's and header's controls that overlap another
+# (their bounding boxes, a pixel of rounding allowed) or stick out of the toolbar.
+LAYOUT_JS = """
+const page = document.documentElement;
+const boxes = selector => [...document.querySelectorAll(selector)]
+    .map(e => [e.className.toString().split(' ')[0] || e.tagName, e.getBoundingClientRect()])
+    .filter(([_name, r]) => r.width > 0);
+const overlaps = [];
+for (const selector of ['.dash-toolbar > .toolbar-item', '.dash-title-row > *']) {
+    const found = boxes(selector);
+    found.forEach(([a, r], i) => found.slice(i + 1).forEach(([b, s]) => {
+        if (r.left < s.right - 1 && s.left < r.right - 1 && r.top < s.bottom - 1
+                && s.top < r.bottom - 1) { overlaps.push(a + ' over ' + b); }
+    }));
+}
+const bar = document.querySelector('.dash-toolbar');
+const outside = bar ? boxes('.dash-toolbar > .toolbar-item')
+    .filter(([_name, r]) => r.right > bar.getBoundingClientRect().right + 1)
+    .map(([name]) => name) : [];
+return {scroll: page.scrollWidth, client: page.clientWidth, overlaps, outside};
+"""
+WIDTHS = (360, 390, 820, 1024)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_a11y007_phones_and_tablets_never_scroll_the_page_sideways(site, width):
+    """At a phone's, a large phone's, a tablet's and a small laptop's width, home, two dashboards,
+    alerts, reports and a detail page fit the screen: no sideways scroll of the page, no
+    toolbar or header control over another; panels one a row on a phone, two on a tablet."""
+    log_in(site)
+    site.driver.set_window_size(width, 900)
+    pages = [
+        ("/", "#home-search"),
+        ("/d/system-health", "#dash-root"),
+        ("/d/business-overview", "#dash-root"),
+        ("/alerts", "#alerts-list .alert-item"),
+        ("/reports", "#reports-subscriptions"),
+        (detail_path(), "#detail-grid .ag-row"),
+    ]
+    try:
+        for path, ready in pages:
+            site.driver.get(site.server.url + path)
+            site.wait_for_element(ready, timeout=20)
+            if ready == "#dash-root":
+                settled(site)
+            layout = site.driver.execute_script(LAYOUT_JS)
+            assert layout["scroll"] <= layout["client"], (path, layout)
+            assert layout["overlaps"] == layout["outside"] == [], (path, layout)
+        # The last dashboard's first row: two half-width panels side by side from 768 px.
+        site.driver.get(site.server.url + "/d/business-overview")
+        site.wait_for_element(".panel-card")
+        cards = site.driver.find_elements(By.CSS_SELECTOR, ".panel-card")[:2]
+        tops = {round(card.rect["y"]) for card in cards}
+        assert len(tops) == (1 if width >= 768 else 2)
+    finally:
+        site.driver.set_window_size(1400, 1000)  # conftest's desktop size, for the next tests
