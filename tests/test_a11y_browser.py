@@ -358,3 +358,36 @@ def test_a11y007_phones_and_tablets_never_scroll_the_page_sideways(site, width):
         assert len(tops) == (1 if width >= 768 else 2)
     finally:
         site.driver.set_window_size(1400, 1000)  # conftest's desktop size, for the next tests
+
+
+# The focused element's ring: (style, width in px, colour), its outline or else its box shadow.
+RING_JS = """
+const e = document.activeElement, s = getComputedStyle(e);
+return [e.id || e.className.toString().slice(0, 40) || e.tagName, s.outlineStyle,
+        parseFloat(s.outlineWidth), s.outlineColor, !!e.closest('.navbar'),
+        !!e.closest('.dropdown-menu')];
+"""
+NAV_RING = "rgb(255, 212, 121)"  # --td-nav-focus: the navbar's black behind it
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_a11y008_every_control_the_keyboard_reaches_shows_a_focus_ring(site, theme):
+    """Tab through a dashboard from the top to its end, navbar included: each control the focus
+    lands on draws a ring at least 2 px wide, the navbar's in a colour that shows on its black."""
+    log_in(site)
+    site.driver.get(site.server.url + "/d/system-health")
+    settled(site)
+    in_theme(site, theme)
+    site.driver.execute_script("document.activeElement.blur(); window.scrollTo(0, 0);")
+    rings = []
+    for _ in range(150):  # to the end of the page, where the focus leaves it
+        press(site, Keys.TAB)
+        ring = site.driver.execute_script(RING_JS)
+        if ring[0] == "BODY":
+            break
+        rings.append(ring)
+    faint = [r for r in rings if r[1] in ("none", "hidden") or r[2] < 2]
+    assert faint == [], faint
+    in_navbar = [r for r in rings if r[4] and not r[5]]
+    assert len(in_navbar) >= 10 and {r[3] for r in in_navbar} == {NAV_RING}, in_navbar
+    assert any(r[0] == "time-preset" for r in rings)  # the toolbar was reached too
