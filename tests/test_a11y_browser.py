@@ -391,3 +391,21 @@ def test_a11y008_every_control_the_keyboard_reaches_shows_a_focus_ring(site, the
     in_navbar = [r for r in rings if r[4] and not r[5]]
     assert len(in_navbar) >= 10 and {r[3] for r in in_navbar} == {NAV_RING}, in_navbar
     assert any(r[0] == "time-preset" for r in rings)  # the toolbar was reached too
+
+
+def test_a11y009_a_chart_drills_down_from_the_keyboard(site):
+    """A keyboard user tabs to the order volume chart (its label says how), steps to the day
+    before yesterday with End and Left, and Enter opens that day's orders, as a click would."""
+    log_in(site)
+    site.driver.get(site.server.url + "/d/business-overview?from=now-30d&to=now")
+    settled(site)
+    chart = "[data-panel-id='orders-trend'] [data-chart-keys]"
+    site.driver.execute_script("document.activeElement.blur(); window.scrollTo(0, 0);")
+    tab_to(site, chart, limit=200)
+    assert "Enter opens the one shown" in site.find_element(chart).get_attribute("aria-label")
+    press(site, Keys.END, Keys.ARROW_LEFT)
+    site.wait_for_element(f"{chart} .hoverlayer > *")  # the point shown, as on hover
+    press(site, Keys.ENTER)
+    url_has(site, "/detail/orders-trend")
+    site.wait_for_element("#detail-grid .ag-row", timeout=20)
+    assert site.get_logs() == []
