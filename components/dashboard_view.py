@@ -171,9 +171,10 @@ def panel_card(
             className="panel-card",
             **{"data-panel-id": panel.id, "data-panel-type": panel.type},
         ),
-        # A phone: one panel a row; a tablet: two of the narrower ones side by side.
+        # A phone: one panel a row; a tablet: two side by side (an 8 and a 4 as two halves),
+        # only the full-width ones alone.
         xs=12,
-        md=6 if panel.width <= 6 else 12,
+        md=12 if panel.width == 12 else 6,
         lg=panel.width,
         className="mb-3",
     )
