@@ -230,17 +230,21 @@ def pick(duo, selector: str, typed: str, url_part: str) -> None:
     first. The page's address then has `url_part`, and the focus is still on the menu."""
     tab_to(duo, selector)
     press(duo, Keys.ENTER)
-    WebDriverWait(duo.driver, 5).until(lambda _d: expanded(duo, selector) == "true")
+    WebDriverWait(duo.driver, 10).until(lambda _d: expanded(duo, selector) == "true")
     press(duo, Keys.ESCAPE)
-    WebDriverWait(duo.driver, 5).until(lambda _d: expanded(duo, selector) == "false")
-    WebDriverWait(duo.driver, 5).until(lambda _d: focused_on(duo, selector), f"focus on {selector}")
+    WebDriverWait(duo.driver, 10).until(lambda _d: expanded(duo, selector) == "false")
+    WebDriverWait(duo.driver, 10).until(
+        lambda _d: focused_on(duo, selector), f"focus on {selector}"
+    )
     press(duo, typed[0])  # the first key opens the menu and its search box, the rest go there
-    WebDriverWait(duo.driver, 5).until(lambda _d: focused_on(duo, ".dash-dropdown-search"))
+    WebDriverWait(duo.driver, 10).until(lambda _d: focused_on(duo, ".dash-dropdown-search"))
     press(duo, typed[1:])
     press(duo, Keys.ARROW_DOWN, Keys.ENTER)
     url_has(duo, url_part)
     settled(duo)
-    WebDriverWait(duo.driver, 5).until(lambda _d: focused_on(duo, selector), f"focus on {selector}")
+    WebDriverWait(duo.driver, 10).until(
+        lambda _d: focused_on(duo, selector), f"focus on {selector}"
+    )
 
 
 def test_a11y005_the_toolbar_export_menu_and_table_view_work_from_the_keyboard(site):
