@@ -31,3 +31,50 @@ document.addEventListener("keydown", function (event) {
     button.click();
     button.focus();
 });
+// Escape closes a panel's open export menu (a <details>) and gives the focus back to its toggle.
+document.addEventListener("keydown", function (event) {
+    const menu = event.key === "Escape" && event.target instanceof Element
+        ? event.target.closest("details.panel-export[open]") : null;
+    if (menu) {
+        menu.open = false;
+        menu.querySelector("summary").focus();
+    }
+});
+// Dash's dropdowns are reached through a hidden stand-in that axe rejects (app.css hides it): the
+// dropdown's own button joins the Tab order instead, set just before the browser moves the focus.
+document.addEventListener("keydown", function (event) {
+    if (event.key !== "Tab") {
+        return;
+    }
+    document.querySelectorAll("button.dash-dropdown[tabindex='-1']").forEach(function (button) {
+        button.tabIndex = 0;
+    });
+}, true);
+// A control redrawn while it had the focus (the toolbar after a pick, even from a dropdown's
+// open list) gives it to its new self, so a keyboard user goes on from where they were rather
+// than from the top of the page.
+let lastDropdown = null;
+document.addEventListener("focusin", function (event) {
+    if (event.target.matches("button.dash-dropdown[id]")) {
+        lastDropdown = event.target.id;
+    }
+});
+document.addEventListener("focusout", function (event) {
+    const old = event.target;
+    const id = old.closest(".dash-dropdown-content") ? lastDropdown : old.id;
+    if (!id || event.relatedTarget) {
+        return;
+    }
+    setTimeout(function () {
+        const now = document.getElementById(id);
+        const lost = !document.activeElement || document.activeElement === document.body;
+        if (old.isConnected || !lost) {
+            return;
+        }
+        // Gone for good (an acknowledged alert's form): the action's outcome has it instead.
+        const next = now && now !== old ? now : document.querySelector(".alert-outcome");
+        if (next) {
+            next.focus();
+        }
+    }, 0);
+});

@@ -41,6 +41,12 @@ def _ack_line(ack: Ack | None) -> html.Div | None:
     )
 
 
+def outcome(words: str, classes: str) -> html.Div:
+    """What the operator's action did, read out as it appears; it takes the focus when the form
+    that had it is gone (assets/shell.js)."""
+    return html.Div(words, className=f"{classes} alert-outcome", role="status", tabIndex="-1")
+
+
 # A dashboard's variables' options by name (data.variables.offered), asked only of the dashboards
 # whose variables an alert's labels name.
 Offered = Callable[[Dashboard], dict[str, list[str]]]
@@ -115,7 +121,7 @@ def alert_item(
         children.append(action_form(alert, can_ack, can_silence, typed or Typed()))
     if note is not None:
         tone, words = note
-        children.append(html.Div(words, className=f"small mt-1 text-{tone} alert-outcome"))
+        children.append(outcome(words, f"small mt-1 text-{tone}"))
     classes = "alert-item" + (" acked" if ack else "") + (" quiet" if quiet else "")
     return html.Div(
         children,
@@ -149,7 +155,7 @@ def alerts_view(
     silenced = sum(1 for a in board.alerts if board.silenced(a))
     top: list = [source_note(board, silenced)]
     if note is not None and not note[0]:
-        top.append(html.Div(note[2], className=f"small mb-2 text-{note[1]} alert-outcome"))
+        top.append(outcome(note[2], f"small mb-2 text-{note[1]}"))
     top += [part for part in (groups_table(board), silences_list(board, powers)) if part]
     if not shown:
         words = "No alerts are pending or firing."

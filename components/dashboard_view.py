@@ -118,11 +118,15 @@ def window_badges(panel: Panel) -> list[html.Span]:
 
 
 def panel_card(
-    slug: str, panel: Panel, export: str | None = None, ignored: list[str] | None = None
+    slug: str,
+    panel: Panel,
+    export: str | None = None,
+    ignored: list[str] | None = None,
+    alone: bool = False,
 ) -> dbc.Col:
     """`export`: the query string of the panel's export links (none without it). Panels with
     numbers to show have a "View as table" too. `ignored`: the labels of the variables set on
-    the page that this panel does not read."""
+    the page that this panel does not read. `alone`: the only panel of its row."""
     title = [html.Span(panel.title, className="panel-title")]
     if panel.description:
         title.append(html.Span("i", title=panel.description, className="panel-info"))
@@ -171,9 +175,10 @@ def panel_card(
             className="panel-card",
             **{"data-panel-id": panel.id, "data-panel-type": panel.type},
         ),
-        # A phone: one panel a row; a tablet: two of the narrower ones side by side.
+        # A phone: one panel a row; a tablet: two side by side (an 8 and a 4 as two halves),
+        # a panel alone in its row across the page.
         xs=12,
-        md=6 if panel.width <= 6 else 12,
+        md=12 if panel.width == 12 or alone else 6,
         lg=panel.width,
         className="mb-3",
     )
@@ -367,13 +372,13 @@ def grid(
     not read one says so on its card, instead of silently showing everything."""
     narrowed = narrowed or {}
 
-    def card(panel: Panel) -> dbc.Col:
+    def card(panel: Panel, alone: bool = False) -> dbc.Col:
         ignored = [
             label
             for name, label in narrowed.items()
             if panel.queries and not dashboard.reads(panel, name)
         ]
-        return panel_card(dashboard.slug, panel, export, ignored)
+        return panel_card(dashboard.slug, panel, export, ignored, alone)
 
     if only is not None:
         return html.Div(dbc.Row([card(dashboard.panel(only).model_copy(update={"width": 12}))]))
@@ -381,7 +386,7 @@ def grid(
     for row in dashboard.rows:
         if row.title:
             rows.append(html.H2(row.title, className="row-title"))
-        rows.append(dbc.Row([card(p) for p in row.panels]))
+        rows.append(dbc.Row([card(p, len(row.panels) == 1) for p in row.panels]))
     return html.Div(rows)
 
 

@@ -32,8 +32,15 @@ def chart(model: Model, figure: dict, summary: str, maps_under: str | None = Non
     """A chart as the page shows it: the figure, clickable when the panel says what a click does,
     inside a picture whose text alternative is the panel's summary. `maps_under`: the prefix
     (URL_PREFIX) of a map's outlines."""
+    keys = {}
     if model.panel.clickable:
         figure["layout"]["clickmode"] = "event"
+        # A Tab stop whose arrow keys step through the points and Enter clicks one
+        # (assets/chart-keys.js): a drill-down for the keyboard too.
+        summary = (
+            summary.rstrip(".") + ". Arrow keys step through its points; Enter opens the one shown."
+        )
+        keys = {"tabIndex": "0", "data-chart-keys": "points"}
     return html.Div(
         dcc.Graph(
             id=graph_id(model.slug, model.panel.id),
@@ -44,6 +51,7 @@ def chart(model: Model, figure: dict, summary: str, maps_under: str | None = Non
         ),
         role="img",
         **{"aria-label": summary},
+        **keys,
     )
 
 
