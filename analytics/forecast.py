@@ -167,7 +167,7 @@ def forecast(
     h = min(MAX_HORIZON_POINTS, max(1, math.ceil(horizon / step)))
     try:
         result = _fit(grid.to_numpy(), found, trend)
-        mean = np.asarray(result.forecast(h), dtype=float)
+        mean = _continued(result, found.points, trend, h)
     except (ValueError, np.linalg.LinAlgError, ZeroDivisionError) as exc:
         return cannot(name, f"the model could not be fitted ({exc})", step)
     smoothing = (
@@ -187,6 +187,20 @@ def forecast(
     return Forecast(name, times, mean, mean - Z80 * spread, mean + Z80 * spread,
                     mean - Z95 * spread, mean + Z95 * spread, step, found, code,
                     len(grid), sum_spread=sum_spread)  # fmt: skip
+
+
+def _continued(result, season: int, trend: bool, h: int) -> np.ndarray:
+    """The fitted model's forecast of the next h steps from its last states: the level, plus h
+    times the trend, plus the season's last value at the same phase. What statsmodels'
+    `forecast` gives, without simulating step by step (a fifth of a fit's cost at a week of
+    hourly steps)."""
+    ahead = np.arange(1, h + 1)
+    mean = np.full(h, float(result.level[-1]))
+    if trend:
+        mean += ahead * float(result.slope[-1])
+    if season:
+        mean += np.asarray(result.season[-season:], dtype=float)[(ahead - 1) % season]
+    return mean
 
 
 def _error_variance(errors: np.ndarray) -> float:
