@@ -166,18 +166,12 @@ def forecast(
         return cannot(name, f"a {season} season needs two whole seasons of data", step)
     h = min(MAX_HORIZON_POINTS, max(1, math.ceil(horizon / step)))
     try:
-        result = _fit(grid.to_numpy(), found, trend)
-        mean = _continued(result, found.points, trend, h)
+        fitted = _fit(grid.to_numpy(), found, trend)
     except (ValueError, np.linalg.LinAlgError, ZeroDivisionError) as exc:
         return cannot(name, f"the model could not be fitted ({exc})", step)
-    smoothing = (
-        float(result.smoothing_level),
-        float(result.smoothing_trend) if trend else 0.0,
-        float(result.smoothing_seasonal) if found.points else 0.0,
-        found.points,
-        h,
-    )
-    sigma2 = _error_variance(np.asarray(result.resid, dtype=float))
+    mean = fitted.continued(h)
+    smoothing = (fitted.alpha, fitted.beta, fitted.gamma, found.points, h)
+    sigma2 = _error_variance(fitted.errors)
     spread = np.sqrt(sigma2 * _variance_factors(*smoothing))
     sum_spread = np.sqrt(sigma2 * _sum_variance_factors(*smoothing))
     if not (np.isfinite(mean).all() and np.isfinite(spread).all()):
@@ -187,20 +181,6 @@ def forecast(
     return Forecast(name, times, mean, mean - Z80 * spread, mean + Z80 * spread,
                     mean - Z95 * spread, mean + Z95 * spread, step, found, code,
                     len(grid), sum_spread=sum_spread)  # fmt: skip
-
-
-def _continued(result, season: int, trend: bool, h: int) -> np.ndarray:
-    """The fitted model's forecast of the next h steps from its last states: the level, plus h
-    times the trend, plus the season's last value at the same phase. What statsmodels'
-    `forecast` gives, without simulating step by step (a fifth of a fit's cost at a week of
-    hourly steps)."""
-    ahead = np.arange(1, h + 1)
-    mean = np.full(h, float(result.level[-1]))
-    if trend:
-        mean += ahead * float(result.slope[-1])
-    if season:
-        mean += np.asarray(result.season[-season:], dtype=float)[(ahead - 1) % season]
-    return mean
 
 
 def _error_variance(errors: np.ndarray) -> float:
@@ -213,7 +193,30 @@ def _error_variance(errors: np.ndarray) -> float:
     return float(np.mean(clipped**2))
 
 
-def _fit(values: np.ndarray, season: Season, trend: bool):
+@dataclass(frozen=True)
+class Fitted:
+    """What a forecast needs of a fitted ETS model: its smoothing parameters (0 for a component
+    it does not have), its last level, trend and season, and its one-step errors."""
+
+    alpha: float
+    beta: float
+    gamma: float
+    level: float
+    slope: float
+    season: np.ndarray  # the last season's states, oldest first (empty without a season)
+    errors: np.ndarray
+
+    def continued(self, h: int) -> np.ndarray:
+        """The next h steps: the level, plus h times the trend, plus the season's last value at
+        the same phase (what statsmodels' `forecast` simulates step by step)."""
+        ahead = np.arange(1, h + 1)
+        mean = self.level + ahead * self.slope
+        if len(self.season):
+            mean += self.season[(ahead - 1) % len(self.season)]
+        return mean
+
+
+def _fit(values: np.ndarray, season: Season, trend: bool) -> Fitted:
     model = ETSModel(
         values,
         error="add",
@@ -224,5 +227,18 @@ def _fit(values: np.ndarray, season: Season, trend: bool):
     )
     with np.errstate(all="ignore"):
         # Likelihood to about 1e-6 of itself (factr): half the iterations of the default, the
-        # same parameters to the third decimal.
-        return model.fit(disp=False, factr=1e10)
+        # same parameters to the third decimal. The parameters and the smoothed states alone:
+        # statsmodels' results object also works out a Hessian, which would cost a fifth more.
+        params = np.asarray(model.fit(disp=False, factr=1e10, return_params=True), dtype=float)
+        predicted, states = model.smooth(params, return_raw=True)
+    named = dict(zip(model.param_names, params, strict=True))
+    states = np.asarray(states, dtype=float)
+    return Fitted(
+        alpha=float(named["smoothing_level"]),
+        beta=float(named.get("smoothing_trend", 0.0)),
+        gamma=float(named.get("smoothing_seasonal", 0.0)),
+        level=float(states[-1, 0]),
+        slope=float(states[-1, 1]) if trend else 0.0,
+        season=states[-season.points :, -1] if season.points else np.array([], dtype=float),
+        errors=values - np.asarray(predicted, dtype=float),
+    )
