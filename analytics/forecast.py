@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -91,15 +91,38 @@ class Forecast(Outcome):
             return self.times[hit[0]] if len(hit) else None
 
         near, far = (self.upper80, self.lower80) if rising else (self.lower80, self.upper80)
-        return Reach(value, first(self.mean), first(near), first(far))
+        return Reach(value, rising, first(self.mean), first(near), first(far))
+
+    def stopped_at(self, reach: Reach) -> Forecast:
+        """The forecast up to where its 80 % band's far edge reaches `reach.value` (all of it
+        when it does not), none of it past that value: records left are done at 0 and a disk
+        is full at 100 %; a model's line on past them forecasts nothing."""
+        if not self.ok:
+            return self
+        kept = len(self.times)
+        if reach.latest is not None:
+            kept = int(np.searchsorted(self.times, reach.latest, side="right"))
+
+        def cut(values: np.ndarray) -> np.ndarray:
+            values = values[:kept]
+            return (
+                np.minimum(values, reach.value) if reach.rising else np.maximum(values, reach.value)
+            )
+
+        return replace(self, times=self.times[:kept], mean=cut(self.mean),
+                       lower80=cut(self.lower80), upper80=cut(self.upper80),
+                       lower95=cut(self.lower95), upper95=cut(self.upper95),
+                       sum_spread=self.sum_spread[:kept])  # fmt: skip
 
 
 @dataclass(frozen=True)
 class Reach:
-    """When a forecast reaches a value: its mean (`at`), the 80 % band's near edge (`earliest`)
-    and far edge (`latest`); None for one that does not within the horizon."""
+    """When a forecast reaches a value going up (`rising`) or down: its mean (`at`), the 80 %
+    band's near edge (`earliest`) and far edge (`latest`); None for one that does not within
+    the horizon."""
 
     value: float
+    rising: bool
     at: pd.Timestamp | None
     earliest: pd.Timestamp | None
     latest: pd.Timestamp | None
