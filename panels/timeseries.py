@@ -38,7 +38,14 @@ from data.drilldown import Clicked, as_time, text_of
 from data.panel_data import PanelData, QueryFrame
 from data.spec import Panel
 from data.timerange import QueryWindow, checked_duration, compare_words, parse_duration
-from panels.analysed import beyond_words, history_of, horizon, model_series, reach_words
+from panels.analysed import (
+    beyond_words,
+    history_of,
+    horizon,
+    model_series,
+    note_lines,
+    reach_words,
+)
 from panels.axes import (
     GRID,
     Buckets,
@@ -714,9 +721,11 @@ def figure(model: TimeSeriesModel) -> dict:
     drawn = _chart(model)
     if model.notes:
         layout = drawn["layout"]
-        layout["margin"] = {**layout["margin"], "t": layout["margin"]["t"] + 18}
+        # The width exports draw a panel at by default (exports/figures.py default_size).
+        lines = note_lines(model.notes, max(320, model.panel.width / 12 * 1200) - 40)
+        layout["margin"] = {**layout["margin"], "t": layout["margin"]["t"] + 16 * len(lines) + 2}
         note = {
-            "text": escape(" · ".join(model.notes)),
+            "text": "<br>".join(escape(line) for line in lines),
             "x": 0,
             "y": 1,
             "xref": "paper",

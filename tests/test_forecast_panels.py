@@ -423,3 +423,8 @@ def test_anp007_a_forecast_to_done_stops_at_done_and_says_when():
     frame = timeseries.rows(model).frame
     columns = [c for c in frame.columns if c.startswith("media forecast")]
     assert len(columns) == 5 and (frame[columns].dropna() >= 0).all().all()
+    # The image says it over the chart, in lines that fit it: none cut off at its right edge.
+    model.notes = [*model.notes, *(f"component-{n} reaches 0 in about {n} days" for n in range(9))]
+    lines = timeseries.figure(model)["layout"]["annotations"][-1]["text"].split("<br>")
+    assert len(lines) > 1 and all(len(line) <= 1160 / 6.5 for line in lines)
+    assert " · ".join(lines) == " · ".join(model.notes)
