@@ -138,6 +138,10 @@ def test_ana004_the_anomaly_band_flags_an_injected_outage_and_not_a_normal_week(
     assert anomalies(noisy).count == 0
     noisy.iloc[500] += 40
     assert np.flatnonzero(anomalies(noisy).flagged).tolist() == [500]
+    # Over several series, the card says whose anomalies they are.
+    both = analyse([broken.rename("api"), week.rename("web"), noisy.rename("auth")],
+                   AnalyticsOptions.model_validate({"anomalies": {}}))  # fmt: skip
+    assert both.notes == ["7 anomalies in range (api 6, auth 1)"]
 
 
 def test_ana005_seasons_are_found_in_the_data_or_refused_when_there_is_too_little():
