@@ -732,6 +732,7 @@ def figure(model: TimeSeriesModel) -> dict:
             "yref": "paper",
             "xanchor": "left",
             "yanchor": "bottom",
+            "align": "left",
             "showarrow": False,
             "font": {"size": 11, "color": MUTED},
         }
