@@ -330,7 +330,7 @@ def test_anp004_a_kpi_forecasts_the_month_end_and_says_whether_it_is_on_track(sh
             month_plan * float(goal), rel=1e-6)  # fmt: skip
         gap = abs(value / (month_plan * float(goal)) - 1) * 100
         side = "above" if verdict == "on track" else "below"
-        assert f"{verdict}: {gap:.0f} % {side} target" in " ".join(said), said
+        assert f"{verdict}: {gap:.0f} % {side} the month's target" in " ".join(said), said
         assert "(± " in forecast
 
 
