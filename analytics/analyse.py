@@ -39,8 +39,18 @@ class Analysis:
         said += [b.words for b in self.bands.values() if not b.ok]
         if self.bands:
             count = self.anomaly_count
-            said.insert(0, f"{count} {'anomaly' if count == 1 else 'anomalies'} in range")
+            said.insert(0, f"{count} {'anomaly' if count == 1 else 'anomalies'} in range"
+                           f"{self._whose()}")  # fmt: skip
         return said
+
+    def _whose(self) -> str:
+        """` (search 3, checkout 1)`: which series the anomalies are in, where several have a
+        band (a circle on one line where lines cross is easily read as the other's)."""
+        banded = [band for band in self.bands.values() if band.ok]
+        found = sorted((b for b in banded if b.count), key=lambda b: (-b.count, b.name))
+        if len(banded) < 2 or not found:
+            return ""
+        return f" ({', '.join(f'{band.name} {band.count}' for band in found)})"
 
 
 def analyse(

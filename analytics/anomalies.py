@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.outcome import Outcome
-from analytics.series import DAY, NO_SEASON, Season, find_season, offsets, step_of
+from analytics.series import DAY, NO_SEASON, Season, find_season, offsets, step_in
 
 MAD_TO_SD = 1.4826  # the MAD of Gaussian noise times this is its standard deviation
 MIN_POINTS = 12
@@ -76,13 +76,13 @@ def anomalies(
         return _cannot(name, f"too little data for an expected band ({len(clean)} points; at "
                              f"least {MIN_POINTS} needed)", sensitivity)  # fmt: skip
     values = clean.to_numpy(dtype=float)
-    step = step_of(clean)
-    positions = _positions(clean, step)
+    seconds = offsets(pd.DatetimeIndex(clean.index))
+    step = step_in(seconds)
+    positions = _positions(seconds, step)
     found = NO_SEASON
     if positions is not None:
-        grid = pd.Series(np.nan, index=range(positions[-1] + 1))
-        grid[positions] = values
-        found = find_season(grid.interpolate().to_numpy(), step, season)
+        grid = np.interp(np.arange(positions[-1] + 1), positions, values)
+        found = find_season(grid, step, season)
     expected = _baseline(values, found.points, positions)
     left = values - expected
     # Zero when most points sit on the baseline (a flat series): any other value is unexpected.
@@ -122,10 +122,9 @@ def _medians(values: np.ndarray, groups: np.ndarray, count: int) -> np.ndarray:
     return np.where(sizes > 0, (ordered[low] + ordered[high]) / 2, np.nan)
 
 
-def _positions(series: pd.Series, step: int) -> np.ndarray | None:
+def _positions(seconds: np.ndarray, step: int) -> np.ndarray | None:
     """Each point's position on the grid of `step` seconds from the first (a phase is then a
     position modulo the season); None when the times are not on such a grid."""
-    seconds = offsets(pd.DatetimeIndex(series.index))
     positions = np.rint(seconds / step).astype(int) if step else None
     if positions is None or np.abs(positions * step - seconds).max() > step / 100:
         return None
@@ -139,15 +138,27 @@ def _baseline(values: np.ndarray, season: int, positions: np.ndarray | None) -> 
     if not season:
         return level
     phase = positions % season
-    profile = pd.Series(_medians(values - level, phase, season))
+    profile = _medians(values - level, phase, season)
     # Neighbouring phases (within half an hour) pooled: a week holds only seven values of each,
     # whose median is noisy and hugs them, so the deviation of a new value looks smaller than it is.
     reach = season // 48
     if reach:
-        around = pd.concat([profile.iloc[-reach:], profile, profile.iloc[:reach]])
-        profile = around.rolling(2 * reach + 1, center=True, min_periods=1).mean()[reach:-reach]
-    profile = profile.interpolate(limit_direction="both").to_numpy()
+        profile = _pooled(profile, reach)
+    known = np.flatnonzero(~np.isnan(profile))
+    profile = np.interp(np.arange(season), known, profile[known])
     return level + profile[phase]
+
+
+def _pooled(profile: np.ndarray, reach: int) -> np.ndarray:
+    """Each phase's value the mean of the known ones within `reach` phases either side (the
+    season wraps around; NaN where none is known)."""
+    around = np.concatenate([profile[-reach:], profile, profile[:reach]])
+    known = ~np.isnan(around)
+    window = np.ones(2 * reach + 1)
+    sums = np.convolve(np.where(known, around, 0.0), window, mode="valid")
+    counts = np.convolve(known.astype(float), window, mode="valid")
+    with np.errstate(invalid="ignore"):
+        return np.where(counts > 0, sums / counts, np.nan)
 
 
 def _extended(level: np.ndarray, window: int) -> np.ndarray:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -91,15 +91,38 @@ class Forecast(Outcome):
             return self.times[hit[0]] if len(hit) else None
 
         near, far = (self.upper80, self.lower80) if rising else (self.lower80, self.upper80)
-        return Reach(value, first(self.mean), first(near), first(far))
+        return Reach(value, rising, first(self.mean), first(near), first(far))
+
+    def stopped_at(self, reach: Reach) -> Forecast:
+        """The forecast up to where its 80 % band's far edge reaches `reach.value` (all of it
+        when it does not), none of it past that value: records left are done at 0 and a disk
+        is full at 100 %; a model's line on past them forecasts nothing."""
+        if not self.ok:
+            return self
+        kept = len(self.times)
+        if reach.latest is not None:
+            kept = int(np.searchsorted(self.times, reach.latest, side="right"))
+
+        def cut(values: np.ndarray) -> np.ndarray:
+            values = values[:kept]
+            return (
+                np.minimum(values, reach.value) if reach.rising else np.maximum(values, reach.value)
+            )
+
+        return replace(self, times=self.times[:kept], mean=cut(self.mean),
+                       lower80=cut(self.lower80), upper80=cut(self.upper80),
+                       lower95=cut(self.lower95), upper95=cut(self.upper95),
+                       sum_spread=self.sum_spread[:kept])  # fmt: skip
 
 
 @dataclass(frozen=True)
 class Reach:
-    """When a forecast reaches a value: its mean (`at`), the 80 % band's near edge (`earliest`)
-    and far edge (`latest`); None for one that does not within the horizon."""
+    """When a forecast reaches a value going up (`rising`) or down: its mean (`at`), the 80 %
+    band's near edge (`earliest`) and far edge (`latest`); None for one that does not within
+    the horizon."""
 
     value: float
+    rising: bool
     at: pd.Timestamp | None
     earliest: pd.Timestamp | None
     latest: pd.Timestamp | None
@@ -166,18 +189,12 @@ def forecast(
         return cannot(name, f"a {season} season needs two whole seasons of data", step)
     h = min(MAX_HORIZON_POINTS, max(1, math.ceil(horizon / step)))
     try:
-        result = _fit(grid.to_numpy(), found, trend)
-        mean = np.asarray(result.forecast(h), dtype=float)
+        fitted = _fit(grid.to_numpy(), found, trend)
     except (ValueError, np.linalg.LinAlgError, ZeroDivisionError) as exc:
         return cannot(name, f"the model could not be fitted ({exc})", step)
-    smoothing = (
-        float(result.smoothing_level),
-        float(result.smoothing_trend) if trend else 0.0,
-        float(result.smoothing_seasonal) if found.points else 0.0,
-        found.points,
-        h,
-    )
-    sigma2 = _error_variance(np.asarray(result.resid, dtype=float))
+    mean = fitted.continued(h)
+    smoothing = (fitted.alpha, fitted.beta, fitted.gamma, found.points, h)
+    sigma2 = _error_variance(fitted.errors)
     spread = np.sqrt(sigma2 * _variance_factors(*smoothing))
     sum_spread = np.sqrt(sigma2 * _sum_variance_factors(*smoothing))
     if not (np.isfinite(mean).all() and np.isfinite(spread).all()):
@@ -199,7 +216,30 @@ def _error_variance(errors: np.ndarray) -> float:
     return float(np.mean(clipped**2))
 
 
-def _fit(values: np.ndarray, season: Season, trend: bool):
+@dataclass(frozen=True)
+class Fitted:
+    """What a forecast needs of a fitted ETS model: its smoothing parameters (0 for a component
+    it does not have), its last level, trend and season, and its one-step errors."""
+
+    alpha: float
+    beta: float
+    gamma: float
+    level: float
+    slope: float
+    season: np.ndarray  # the last season's states, oldest first (empty without a season)
+    errors: np.ndarray
+
+    def continued(self, h: int) -> np.ndarray:
+        """The next h steps: the level, plus h times the trend, plus the season's last value at
+        the same phase (what statsmodels' `forecast` simulates step by step)."""
+        ahead = np.arange(1, h + 1)
+        mean = self.level + ahead * self.slope
+        if len(self.season):
+            mean += self.season[(ahead - 1) % len(self.season)]
+        return mean
+
+
+def _fit(values: np.ndarray, season: Season, trend: bool) -> Fitted:
     model = ETSModel(
         values,
         error="add",
@@ -210,5 +250,18 @@ def _fit(values: np.ndarray, season: Season, trend: bool):
     )
     with np.errstate(all="ignore"):
         # Likelihood to about 1e-6 of itself (factr): half the iterations of the default, the
-        # same parameters to the third decimal.
-        return model.fit(disp=False, factr=1e10)
+        # same parameters to the third decimal. The parameters and the smoothed states alone:
+        # statsmodels' results object also works out a Hessian, which would cost a fifth more.
+        params = np.asarray(model.fit(disp=False, factr=1e10, return_params=True), dtype=float)
+        predicted, states = model.smooth(params, return_raw=True)
+    named = dict(zip(model.param_names, params, strict=True))
+    states = np.asarray(states, dtype=float)
+    return Fitted(
+        alpha=float(named["smoothing_level"]),
+        beta=float(named.get("smoothing_trend", 0.0)),
+        gamma=float(named.get("smoothing_seasonal", 0.0)),
+        level=float(states[-1, 0]),
+        slope=float(states[-1, 1]) if trend else 0.0,
+        season=states[-season.points :, -1] if season.points else np.array([], dtype=float),
+        errors=values - np.asarray(predicted, dtype=float),
+    )

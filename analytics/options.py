@@ -1,4 +1,4 @@
-"""`analytics:` in a panel's options, as a time-series or stat panel will take it:
+"""`analytics:` in a time-series, stat or KPI panel's options:
 
 ```yaml
 options:

@@ -6,6 +6,7 @@ said ("reaches 100% in about 9 days")."""
 
 from __future__ import annotations
 
+import textwrap
 import time
 
 import pandas as pd
@@ -20,6 +21,7 @@ from panels.axes import bucket_size, buckets
 from panels.units import format_value
 
 HOUR, DAY = 3600, 86_400
+NOTE_PX_PER_CHAR = 6.5  # the notes' 11 px text over an image: its width in characters
 
 
 def asked(panel: Panel) -> AnalyticsOptions | None:
@@ -108,3 +110,17 @@ def _span(since: pd.Timestamp, first: pd.Timestamp, last: pd.Timestamp) -> str:
     unit = DAY if far.endswith("days") else HOUR
     near = max(0, round((first - since).total_seconds() / unit))
     return f"{near}-{far}"
+
+
+def note_lines(notes: list[str], width_px: float) -> list[str]:
+    """The notes joined by " · " in lines that fit `width_px` of an image (a note longer than a
+    line wrapped on its own): an image has no room to the right, and cut a migration's third
+    component's finish off."""
+    chars = max(40, int(width_px / NOTE_PX_PER_CHAR))
+    lines: list[str] = []
+    for note in notes:
+        if lines and len(lines[-1]) + 3 + len(note) <= chars:
+            lines[-1] += f" · {note}"
+        else:
+            lines += textwrap.wrap(note, chars) or [note]
+    return lines

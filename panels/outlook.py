@@ -44,6 +44,8 @@ class Outlook:
     target: float | None = None
     chance: float | None = None  # that the target is met, by the model
     reason: str | None = None
+    # Whose target it is ("the month's"): a KPI's own target, over its range, is on the card too.
+    period: str | None = None
 
     @property
     def on_track(self) -> bool:
@@ -68,9 +70,10 @@ class Outlook:
             gap = (self.value / self.target - 1) * 100 if self.target else 0.0
             side = "above" if gap >= 0 else "below"
             chance = f"The model gives it a {self.chance * 100:.0f} % chance of meeting the target"
+            whose = f"the {self.period}'s target" if self.period else "target"
             lines.append(
                 (
-                    f"{verdict}: {abs(gap):.0f} % {side} target {said(self.target)}",
+                    f"{verdict}: {abs(gap):.0f} % {side} {whose} {said(self.target)}",
                     "good" if self.on_track else "bad",
                     chance,
                 )
@@ -150,7 +153,7 @@ def outlook(
         goal = target(_within(source.frames, *period))
     elif reduce in ("last", "mean"):
         goal = range_target
-    result = Outlook(label, value, low, high)
+    result = Outlook(label, value, low, high, period=options.to if period is not None else None)
     if goal is None:
         return result
     spread = (high - low) / (2 * Z95)

@@ -18,7 +18,7 @@ A click means the clicked series and its time bucket; a box zoom sets the dashbo
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from html import escape
 from typing import Literal
 
@@ -38,7 +38,14 @@ from data.drilldown import Clicked, as_time, text_of
 from data.panel_data import PanelData, QueryFrame
 from data.spec import Panel
 from data.timerange import QueryWindow, checked_duration, compare_words, parse_duration
-from panels.analysed import beyond_words, history_of, horizon, model_series, reach_words
+from panels.analysed import (
+    beyond_words,
+    history_of,
+    horizon,
+    model_series,
+    note_lines,
+    reach_words,
+)
 from panels.axes import (
     GRID,
     Buckets,
@@ -281,29 +288,33 @@ def _analyse(model: TimeSeriesModel, data: PanelData, context: Context) -> None:
     model.analysis = analysis
     notes = analysis.notes + ([failed] if failed else [])
     if asked.forecast is not None and asked.forecast.reaches is not None:
-        notes += _reach_notes(model, fitted, asked.forecast.reaches, ahead or 0.0)
+        notes += _reaching(model, fitted, asked.forecast.reaches, ahead or 0.0)
     notes += [_trend_words(model, t) for t in analysis.trends.values()]
     model.notes = notes
     models = sorted({f.words for f in analysis.forecasts.values() if f.ok})
     model.about = f"Forecast: {'; '.join(models)}" if models else ""
 
 
-def _reach_notes(
+def _reaching(
     model: TimeSeriesModel, fitted: list[pd.Series], value: float, ahead: float
 ) -> list[str]:
     """When each series' forecast reaches `value` ("demo-node-3 reaches 100% in about 9 days
-    ..."); those that do not within the horizon in one line."""
-    panel, notes, missed = model.panel, [], []
+    ..."); those that do not within the horizon in one line. Each forecast is drawn and listed
+    up to there, and not past `value` (records left are done at 0, not at -8M)."""
+    panel, notes, missed, stopped = model.panel, [], [], {}
     for one in fitted:
-        predicted = model.analysis.forecasts.get(str(one.name))
+        name = str(one.name)
+        predicted = model.analysis.forecasts.get(name)
         if predicted is None or not predicted.ok or not len(one):
             continue
         reach = predicted.reaching(value, rising=float(one.iloc[-1]) < value)
+        stopped[name] = predicted.stopped_at(reach)
         if reach.at is None:
-            missed.append(display_name(str(one.name)))
+            missed.append(display_name(name))
         else:
             said = reach_words(reach, one.index[-1], panel.unit, panel.decimals)
-            notes.append(f"{display_name(str(one.name))} {said}")
+            notes.append(f"{display_name(name)} {said}")
+    model.analysis = replace(model.analysis, forecasts={**model.analysis.forecasts, **stopped})
     beyond = beyond_words(value, panel.unit, panel.decimals, ahead)
     if notes and missed:
         notes.append(f"the others do not reach {beyond}")
@@ -710,15 +721,18 @@ def figure(model: TimeSeriesModel) -> dict:
     drawn = _chart(model)
     if model.notes:
         layout = drawn["layout"]
-        layout["margin"] = {**layout["margin"], "t": layout["margin"]["t"] + 18}
+        # The width exports draw a panel at by default (exports/figures.py default_size).
+        lines = note_lines(model.notes, max(320, model.panel.width / 12 * 1200) - 40)
+        layout["margin"] = {**layout["margin"], "t": layout["margin"]["t"] + 16 * len(lines) + 2}
         note = {
-            "text": escape(" · ".join(model.notes)),
+            "text": "<br>".join(escape(line) for line in lines),
             "x": 0,
             "y": 1,
             "xref": "paper",
             "yref": "paper",
             "xanchor": "left",
             "yanchor": "bottom",
+            "align": "left",
             "showarrow": False,
             "font": {"size": 11, "color": MUTED},
         }

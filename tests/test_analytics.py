@@ -25,9 +25,9 @@ from analytics.analyse import analyse
 from analytics.anomalies import anomalies
 from analytics.cohorts import retention_of_events
 from analytics.experiment import Variant, compare, observed_power, sample_size, z_test
-from analytics.forecast import Z95, _variance_factors, forecast
+from analytics.forecast import Z95, _fit, _variance_factors, forecast
 from analytics.options import AnalyticsOptions, TransformOptions
-from analytics.series import find_season
+from analytics.series import Season, find_season
 from analytics.transforms import change, cumulative, resample, rolling, transformed
 from analytics.trend import trend
 from data.cache import make_cache
@@ -87,6 +87,16 @@ def test_ana002_the_bands_are_the_models_own_prediction_intervals():
     spread = Z95 * np.sqrt(fitted.mse * factors)
     np.testing.assert_allclose(frame["mean"] + spread, frame["pi_upper"], rtol=1e-6)
     np.testing.assert_allclose(frame["mean"] - spread, frame["pi_lower"], rtol=1e-6)
+    # The forecast's mean, worked out from the fitted model's last states, is statsmodels' own.
+    ours = _fit(grid.to_numpy(), Season("daily", 24, 1.0), trend=True)
+    theirs = ETSModel(grid.to_numpy(), error="add", trend="add", seasonal="add",
+                      seasonal_periods=24, initialization_method="heuristic",
+                      ).fit(disp=False, factr=1e10)  # fmt: skip
+    np.testing.assert_allclose(ours.continued(48), theirs.forecast(48), rtol=1e-9)
+    np.testing.assert_allclose(ours.errors, theirs.resid, rtol=1e-9, atol=1e-9)
+    assert (ours.alpha, ours.beta, ours.gamma) == (theirs.smoothing_level,
+                                                   theirs.smoothing_trend,
+                                                   theirs.smoothing_seasonal)  # fmt: skip
 
 
 def test_ana003_a_model_that_cannot_be_fitted_says_why_in_words():
@@ -138,6 +148,10 @@ def test_ana004_the_anomaly_band_flags_an_injected_outage_and_not_a_normal_week(
     assert anomalies(noisy).count == 0
     noisy.iloc[500] += 40
     assert np.flatnonzero(anomalies(noisy).flagged).tolist() == [500]
+    # Over several series, the card says whose anomalies they are.
+    both = analyse([broken.rename("api"), week.rename("web"), noisy.rename("auth")],
+                   AnalyticsOptions.model_validate({"anomalies": {}}))  # fmt: skip
+    assert both.notes == ["7 anomalies in range (api 6, auth 1)"]
 
 
 def test_ana005_seasons_are_found_in_the_data_or_refused_when_there_is_too_little():

@@ -38,7 +38,7 @@ from tests.fixtures._servers import require, wait_until
 from tests.fixtures.app import add_user, client_for, demo_app, figure_in, nodes, settings_for
 from tests.test_analytics import seasonal
 from tests.test_exports import pdf_pages
-from tests.test_panel_types import _table_view
+from tests.test_panel_types import _numbers, _table_view
 from view.resolve import resolve_view
 
 HOUR, DAY = 3600, 86_400
@@ -330,7 +330,7 @@ def test_anp004_a_kpi_forecasts_the_month_end_and_says_whether_it_is_on_track(sh
             month_plan * float(goal), rel=1e-6)  # fmt: skip
         gap = abs(value / (month_plan * float(goal)) - 1) * 100
         side = "above" if verdict == "on track" else "below"
-        assert f"{verdict}: {gap:.0f} % {side} target" in " ".join(said), said
+        assert f"{verdict}: {gap:.0f} % {side} the month's target" in " ".join(said), said
         assert "(± " in forecast
 
 
@@ -399,3 +399,32 @@ def test_anp006_a_region_bound_users_forecast_is_made_of_their_regions_data(
                                  "AND day >= :start AND day < :end"), within).scalar()  # fmt: skip
     engine.dispose()
     assert eu.target == pytest.approx(plan)
+
+
+def test_anp007_a_forecast_to_done_stops_at_done_and_says_when():
+    """Records left by a migration falling by about 40,000 a day: the card says when they reach
+    none, and the drawn and listed forecast stops once its 80 % band is all at none, never below
+    it (records left are not negative), so the chart's time axis ends there and not 90 days on."""
+    days = pd.date_range("2026-11-01", periods=30, freq="D", tz="UTC")
+    noise = np.random.default_rng(5).normal(0, 8_000, len(days))
+    left = pd.Series(1_600_000 - 40_000 * np.arange(len(days)) + noise, index=days, name="media")
+    panel = _panel({"forecast": {"horizon": "90d", "reaches": 0, "season": "none"}}, unit="short")
+    model = _built(panel, left)
+    said = " ".join(_texts(timeseries.card(model)))
+    assert "media reaches 0 in about 11 days (Dec 11; 80 %: " in said, said
+    drawn = timeseries.figure(model)
+    names = [t.get("name") for t in drawn["data"]]
+    dashed = drawn["data"][names.index("media forecast")]
+    assert min(_numbers(dashed["y"], [])) == 0
+    assert min(_numbers([t["y"] for t in drawn["data"]], [])) >= 0
+    last = pd.Timestamp(max(_numbers(dashed["x"], [])), unit="ms", tz="UTC")
+    assert last < days[-1] + pd.Timedelta(days=20)
+    assert pd.Timestamp(drawn["layout"]["xaxis"]["range"][1], unit="ms", tz="UTC") == last
+    frame = timeseries.rows(model).frame
+    columns = [c for c in frame.columns if c.startswith("media forecast")]
+    assert len(columns) == 5 and (frame[columns].dropna() >= 0).all().all()
+    # The image says it over the chart, in lines that fit it: none cut off at its right edge.
+    model.notes = [*model.notes, *(f"component-{n} reaches 0 in about {n} days" for n in range(9))]
+    lines = timeseries.figure(model)["layout"]["annotations"][-1]["text"].split("<br>")
+    assert len(lines) > 1 and all(len(line) <= 1160 / 6.5 for line in lines)
+    assert " · ".join(lines) == " · ".join(model.notes)
