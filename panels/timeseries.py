@@ -474,28 +474,17 @@ def _bounded(model: TimeSeriesModel, values: np.ndarray) -> np.ndarray:
 
 def _forecast_values(model: TimeSeriesModel, ahead: Forecast) -> dict[str, np.ndarray]:
     """A forecast's columns as drawn and listed: its mean and its 80 % and 95 % bounds."""
-    return {
-        name: _bounded(model, values)
-        for name, values in (
-            ("forecast", ahead.mean),
-            ("forecast lower 80", ahead.lower80),
-            ("forecast upper 80", ahead.upper80),
-            ("forecast lower 95", ahead.lower95),
-            ("forecast upper 95", ahead.upper95),
-        )
-    }
+    columns = {"forecast": ahead.mean, "forecast lower 80": ahead.lower80,
+               "forecast upper 80": ahead.upper80, "forecast lower 95": ahead.lower95,
+               "forecast upper 95": ahead.upper95}  # fmt: skip
+    return {name: _bounded(model, values) for name, values in columns.items()}
 
 
 def _expected_values(model: TimeSeriesModel, band: AnomalyBand) -> dict[str, np.ndarray]:
     """An expected band's columns as drawn and listed."""
-    return {
-        name: _bounded(model, values)
-        for name, values in (
-            ("expected", band.expected),
-            ("expected lower", band.lower),
-            ("expected upper", band.upper),
-        )
-    }
+    columns = {"expected": band.expected, "expected lower": band.lower,
+               "expected upper": band.upper}  # fmt: skip
+    return {name: _bounded(model, values) for name, values in columns.items()}
 
 
 def _band(model: TimeSeriesModel, times: pd.DatetimeIndex, low: np.ndarray, high: np.ndarray,

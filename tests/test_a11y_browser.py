@@ -14,15 +14,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from dash.testing.application_runners import ThreadedRunner
-from dash.testing.composite import DashComposite
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
 from data.dashboards import load_all
-from tests.fixtures.app import PASSWORD, demo_app, embed_token
+from tests.fixtures.app import PASSWORD, demo_app, embed_token, module_browser
 from tests.test_charts_browser import settled
 
 pytestmark = pytest.mark.browser
@@ -58,17 +56,7 @@ return chart && chart._fullLayout ? chart._fullLayout.font.color : null;
 def site(request, prometheus, warehouse_sqlite, tmp_path_factory):
     """The demo's users; the browser on the login page first (anonymous), then as the admin."""
     app = demo_app(prometheus, warehouse_sqlite, tmp_path_factory.mktemp("a11y"))
-    config = request.config
-    with (
-        ThreadedRunner() as server,
-        DashComposite(
-            server=server,
-            browser=config.getoption("webdriver"),
-            headless=config.getoption("headless"),
-            options=config.hook.pytest_setup_options(),
-            download_path=str(tmp_path_factory.mktemp("download")),
-        ) as duo,
-    ):
+    with module_browser(request, tmp_path_factory) as duo:
         duo.start_server(app, navigate=False)
         duo.app = app
         duo.logged_in = False

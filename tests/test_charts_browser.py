@@ -14,14 +14,12 @@ import os
 from pathlib import Path
 
 import pytest
-from dash.testing.application_runners import ThreadedRunner
-from dash.testing.composite import DashComposite
 from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.support.ui import WebDriverWait
 
 from app import create_app
 from data.dashboards import load_all
-from tests.fixtures.app import add_user, settings_for, start_logged_in
+from tests.fixtures.app import add_user, module_browser, settings_for, start_logged_in
 
 DASHBOARDS = load_all()
 WIDTHS = (1440, 820, 390)
@@ -96,17 +94,7 @@ def browser(request, prometheus, warehouse_sqlite, tmp_path_factory):
     """An admin logged in once, in one browser, for every dashboard and width."""
     app = create_app(settings_for(prometheus, warehouse_sqlite, tmp_path_factory.mktemp("app")))
     add_user(app, "boss", "admin", ())
-    config = request.config
-    with (
-        ThreadedRunner() as server,
-        DashComposite(
-            server=server,
-            browser=config.getoption("webdriver"),
-            headless=config.getoption("headless"),
-            options=config.hook.pytest_setup_options(),
-            download_path=str(tmp_path_factory.mktemp("download")),
-        ) as duo,
-    ):
+    with module_browser(request, tmp_path_factory) as duo:
         start_logged_in(duo, app, "boss")
         prometheus.wait_for_history("ALERTS")
         yield duo
