@@ -145,6 +145,7 @@ MAX_WIDTH = 320  # px: a column of longer texts wraps them
 MIN_TEXT = 140  # px: a text column narrows to this, wrapping, before the table scrolls sideways
 MAX_PINNED = 220  # px: the first column, pinned, leaves a phone's card room for the others
 ROW_PX, HEADER_PX = 34, 38  # a row and a one-line header (assets/tables.css), Grafana's density
+SIDEWAYS_PX = 20  # a sideways scroll bar's height, when the card is narrower than the table
 
 
 def column_width(header: str, texts: list[str]) -> int:
@@ -234,9 +235,9 @@ def card(model: TableModel) -> html.Div:
         className="ag-theme-alpine table-grid",
     )
     parts = [grid]
-    if HEADER_PX + ROW_PX * len(records) > height:
-        # Overlay scroll bars (phones, macOS) show nothing until touched: the rows below the
-        # card's edge are said in words.
+    if HEADER_PX + ROW_PX * len(records) > height - SIDEWAYS_PX:
+        # Overlay scroll bars (phones, macOS) show nothing until touched: rows that may be
+        # below the card's edge are said in words.
         parts.append(html.Div(f"{len(records):,} rows, scroll for more", className="table-more"))
     return html.Div(
         parts,
