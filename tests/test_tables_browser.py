@@ -10,17 +10,15 @@ One browser, logged in once as an admin, for every table and width.
 from __future__ import annotations
 
 import pytest
-from dash.testing.application_runners import ThreadedRunner
-from dash.testing.composite import DashComposite
 from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.support.ui import WebDriverWait
 
-from app import create_app
-from tests.fixtures.app import add_user, settings_for, start_logged_in
+from tests import test_charts_browser
 from tests.test_a11y_browser import in_theme
 from tests.test_charts_browser import settled
 
 pytestmark = pytest.mark.browser
+browser = test_charts_browser.browser  # an admin logged in once, in one browser, for the module
 WIDTHS = (1440, 820, 390)
 # A PromQL table with a coloured column, a SQL one with a long text column, and a long one.
 TABLES = [
@@ -92,25 +90,6 @@ const scroller = grid.querySelector('.ag-body-horizontal-scroll-viewport');
 if (scroller) { scroller.scrollLeft = scroller.scrollWidth; }
 return [before, center.scrollLeft];
 """
-
-
-@pytest.fixture(scope="module")
-def browser(request, prometheus, warehouse_sqlite, tmp_path_factory):
-    app = create_app(settings_for(prometheus, warehouse_sqlite, tmp_path_factory.mktemp("app")))
-    add_user(app, "boss", "admin", ())
-    config = request.config
-    with (
-        ThreadedRunner() as server,
-        DashComposite(
-            server=server,
-            browser=config.getoption("webdriver"),
-            headless=config.getoption("headless"),
-            options=config.hook.pytest_setup_options(),
-            download_path=str(tmp_path_factory.mktemp("download")),
-        ) as duo,
-    ):
-        start_logged_in(duo, app, "boss")
-        yield duo
 
 
 def in_sight(duo, panel: str) -> None:
