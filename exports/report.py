@@ -227,7 +227,12 @@ def _table(rows: Rows) -> list[Flowable]:
     """A panel's rows as a table (its first TABLE_ROWS), header repeated on each page, numbers
     in their unit, threshold colours as on the page."""
     frame = rows.frame
-    body = [[Paragraph(f"<b>{escape(str(c))}</b>", STYLES["cell"]) for c in frame.columns]]
+    body = [
+        [
+            Paragraph(f"<b>{escape(str(c))}</b>", STYLES["number" if c in rows.units else "cell"])
+            for c in frame.columns
+        ]
+    ]
     for n, record in enumerate(frame.head(TABLE_ROWS).itertuples(index=False)):
         body.append(
             [

@@ -68,7 +68,14 @@ def message(text: str, color: str = "secondary") -> html.Div:
 def table_view(rows: Rows, caption: str, limit: int = 500) -> html.Div:
     """The numbers a panel shows, as an HTML table (what "View as table" opens)."""
     frame = rows.frame.head(limit)
-    head = html.Thead(html.Tr([html.Th(str(c), scope="col") for c in frame.columns]))
+    head = html.Thead(
+        html.Tr(
+            [
+                html.Th(str(c), scope="col", className="num" if c in rows.units else None)
+                for c in frame.columns
+            ]
+        )
+    )
     body = html.Tbody(
         [
             html.Tr(

@@ -161,7 +161,7 @@ def table_figure(panel: Panel, headers: list[str], cells: list[list[str]], align
         "type": "table",
         "header": {
             "values": [f"<b>{h}</b>" for h in headers],
-            "align": "left",
+            "align": aligns,  # a number's header over its digits
             "fill": {"color": "#f4f5f7"},
             "font": {"size": 12, "color": TEXT},
             "line": {"color": "#dfe3e8"},

@@ -23,7 +23,7 @@ from panels.figures import table_figure
 from panels.kind import Context, Model, Options, PanelType, Rows
 from panels.numbers import latest_by_series
 from panels.theme import TEXT, color, text_color
-from panels.units import format_value, headed, threshold_color
+from panels.units import cell_text, format_value, headed, threshold_color
 
 TIME_FORMAT = "%Y-%m-%d %H:%M"
 _ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}")
@@ -58,6 +58,12 @@ def readable_times(values: pd.Series) -> pd.Series:
     return shown
 
 
+def identifier(column: str) -> bool:
+    """A column that names a row rather than counts: its numbers as they are (2026, not 2,026)."""
+    name = str(column).lower()
+    return name in ("id", "year") or name.endswith("_id")
+
+
 def header(column: str) -> str:
     return str(column).replace("_", " ")
 
@@ -66,7 +72,7 @@ def header(column: str) -> str:
 class Column:
     field: str
     header: str
-    unit: str | None  # formatted in this unit, right-aligned
+    unit: str | None  # formatted in this unit, right-aligned: every number but an identifier
     colored: bool
 
 
@@ -76,13 +82,9 @@ class TableModel(Model):
     frame: pd.DataFrame  # the values shown (times readable), in the panel's order
 
     def text(self, column: Column, value) -> str:
-        if value is None or (isinstance(value, float) and math.isnan(value)):
-            return ""
-        if column.unit is not None:
-            return format_value(value, column.unit, self.panel.decimals)
-        if isinstance(value, float):
-            return str(int(value)) if value.is_integer() else f"{value:.4g}"
-        return str(value)
+        if column.unit is None or value is None or (isinstance(value, float) and math.isnan(value)):
+            return cell_text(value)
+        return format_value(value, column.unit, self.panel.decimals)
 
     def tint(self, column: Column, value) -> str | None:
         if not column.colored:
@@ -120,13 +122,11 @@ def build(data: PanelData, _context: Context) -> TableModel:
         values = raw[name].reset_index(drop=True)
         numeric = pd.api.types.is_numeric_dtype(values)
         unit = options.units.get(name)
-        if (
-            unit is None
-            and numeric
-            and name != "id"
-            and (name in colored or (not options.units and name == "value"))
-        ):
-            unit = panel.unit
+        if unit is None and numeric and not identifier(name):
+            # A count in full, with its thousands (15,000); the panel's unit for its value.
+            unit = (
+                panel.unit if name in colored or (not options.units and name == "value") else "none"
+            )
         columns.append(
             Column(
                 str(name),
@@ -139,24 +139,56 @@ def build(data: PanelData, _context: Context) -> TableModel:
     return TableModel(panel, data.slug, data.time_range, columns, shown)
 
 
-CHAR_PX, CELL_PAD, HEADER_PAD = 8.2, 36, 58  # Alpine's 14 px text; a header has its icons
-LONG_TEXT = 28  # characters: a column this wide takes the room left and wraps
-MIN_LONG, MAX_WIDTH = 170, 320  # px
+# The grid's 14 px text, its cells' 12 px padding (assets/tables.css); a header has its icons.
+CHAR_PX, CELL_PAD, HEADER_PAD = 8.2, 30, 48
+MAX_WIDTH = 320  # px: a column of longer texts wraps them
+MIN_TEXT = 140  # px: a text column narrows to this, wrapping, before the table scrolls sideways
+MAX_PINNED = 220  # px: the first column, pinned, leaves a phone's card room for the others
+ROW_PX, HEADER_PX = 34, 38  # a row and a one-line header (assets/tables.css), Grafana's density
+SIDEWAYS_PX = 20  # a sideways scroll bar's height, when the card is narrower than the table
 
 
-def column_width(header: str, texts: list[str]) -> tuple[int, bool]:
-    """(px, long) for a column: as wide as its header or its widest text (of the rows shown
-    first), so nothing that fits is cut; a long text column is `long`: it fills the card's
-    room left, at least MIN_LONG px, and wraps its text onto more lines."""
+def column_width(header: str, texts: list[str]) -> int:
+    """A column's px: as wide as its header or its widest text (of the rows shown first), so
+    nothing that fits is cut, at most MAX_WIDTH."""
     widest = max((len(t) for t in texts), default=0)
     words = max((len(w) for w in header.split()), default=0)
-    # A header of more than a dozen characters wraps onto two lines rather than widen it.
-    head = max(words, min(len(header), 12)) * CHAR_PX + HEADER_PAD
-    width = max(head, widest * CHAR_PX + CELL_PAD)
-    return int(min(width, MAX_WIDTH)), widest > LONG_TEXT
+    # A header of more than a dozen characters wraps at its words rather than widen it.
+    head = (len(header) if len(header) <= 12 else words) * CHAR_PX + HEADER_PAD
+    return int(min(max(head, widest * CHAR_PX + CELL_PAD), MAX_WIDTH))
 
 
-def card(model: TableModel) -> html.Div:
+def _definition(column: Column, texts: list[str]) -> dict:
+    """A column as wide as its contents, sharing the room left by its width. When the card is
+    narrower, texts wrap down to MIN_TEXT first; numbers keep their width (never "15,00")."""
+    width = column_width(column.header, texts)
+    definition = {
+        "field": column.field,
+        "headerName": column.header,
+        "sortable": True,
+        "filter": True,
+        "resizable": True,
+        "width": width,
+        "flex": width,
+        "minWidth": width,
+    }
+    if column.unit is None:
+        definition["tooltipField"] = column.field  # a cut text says all of itself
+        if width > MIN_TEXT:
+            definition.update(minWidth=MIN_TEXT, wrapText=True, autoHeight=True)
+    else:
+        definition["valueFormatter"] = {"function": f"params.data['{column.field}__text']"}
+        definition["type"] = "rightAligned"
+    if column.colored:
+        definition["cellStyle"] = {
+            "function": f"({{color: params.data['{column.field}__color'], fontWeight: 600}})"
+        }
+    return definition
+
+
+def _records(model: TableModel) -> list[dict]:
+    """The rows as the grid gets them: each value, and beside it its text in its unit and its
+    threshold colour, so the page sorts by value and shows what the export prints."""
     records = []
     for raw in model.frame.to_dict("records"):
         record = dict(raw)
@@ -166,44 +198,26 @@ def card(model: TableModel) -> html.Div:
             if column.colored:
                 record[f"{column.field}__color"] = text_color(model.tint(column, raw[column.field]))
         records.append(record)
-    defs = []
-    # What matters most stays in sight when the card is narrower than the table (a phone, a
-    # third of a page): the coloured columns, or else the last one in a unit, pinned right.
-    pinned = {c.field for c in model.columns if c.colored}
-    if not pinned and (numbers := [c.field for c in model.columns if c.unit is not None]):
-        pinned = {numbers[-1]}
-    pinned = pinned if len(model.columns) >= 4 else set()
+    return records
+
+
+def card(model: TableModel) -> html.Div:
+    records = _records(model)
     sample = records[:200]
+    defs = []
     for column in model.columns:
         key = f"{column.field}__text" if column.unit is not None else column.field
-        texts = [str(r.get(key) or "") for r in sample]
-        width, long = column_width(column.header, texts)
-        definition = {
-            "field": column.field,
-            "headerName": column.header,
-            "sortable": True,
-            "filter": True,
-            "resizable": True,
-            "width": width,
-        }
-        if long:
-            definition.update(flex=1, minWidth=MIN_LONG, wrapText=True, autoHeight=True)
-        if column.field in pinned:
-            definition["pinned"] = "right"
-        if column.unit is None:
-            definition["tooltipField"] = column.field  # a long text says all of itself
-        else:
-            definition["valueFormatter"] = {"function": f"params.data['{column.field}__text']"}
-            definition["type"] = "rightAligned"
-        if column.colored:
-            definition["cellStyle"] = {
-                "function": f"({{color: params.data['{column.field}__color'], fontWeight: 600}})"
-            }
-        defs.append(definition)
-    loose = [d for d in defs if "pinned" not in d]
-    if loose and not any("flex" in d for d in defs):
-        # The last column takes the room left, so a pinned column sits next to it, not apart.
-        loose[-1].update(flex=1, minWidth=loose[-1]["width"])
+        defs.append(_definition(column, [str(r.get(key) or "") for r in sample]))
+    if len(defs) > 1:
+        # The first column names the row: it stays in sight while the others scroll sideways
+        # under it (a phone, a third of a page), at most MAX_PINNED wide, wrapping past that.
+        first = defs[0]
+        for option in ("flex", "minWidth"):
+            first.pop(option)
+        if first["width"] > MAX_PINNED:
+            first.update(width=MAX_PINNED, wrapText=True, autoHeight=True)
+        first["pinned"] = "left"
+    height = model.panel.height
     grid = dag.AgGrid(
         rowData=records,
         columnDefs=defs,
@@ -211,11 +225,27 @@ def card(model: TableModel) -> html.Div:
         # card when they need more than it has): "revenue i..." and "audio-enhan..." cut what
         # matters, and a grid's own autoSize measured before the card had its width.
         defaultColDef={"wrapHeaderText": True, "autoHeaderHeight": True},
-        dashGridOptions={"domLayout": "normal", "animateRows": False, "tooltipShowDelay": 300},
-        style={"height": f"{model.panel.height}px"},
-        className="ag-theme-alpine",
+        dashGridOptions={
+            "domLayout": "normal",
+            "animateRows": False,
+            "tooltipShowDelay": 300,
+            "rowHeight": ROW_PX,
+        },
+        style={"height": "auto"},
+        className="ag-theme-alpine table-grid",
     )
-    return html.Div(grid, role="region", **{"aria-label": summary(model)})
+    parts = [grid]
+    if HEADER_PX + ROW_PX * len(records) > height - SIDEWAYS_PX:
+        # Overlay scroll bars (phones, macOS) show nothing until touched: rows that may be
+        # below the card's edge are said in words.
+        parts.append(html.Div(f"{len(records):,} rows, scroll for more", className="table-more"))
+    return html.Div(
+        parts,
+        className="table-panel",
+        style={"height": f"{height}px"},
+        role="region",
+        **{"aria-label": summary(model)},
+    )
 
 
 def summary(model: TableModel) -> str:

@@ -11,10 +11,24 @@ _SHORT = [(1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")]
 _BYTES = [(2**50, "PiB"), (2**40, "TiB"), (2**30, "GiB"), (2**20, "MiB"), (2**10, "KiB")]
 
 
+MAX_PLACES = 6  # past a millionth, a value below 1 is float noise and reads 0
+
+
+def _places(value: float, places: int, asked: bool) -> int:
+    """`places`, or more for a value below 1: two significant digits (an error rate of 0.03 %
+    is not "0 %"); with decimals asked for, enough for one when those would round it to 0."""
+    magnitude = abs(value)
+    if not 10**-MAX_PLACES <= magnitude < 1 or (asked and round(magnitude, places)):
+        return places
+    first = -math.floor(math.log10(magnitude))  # the place of its first significant digit
+    return max(places, min(first + (0 if asked else 1), MAX_PLACES))
+
+
 def _num(value: float, decimals: int | None, default: int = 1) -> str:
-    places = default if decimals is None else decimals
+    asked = decimals is not None
+    places = _places(value, decimals if asked else default, asked)
     text = f"{value:,.{places}f}"
-    if decimals is None and "." in text:
+    if not asked and "." in text:
         text = text.rstrip("0").rstrip(".")
     return text
 
@@ -193,13 +207,16 @@ def headed(name: str, unit: str | None) -> str:
 
 def cell_text(value, unit: str | None = None) -> str:
     """A cell as the table view and the PDF show it: numbers in their unit, times to the minute,
-    blanks for missing values, whole numbers without a decimal point."""
+    blanks for missing values; without a unit, whole numbers as they are (an id, a year) and
+    others to two decimals, or two significant digits below 1."""
     if value is None or (not isinstance(value, str) and value != value):  # NaN, NaT
         return ""
     if isinstance(value, datetime):
         return value.strftime(TIME_FORMAT)
     if unit is not None and isinstance(value, int | float) and not isinstance(value, bool):
         return format_value(value, unit)
+    if isinstance(value, float) and not value.is_integer():
+        return format_value(value, "none")  # 28,692.88: not 2.869e+04, nor its float noise
     if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else f"{value:.4g}"
+        return str(int(value))
     return str(value)

@@ -17,7 +17,7 @@ from data.timerange import TimeRange, query_window
 from panels import numbers, table, text, timeseries
 from panels.figures import escaped_figure
 from panels.kind import Context
-from panels.units import duration_scale, format_value, threshold_color
+from panels.units import cell_text, duration_scale, format_value, threshold_color
 
 RANGE = TimeRange.parse("2026-10-01", "2026-11-01")
 CONTEXT = Context(RANGE, query_window(RANGE))
@@ -212,3 +212,54 @@ def test_pnl013_sql_dates_as_text_are_shifted_and_drawn_dotted_in_their_series_c
     dotted = [t for t in traces if t.get("line", {}).get("dash") == "dot"]
     solid = [t for t in traces if t.get("name") == "orders"]
     assert len(dotted) == 1 and dotted[0]["line"]["color"] == solid[0]["line"]["color"]
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "decimals", "shown"),
+    [(0.0003, "percentunit", None, "0.03%"),  # an error rate of 0.03 %, not "0%"
+     (0.03, "percent", None, "0.03%"),
+     (0.000346, "percentunit", None, "0.035%"),  # two significant digits
+     (0.0016, "percentunit", 1, "0.2%"),  # decimals asked for, kept while they say something
+     (0.0003, "percentunit", 1, "0.03%"),  # ... and one significant digit past them
+     (0.0004, "short", None, "0.0004"),
+     (0.004, "currency:USD", None, "$0.004"),
+     (1e-12, "percentunit", None, "0%"),  # float noise is nothing
+     (0.0, "percent", None, "0%"),
+     (15000, "none", None, "15,000"),
+     (28692.879999999986, "none", None, "28,692.88"),  # no float noise
+     (1234567, "none", None, "1,234,567"),
+     (0.5, "percent", None, "0.5%"),
+     (2.345, "percent", None, "2.3%")],
+)  # fmt: skip
+def test_pnl014_small_values_keep_their_significant_digits_big_ones_their_thousands(
+    value, unit, decimals, shown
+):
+    assert format_value(value, unit, decimals) == shown
+
+
+def test_pnl015_a_table_says_counts_with_thousands_and_ids_as_they_are_in_every_format():
+    """The grid, "View as table", the PNG/PDF picture and the CSV's header of one table."""
+    panel = Panel(id="t", type="table", title="Rollbacks", datasource="warehouse",
+                  queries=[{"sql": "SELECT 1"}],
+                  options={"units": {"share": "percentunit"}})  # fmt: skip
+    raw = pd.DataFrame({"component": ["media", "search"], "order_id": [15000, 20261],
+                        "records": [15000, 7], "amount": [28692.879999999986, 0.5],
+                        "share": [0.0003, 0.25]})  # fmt: skip
+    model = table.build(PanelData(panel, frames=[QueryFrame(panel.queries[0], raw, raw)],
+                                  time_range=RANGE), CONTEXT)  # fmt: skip
+    expected = [["media", "15000", "15,000", "28,692.88", "0.03%"],
+                ["search", "20261", "7", "0.5", "25%"]]  # fmt: skip
+    shown = [[model.text(c, row[c.field]) for c in model.columns]
+             for row in model.frame.to_dict("records")]  # fmt: skip
+    assert shown == expected
+    rows = table.rows(model)
+    columns = rows.frame.columns
+    viewed = [[cell_text(v, rows.units.get(c)) for c, v in zip(columns, row, strict=True)]
+              for row in rows.frame.itertuples(index=False)]  # fmt: skip
+    assert viewed == expected
+    figure = table.figure(model)["data"][0]
+    assert [list(r) for r in zip(*figure["cells"]["values"], strict=True)] == expected
+    # Numbers right-aligned under headers on the right, in the picture as on the page.
+    assert figure["header"]["align"] == figure["cells"]["align"] == [
+        "left", "left", "right", "right", "right"]  # fmt: skip
+    assert list(rows.frame.columns) == ["component", "order id", "records", "amount", "share (0-1)"]
