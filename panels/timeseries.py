@@ -528,17 +528,10 @@ def _forecast_traces(model: TimeSeriesModel, line: Line, ahead: Forecast, hover:
         for level, bounds in bands.items()
     ]
     said = zip(_range_text(model, *bands["80"]), _range_text(model, *bands["95"]), strict=True)
-    mean = {
-        "type": "scatter",
-        "mode": "lines",
-        "x": typed(_ms(ahead.times)),
-        "y": typed((values["forecast"] / model.divisor).astype(np.float32)),
-        "name": f"{line.label} forecast",
-        "legendgroup": line.label,
-        "line": {"color": line.color, "dash": "dash", "width": 1.6},
-        "text": [f"80 %: {a}, 95 %: {b}" for a, b in said],
-        "hovertemplate": f"{hover} (%{{text}})",
-    }
+    mean = _companion(model, line, ahead.times, values["forecast"], "forecast",
+                      {"dash": "dash", "width": 1.6},
+                      text=[f"80 %: {a}, 95 %: {b}" for a, b in said],
+                      hovertemplate=f"{hover} (%{{text}})")  # fmt: skip
     return behind, [mean]
 
 
@@ -548,18 +541,9 @@ def _expected_traces(
     """(its expected band and value, behind; its points outside the band, marked)."""
     values = _expected_values(model, band)
     low, high = values["expected lower"], values["expected upper"]
-    expected = {
-        "type": "scatter",
-        "mode": "lines",
-        "x": typed(_ms(band.times)),
-        "y": typed((values["expected"] / model.divisor).astype(np.float32)),
-        "name": f"{line.label} expected",
-        "legendgroup": line.label,
-        "showlegend": False,
-        "hoverinfo": "skip",
-        "opacity": 0.7,
-        "line": {"color": line.color, "dash": "dot", "width": 1},
-    }
+    expected = _companion(model, line, band.times, values["expected"], "expected",
+                          {"dash": "dot", "width": 1}, showlegend=False, hoverinfo="skip",
+                          opacity=0.7)  # fmt: skip
     tint = (line.color, BAND_ALPHA["expected"])
     behind = [_band(model, band.times, low, high, tint, line.label), expected]
     if not band.count:
@@ -596,15 +580,23 @@ def _trend_line(line: Line, trend: Trend) -> tuple[pd.DatetimeIndex, np.ndarray]
 def _trend_trace(model: TimeSeriesModel, line: Line, trend: Trend) -> dict:
     """The straight line through the series, at its own times; its slope in the legend."""
     times, values = _trend_line(line, trend)
+    return _companion(model, line, times, values, f"trend {_slope(model, trend)}/day",
+                      {"dash": "dashdot", "width": 1.2}, hoverinfo="skip")  # fmt: skip
+
+
+def _companion(model: TimeSeriesModel, line: Line, times: pd.DatetimeIndex, values: np.ndarray,
+               what: str, style: dict, **extra) -> dict:  # fmt: skip
+    """A line drawn beside a series in its colour (its forecast, expected value or trend),
+    named after it and grouped with it in the legend."""
     return {
         "type": "scatter",
         "mode": "lines",
         "x": typed(_ms(times)),
         "y": typed((values / model.divisor).astype(np.float32)),
-        "name": f"{line.label} trend {_slope(model, trend)}/day",
+        "name": f"{line.label} {what}",
         "legendgroup": line.label,
-        "hoverinfo": "skip",
-        "line": {"color": line.color, "dash": "dashdot", "width": 1.2},
+        "line": {"color": line.color, **style},
+        **extra,
     }
 
 
