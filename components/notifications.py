@@ -150,19 +150,25 @@ def action_form(alert: Alert, can_ack: bool, can_silence: bool, typed: Typed) ->
     """A comment, and the operator's buttons: Acknowledge (who is on it), Silence (no more
     notifications for a while; its matchers are the alert's labels, shown), or both."""
     fp = alert.fingerprint
+    # Labels around their inputs (an id made of a dict cannot be a label's `for`): a screen
+    # reader names each field, not only its placeholder.
     fields = [
-        dbc.Input(
-            id={"type": "op-ack-comment", "fp": fp},
-            value=typed.comment or None,
-            placeholder="What is being done about it?",
-            size="sm",
-            maxLength=500,
-            className="alert-comment",
-        ),  # fmt: skip
-    ]
+        html.Label([
+            html.Span(f"Comment on {alert.name}", className="visually-hidden"),
+            dbc.Input(
+                id={"type": "op-ack-comment", "fp": fp},
+                value=typed.comment or None,
+                placeholder="What is being done about it?",
+                size="sm",
+                maxLength=500,
+                className="alert-comment",
+            ),
+        ], className="flex-grow-1 mb-0"),
+    ]  # fmt: skip
     if can_silence:
-        fields += [
-            html.Label("for", className="small mx-1 text-nowrap"),
+        fields.append(html.Label([
+            html.Span("for", className="mx-1"),
+            html.Span(" how long to silence it", className="visually-hidden"),
             dbc.Input(
                 id={"type": "op-silence-for", "fp": fp},
                 value=typed.duration,
@@ -170,8 +176,8 @@ def action_form(alert: Alert, can_ack: bool, can_silence: bool, typed: Typed) ->
                 maxLength=12,
                 className="alert-duration",
                 placeholder="30m, 2h, 1d",
-            ),  # fmt: skip
-        ]
+            ),
+        ], className="small text-nowrap d-flex align-items-center mb-0"))  # fmt: skip
     buttons = []
     if can_ack:
         buttons.append(("Acknowledge", "op-ack", "secondary"))

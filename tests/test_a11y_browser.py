@@ -280,7 +280,9 @@ def test_a11y006_an_alert_is_acknowledged_from_the_keyboard(site):
     item = "[data-alert=CredentialStuffing]"
     site.wait_for_element(f"{item} .alert-comment", timeout=20)
     site.driver.execute_script("document.activeElement.blur(); window.scrollTo(0, 0);")
-    tab_to(site, f"{item} .alert-comment", limit=250)
+    comment = tab_to(site, f"{item} .alert-comment", limit=250)
+    named = site.driver.execute_script("return arguments[0].labels[0].textContent;", comment)
+    assert named == "Comment on CredentialStuffing", named
     press(site, "Blocking the address at the WAF")
     press(site, Keys.TAB)
     assert site.driver.switch_to.active_element.text == "Acknowledge"
