@@ -66,10 +66,16 @@ def _refused(user: User, target: str) -> None:
                             ip=request.remote_addr or "")  # fmt: skip
 
 
+def _touchable(user: User, sub_id: object) -> Subscription | None:
+    """The subscription if it exists and is the user's to touch (theirs, or any for an admin)."""
+    sub = services().reports.get(sub_id) if isinstance(sub_id, int) else None
+    return sub if sub is not None and (user.is_admin or sub.owner == user.name) else None
+
+
 def _theirs(user: User, sub_id: object) -> Subscription:
     """The subscription if it is the user's to touch; PermissionError (audited) otherwise."""
-    sub = services().reports.get(sub_id) if isinstance(sub_id, int) else None
-    if sub is None or not (user.is_admin or sub.owner == user.name):
+    sub = _touchable(user, sub_id)
+    if sub is None:
         _refused(user, f"subscription {sub_id!r}")
         raise PermissionError("not your subscription")
     return sub
@@ -292,13 +298,6 @@ class AfterClick:
     said_list: object = ""
 
 
-def _own(editing: object) -> int | None:
-    """The subscription being edited, if it is the caller's (a payload may name anyone's)."""
-    sub = services().reports.get(editing) if isinstance(editing, int) else None
-    user = caller()
-    return sub.id if sub is not None and (user.is_admin or sub.owner == user.name) else None
-
-
 def _title(editing: int | None) -> str:
     sub = services().reports.get(editing) if editing is not None else None
     return f"Edit subscription “{sub.name}”" if sub else NEW_TITLE
@@ -322,7 +321,9 @@ def page_action(editing: object, values: dict) -> AfterClick | None:
     message, ok = act(row["type"], row.get("sub"))
     if row["type"] == "report-delete" and ok and row.get("sub") == editing:
         return AfterClick(blank, None, said_list=_note(message, ok))
-    return AfterClick(None, _own(editing), said_list=_note(message, ok))
+    # The subscription being edited stays only if it is the caller's (a payload may name anyone's).
+    kept = _touchable(caller(), editing)
+    return AfterClick(None, kept.id if kept else None, said_list=_note(message, ok))
 
 
 # The schedule's fields each frequency uses (the others are hidden in the browser).
